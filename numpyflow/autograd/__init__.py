@@ -1,0 +1,93 @@
+"""Automatic differentiation: ``backward``, ``grad``, grad modes, custom ``Function``s and
+gradient checks."""
+from __future__ import annotations
+
+from .function import Function, FunctionCtx  # noqa: F401
+from .grad_mode import (  # noqa: F401
+    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+    set_grad_enabled,
+)
+from .engine import run_backward
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    if isinstance(x, (list, tuple)):
+        return tuple(x)
+    return (x,)
+
+
+def _seed_gradients(outputs, grad_outputs, create_graph):
+    from ..creation import ones_like
+    from ..ops._util import as_tensor_arg
+    grads = []
+    for i, out in enumerate(outputs):
+        g = None if grad_outputs is None else grad_outputs[i]
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = ones_like(out)
+        else:
+            g = as_tensor_arg(g)
+            if tuple(g._data.shape) != tuple(out._data.shape):
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
+                                   f"output[{i}] has a shape of {tuple(out.shape)}.")
+            if g._data.dtype != out._data.dtype:
+                g = g.to(out._data.dtype)
+            if not create_graph and g._requires_grad:
+                g = g.detach()
+        grads.append(g)
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the graph's leaves
+    (or only of ``inputs`` when given)."""
+    tensors = _as_tuple(tensors)
+    grad_tensors = _as_tuple(grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = _seed_gradients(tensors, grad_tensors, create_graph)
+    if inputs is None:
+        run_backward(tensors, grads, retain_graph, create_graph)
+        return
+    inputs = _as_tuple(inputs)
+    if not inputs:
+        raise RuntimeError("backward: 'inputs' argument to backward() cannot be empty.")
+    from .engine import _accumulate
+    results = run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs)
+    for t, g in zip(inputs, results):
+        if g is not None:
+            _accumulate(t, g, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """The gradients of ``outputs`` with respect to ``inputs`` (returned, not stored in
+    ``.grad``).  With ``create_graph=True`` they are differentiable again."""
+    if is_grads_batched:
+        raise NotImplementedError("grad: is_grads_batched is not supported")
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    grad_outputs = _as_tuple(grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    grads = _seed_gradients(outputs, grad_outputs, create_graph)
+    results = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs)
+    out = []
+    for t, g in zip(inputs, results):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
+            if materialize_grads:
+                from ..creation import zeros_like
+                g = zeros_like(t)
+        out.append(g)
+    return tuple(out)
+
+
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401

@@ -1,0 +1,335 @@
+"""The op contract: a ``Function`` has ``forward`` on raw arrays and ``backward`` on
+Tensors, side by side; ``Function.apply`` runs the forward and records the graph node.
+
+A user-defined op looks exactly like the built-in ones::
+
+    class Cube(nf.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):              # raw arrays (numpy or CuPy) in, array out
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad):          # Tensors in, one gradient per forward input out
+            x, = ctx.saved_tensors
+            return grad * 3 * x ** 2
+
+    y = Cube.apply(t)
+
+``backward`` is written with numpyflow ops, so with ``create_graph=True`` it is itself
+recorded and higher derivatives come for free.  Gradients may be returned with the
+broadcast shape of the output: the base class sums them back to each input's shape and
+casts them to its dtype.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import is_array
+from . import grad_mode
+
+_state = grad_mode.state
+_ndarray = np.ndarray
+
+# The Tensor class; ``numpyflow.tensor`` sets it once the class exists (the two modules
+# need each other: Tensor methods apply Functions, Functions make Tensors).
+Tensor = None
+
+
+class _SavedTensor:
+    """One value saved for backward, with what it takes to check and rebuild it."""
+
+    __slots__ = ("array", "counter", "version", "leaf", "grad_fn", "output_nr", "requires_grad", "is_output")
+
+    def unpack(self, node):
+        if self.counter is not None and self.counter.value != self.version:
+            a = self.array
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{a.dtype} {list(a.shape)}], which is saved by "
+                f"{node.name()}, is at version {self.counter.value}; expected version "
+                f"{self.version} instead. Use an out-of-place op or .clone() before the "
+                "in-place change.")
+        if self.leaf is not None:
+            return self.leaf
+        if self.is_output:
+            return Tensor._make(self.array, True, node, self.output_nr)
+        return Tensor._make(self.array, self.requires_grad, self.grad_fn, self.output_nr)
+
+
+class FunctionCtx:
+    """What ``forward`` and ``backward`` share: saved values and flags."""
+
+    def save_for_backward(self, *values):
+        """Keep arrays (or Tensors) for ``backward``; read them back from ``saved_tensors``."""
+        self._to_save = values
+
+    def mark_non_differentiable(self, *arrays):
+        """Outputs that never carry a gradient (indices, masks)."""
+        self._non_differentiable = tuple(id(a) for a in arrays)
+
+    def set_materialize_grads(self, value: bool):
+        """With False, ``backward`` gets None (not zeros) for outputs that got no gradient."""
+        self._materialize = bool(value)
+
+    @property
+    def saved_tensors(self):
+        """The values given to ``save_for_backward``, as Tensors, checked for in-place changes."""
+        saved = self._saved
+        if saved is None:
+            if self._released:
+                raise RuntimeError(
+                    "Trying to backward through the graph a second time (or directly access saved "
+                    "tensors after they have already been freed). Saved intermediate values of the "
+                    "graph are freed when you call .backward() or autograd.grad(). Specify "
+                    "retain_graph=True if you need to backward through the graph a second time or "
+                    f"if you need to access saved tensors after calling backward (op: {self.name()}).")
+            return ()
+        return tuple(s.unpack(self) if type(s) is _SavedTensor else _wrap_raw(s) for s in saved)
+
+
+def _wrap_raw(value):
+    if is_array(value):
+        return Tensor._make(value)
+    return value
+
+
+class Function(FunctionCtx):
+    """Base class of every differentiable op; an instance is the op's graph node and ctx."""
+
+    _materialize = True
+    _released = False
+    _saved = None
+    _to_save = ()
+    _non_differentiable = ()
+    _tensor_hooks = None  # {output_nr: {handle_id: hook}} from Tensor.register_hook
+    _retained = None  # {output_nr: weakref to the tensor} from Tensor.retain_grad
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError("a Function must define forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("a Function must define backward(ctx, *grads)")
+
+    @classmethod
+    def apply(cls, *args):
+        """Run ``forward`` on the arrays behind ``args`` and, when gradients are needed,
+        record this call as a node of the graph."""
+        record = False
+        arrays = []
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if a._requires_grad:
+                    record = True
+            else:
+                arrays.append(a)
+        if record and not _state.enabled:
+            record = False
+        ctx = object.__new__(cls)
+        if record:
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        else:
+            ctx.needs_input_grad = (False,) * len(args)
+        try:
+            out = cls.forward(ctx, *arrays)
+        except (ValueError, IndexError, TypeError) as e:
+            if cls.__module__.startswith("numpyflow."):
+                raise _op_error(cls, e, arrays) from None
+            raise
+        if type(out) is not tuple:
+            returned = out
+            if type(out) is not _ndarray:  # numpy returns scalars for 0-d results
+                out = _as_array(out)
+            differentiable = record and out.dtype.kind in "fc" and id(returned) not in ctx._non_differentiable
+            result = Tensor._make(out, differentiable, ctx if differentiable else None, 0)
+            if out.base is not None:
+                _share_version_if_view(result, args, record)
+            if record:
+                ctx._connect(args, (returned,), (result,))
+            return result
+        returned = out
+        outputs = tuple(_as_array(o) for o in out)
+        results = []
+        non_diff = ctx._non_differentiable
+        for nr, (o, r) in enumerate(zip(outputs, returned)):
+            differentiable = record and o.dtype.kind in "fc" and id(r) not in non_diff
+            t = Tensor._make(o, differentiable, ctx if differentiable else None, nr)
+            if o.base is not None:
+                _share_version_if_view(t, args, record)
+            results.append(t)
+        if record:
+            ctx._connect(args, returned, results)
+        return tuple(results)
+
+    # -- graph bookkeeping -------------------------------------------------------------
+
+    def _connect(self, args, returned, results):
+        """Record edges to the inputs' nodes, input metadata and the saved values.
+        ``returned`` are the objects forward returned (before scalars became arrays), so
+        a saved output is recognised by identity."""
+        next_edges = []
+        meta = []
+        tensors = [a if isinstance(a, Tensor) else None for a in args]
+        for t in tensors:
+            if t is None or not t._requires_grad:
+                next_edges.append(None)
+                meta.append(None)
+            else:
+                fn = t._grad_fn
+                next_edges.append((fn, t._output_nr) if fn is not None else (t._accumulator(), 0))
+                meta.append((t._data.shape, t._data.dtype))
+        self._next = tuple(next_edges)
+        self._input_meta = meta
+        self._n_outputs = len(results)
+        if len(results) > 1:
+            self._output_meta = [(r._data.shape, r._data.dtype) for r in results]
+        to_save = self._to_save
+        if to_save:
+            self._saved = [_make_saved(v, tensors, returned, results) for v in to_save]
+            self._to_save = ()
+
+    def _release(self):
+        """Free what the forward saved (called after backward unless retain_graph)."""
+        self._saved = None
+        self._released = True
+
+    def name(self) -> str:
+        """``MulBackward0``: the op's name as PyTorch prints it in ``grad_fn``."""
+        return f"{type(self).__name__}Backward0"
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+    @property
+    def next_functions(self):
+        """The nodes this one sends gradients to, one ``(node, output_nr)`` per input."""
+        return tuple(e if e is not None else (None, 0) for e in self._next)
+
+    def register_hook(self, hook):  # pragma: no cover - rarely used; kept for API shape
+        raise NotImplementedError("register hooks on tensors with Tensor.register_hook")
+
+    def _run_backward(self, grads):
+        """Call ``backward`` and return one gradient (Tensor or None) per forward input,
+        reduced to the input's shape and dtype."""
+        if self._n_outputs > 1 and self._materialize:
+            grads = [g if g is not None else _zeros(meta) for g, meta in zip(grads, self._output_meta)]
+        result = type(self).backward(self, *grads)
+        if type(result) is not tuple:
+            result = (result,)
+        n = len(self._next)
+        if len(result) < n or any(r is not None for r in result[n:]):
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
+                               f"(expected {n}, got {len(result)})")
+        out = []
+        for g, edge, meta in zip(result, self._next, self._input_meta):
+            if edge is None or g is None:
+                out.append(None)
+                continue
+            if not isinstance(g, Tensor):
+                g = Tensor._make(g if is_array(g) else np.asarray(g, dtype=meta[1]))
+            shape, dtype = meta
+            if g._data.shape != shape:
+                g = _reduce_to_shape(g, shape, self)
+            if g._data.dtype != dtype:
+                g = g.to(dtype)
+            out.append(g)
+        return out
+
+
+def _as_array(o):
+    if type(o) is _ndarray:
+        return o
+    if isinstance(o, np.generic):
+        return np.asarray(o)
+    if isinstance(o, Tensor):
+        return o._data
+    if not is_array(o):
+        raise TypeError(f"forward must return arrays, got {type(o).__name__}")
+    return o
+
+
+def _root(a):
+    while True:
+        b = a.base
+        if b is None or not is_array(b):
+            return a
+        a = b
+
+
+def _share_version_if_view(t, args, record):
+    """An output that views an input's memory shares its version counter, so an in-place
+    change through either is seen by the graph."""
+    root = _root(t._data)
+    for src in args:
+        if isinstance(src, Tensor) and _root(src._data) is root:
+            t._vc = src._vc
+            t._is_view = True
+            if record:
+                src._vc.has_graph_views = True
+            return
+
+
+def _make_saved(value, tensors, returned, results):
+    """A saved value, tied to the input or output it is (for version checks and for
+    rebuilding it with its history in double backward), or kept as a plain value."""
+    if value is None:
+        return None
+    if isinstance(value, Tensor):
+        value = value._data
+    for t in tensors:
+        if t is not None and t._data is value:
+            s = _SavedTensor()
+            s.array = value
+            s.counter = t._vc
+            s.version = t._vc.value
+            s.is_output = False
+            if t._requires_grad and t._grad_fn is None:
+                s.leaf = t
+            else:
+                s.leaf = None
+                s.grad_fn = t._grad_fn
+                s.output_nr = t._output_nr
+                s.requires_grad = t._requires_grad
+            return s
+    for nr, (o, r) in enumerate(zip(returned, results)):
+        if o is value:
+            s = _SavedTensor()
+            s.array = r._data
+            s.counter = r._vc
+            s.version = r._vc.value
+            s.leaf = None
+            s.is_output = r._requires_grad
+            s.grad_fn = None
+            s.output_nr = nr
+            s.requires_grad = False
+            return s
+    return value
+
+
+def _zeros(meta):
+    shape, dtype = meta
+    return Tensor._make(np.zeros(shape, dtype))
+
+
+def _reduce_to_shape(g, shape, node):
+    from ..ops.shape import sum_to
+    try:
+        return sum_to(g, shape)
+    except ValueError:
+        raise RuntimeError(f"{node.name()} returned a gradient of shape {tuple(g.shape)} for an input "
+                           f"of shape {tuple(shape)}") from None
+
+
+def _op_error(cls, err, arrays):
+    """Re-raise a numpy error from ``forward`` naming the op and its input shapes."""
+    shapes = " and ".join(str(tuple(a.shape)) for a in arrays if is_array(a))
+    msg = str(err)
+    op = cls.__name__.lower()
+    if msg.startswith(op + ":"):
+        return err
+    if "broadcast" in msg:
+        return RuntimeError(f"{op}: shapes {shapes} cannot be broadcast together ({msg})")
+    return type(err)(f"{op}: {msg} (input shapes {shapes})")

@@ -1,0 +1,283 @@
+"""Making tensors: from data, filled, ranges and random samples."""
+from __future__ import annotations
+
+import builtins
+import numbers
+
+import numpy as np
+
+from . import dtypes
+from .backend import Device, is_array, module_for_device, to_device, to_numpy
+from .random import resolve
+from .tensor import Tensor
+
+
+def _finish(arr, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if dtype is not None:
+        arr = arr.astype(dtypes.to_numpy(dtype), copy=False)
+    if device is not None:
+        arr = to_device(arr, Device(device))
+    t = Tensor._make(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _infer_numpy(data):
+    """numpy array for Python data with PyTorch's dtype rules (floats -> default float)."""
+    if isinstance(data, Tensor):
+        return data._data
+    if is_array(data):
+        return data
+    if isinstance(data, np.generic):
+        return np.asarray(data)
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+        data = _tensors_to_lists(data)
+    arr = np.asarray(data)
+    if arr.dtype == object:
+        raise TypeError(f"tensor(): could not make a tensor from {type(data).__name__} "
+                        "(ragged nested sequences or non-numeric values)")
+    if arr.dtype.kind == "f" and arr.dtype != np.float16:
+        if not _contains_numpy(data):
+            arr = arr.astype(dtypes.default_numpy_float())
+    elif arr.dtype.kind in "iu" and not _contains_numpy(data):
+        arr = arr.astype(np.int64)
+    elif arr.dtype.kind == "c" and not _contains_numpy(data):
+        arr = arr.astype(np.complex64)
+    elif arr.dtype.kind in "US":
+        raise TypeError(f"tensor(): can't convert strings to a tensor ({data!r})")
+    return arr
+
+
+def _flat(data):
+    for x in data:
+        if isinstance(x, (list, tuple)):
+            yield from _flat(x)
+        else:
+            yield x
+
+
+def _tensors_to_lists(data):
+    if isinstance(data, Tensor):
+        return data.tolist()
+    if isinstance(data, (list, tuple)):
+        return [_tensors_to_lists(x) for x in data]
+    return data
+
+
+def _contains_numpy(data):
+    if isinstance(data, (np.ndarray, np.generic)):
+        return True
+    if isinstance(data, (list, tuple)) and data:
+        return _contains_numpy(data[0])
+    return False
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (floats become float32, ints int64)."""
+    if isinstance(data, Tensor):
+        arr = data._data.copy()
+    elif is_array(data):
+        arr = data.copy()
+    else:
+        arr = _infer_numpy(data)  # a new array already
+    return _finish(arr, dtype, device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """A tensor sharing memory with ``data`` where possible (arrays, tensors)."""
+    if isinstance(data, Tensor):
+        return data.to(dtype=dtype, device=device) if (dtype or device) else data
+    if is_array(data):
+        return _finish(data, dtype, device)
+    return _finish(_infer_numpy(data), dtype, device)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing ``array``'s memory (changes to one show in the other)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    dtypes.from_numpy(array.dtype)  # raises for unsupported dtypes
+    return Tensor._make(array)
+
+
+def _shape(size, op):
+    from .ops._util import shape_arg
+    shape = shape_arg(size, op)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"{op}: negative dimension in size {shape}")
+    return shape
+
+
+def _xp(device):
+    return np if device is None else module_for_device(Device(device))
+
+
+def _float(dtype):
+    return dtypes.to_numpy(dtype) if dtype is not None else dtypes.default_numpy_float()
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of zeros (float32 unless ``dtype`` says otherwise)."""
+    return _finish(_xp(device).zeros(_shape(size, "zeros"), _float(dtype)), None, None, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of ones."""
+    return _finish(_xp(device).ones(_shape(size, "ones"), _float(dtype)), None, None, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """An uninitialised tensor."""
+    return _finish(_xp(device).empty(_shape(size, "empty"), _float(dtype)), None, None, requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor filled with ``fill_value`` (its dtype follows the value, as in PyTorch)."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if dtype is None:
+        dtype = dtypes.result_type(fill_value) if isinstance(fill_value, (bool, int, float)) else None
+    return _finish(_xp(device).full(_shape((size,), "full"), fill_value, dtypes.to_numpy(dtype) if dtype is not None else None),
+                   None, None, requires_grad)
+
+
+def _like(t, dtype, device):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"expected a Tensor, got {type(t).__name__}")
+    return (t._data.shape, dtypes.to_numpy(dtype) if dtype is not None else t._data.dtype,
+            device if device is not None else t.device)
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape, dt, dev = _like(input, dtype, device)
+    return _finish(_xp(dev).zeros(shape, dt), None, None, requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape, dt, dev = _like(input, dtype, device)
+    return _finish(_xp(dev).ones(shape, dt), None, None, requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape, dt, dev = _like(input, dtype, device)
+    return _finish(_xp(dev).empty(shape, dt), None, None, requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape, dt, dev = _like(input, dtype, device)
+    return _finish(_xp(dev).full(shape, fill_value, dt), None, None, requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Values from ``start`` up to (not including) ``end`` by ``step``; int64 when all
+    arguments are ints, else float32."""
+    if end is None:
+        start, end = 0, start
+    args = [a.item() if isinstance(a, Tensor) else a for a in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if dtype is None:
+        dtype = np.int64 if all(isinstance(a, numbers.Integral) for a in args) else dtypes.default_numpy_float()
+    start, end, step = args
+    n = builtins.max(int(np.ceil((end - start) / step)), 0)
+    arr = (start + np.arange(n, dtype=np.float64 if dtypes.to_numpy(dtype).kind == "f" else np.int64) * step)
+    return _finish(arr.astype(dtypes.to_numpy(dtype)), None, device, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    arr = np.linspace(float(start), float(end), int(steps))
+    return _finish(arr.astype(_float(dtype)), None, device, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    arr = np.logspace(float(start), float(end), int(steps), base=base)
+    return _finish(arr.astype(_float(dtype)), None, device, requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """The identity matrix (``n`` x ``m``)."""
+    return _finish(_xp(device).eye(int(n), None if m is None else int(m), dtype=_float(dtype)), None, None, requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uniform samples in [0, 1) from the seeded generator."""
+    arr = resolve(generator).uniform(0.0, 1.0, _shape(size, "rand"), _float(dtype), device)
+    return _finish(arr, None, None, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Standard normal samples from the seeded generator."""
+    arr = resolve(generator).normal(0.0, 1.0, _shape(size, "randn"), _float(dtype), device)
+    return _finish(arr, None, None, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Integers uniformly from [low, high) (int64 unless ``dtype``)."""
+    if size is None:  # randint(high, size)
+        if high is None:
+            raise TypeError("randint() missing the size argument")
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    if high <= low:
+        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
+    arr = resolve(generator).integers(low, high, _shape((size,), "randint"), device,
+                                      dtypes.to_numpy(dtype) if dtype is not None else np.int64)
+    return _finish(arr, None, None, requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None) -> Tensor:
+    """A random permutation of 0..n-1."""
+    arr = resolve(generator).permutation(int(n), device)
+    return _finish(arr, dtype, None)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape, dt, dev = _like(input, dtype, device)
+    return rand(shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape, dt, dev = _like(input, dtype, device)
+    return randn(shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def randint_like(input, low, high=None, *, dtype=None, device=None) -> Tensor:
+    shape, dt, dev = _like(input, dtype, device)
+    return randint(low, high, shape, dtype=dt, device=dev)
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Normal samples: ``normal(mean, std, size)`` with numbers, or elementwise with
+    tensor ``mean`` and/or ``std`` (broadcast)."""
+    g = resolve(generator)
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        m = mean._data if isinstance(mean, Tensor) else mean
+        s = std._data if isinstance(std, Tensor) else std
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        ref = mean if isinstance(mean, Tensor) else std
+        dt = ref._data.dtype
+        arr = (g.normal(0.0, 1.0, shape, dt) * to_numpy(s) + to_numpy(m)).astype(dt, copy=False)
+        return _finish(arr, dtype, ref.device if device is None else device, requires_grad)
+    if size is None:
+        raise TypeError("normal(mean, std) with numbers needs size")
+    arr = g.normal(float(mean), float(std), _shape((size,), "normal"), _float(dtype), device)
+    return _finish(arr, None, None, requires_grad)
+
+
+def bernoulli(input, p=None, *, generator=None) -> Tensor:
+    """1 with probability ``input`` (elementwise), else 0."""
+    probs = input._data if p is None else np.full(input._data.shape, p)
+    arr = resolve(generator).uniform(0.0, 1.0, input._data.shape, np.float64) < to_numpy(probs)
+    return _finish(arr.astype(input._data.dtype), None, input.device)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
+    """Indices sampled from the rows of ``input`` (unnormalised probabilities)."""
+    probs = to_numpy(input._data).astype(np.float64)
+    rng = resolve(generator).numpy_generator
+    rows = probs.reshape(-1, probs.shape[-1])
+    out = np.stack([rng.choice(rows.shape[1], num_samples, replace=replacement, p=r / r.sum()) for r in rows])
+    return _finish(out.reshape(probs.shape[:-1] + (num_samples,)).astype(np.int64), None, input.device)

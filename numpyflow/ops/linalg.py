@@ -1,0 +1,224 @@
+"""Matrix products: ``matmul`` with PyTorch's rules for 1-D, 2-D and batched inputs,
+and ``einsum``."""
+from __future__ import annotations
+
+import string
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..backend import array_module
+from ..tensor import Tensor
+from ._util import tensor_arg
+
+
+class MatMul(Function):
+    """``a @ b`` for inputs of at least 2 dims; batch dims broadcast."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
+                              b if ctx.needs_input_grad[0] else None)
+        return array_module(a, b).matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        ga = matmul(grad, b.mT) if ctx.needs_input_grad[0] else None
+        gb = matmul(a.mT, grad) if ctx.needs_input_grad[1] else None
+        return ga, gb  # batch broadcasting is summed away by the base class
+
+
+def _shape_str(t):
+    return "x".join(str(s) for s in t._data.shape) or "scalar"
+
+
+def matmul(input, other):
+    """Matrix product with PyTorch's rules: 1-D x 1-D is a dot product, a 1-D operand is
+    treated as a row (left) or column (right) vector and that dim is dropped, and leading
+    batch dims broadcast."""
+    a = tensor_arg(input, "matmul")
+    b = tensor_arg(other, "matmul")
+    if a._data.ndim == 0 or b._data.ndim == 0:
+        raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {a._data.ndim}D and {b._data.ndim}D")
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got {a.dtype} and {b.dtype}")
+    k_a = a._data.shape[-1]
+    k_b = b._data.shape[-2] if b._data.ndim > 1 else b._data.shape[0]
+    if k_a != k_b:
+        raise RuntimeError(f"matmul: shapes {tuple(a._data.shape)} and {tuple(b._data.shape)} cannot be "
+                           f"multiplied ({_shape_str(a)} and {_shape_str(b)}: {k_a} != {k_b})")
+    try:
+        np.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
+    except ValueError:
+        raise RuntimeError(f"matmul: batch dims of shapes {tuple(a._data.shape)} and {tuple(b._data.shape)} "
+                           "cannot be broadcast together") from None
+    a_vec = a._data.ndim == 1
+    b_vec = b._data.ndim == 1
+    if a_vec:
+        a = a.unsqueeze(0)
+    if b_vec:
+        b = b.unsqueeze(-1)
+    out = MatMul.apply(a, b)
+    if a_vec and b_vec:
+        return out.reshape(())
+    if a_vec:
+        return out.squeeze(-2)
+    if b_vec:
+        return out.squeeze(-1)
+    return out
+
+
+def mm(input, mat2):
+    """Product of two matrices (2-D only)."""
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"mm: both arguments must be 2-D matrices (got shapes {tuple(input.shape)} and {tuple(mat2.shape)})")
+    return matmul(input, mat2)
+
+
+def bmm(input, mat2):
+    """Batched product of two 3-D tensors with the same batch size."""
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise RuntimeError(f"bmm: batch1 and batch2 must be 3-D tensors (got shapes {tuple(input.shape)} and {tuple(mat2.shape)})")
+    if input.shape[0] != mat2.shape[0]:
+        raise RuntimeError(f"bmm: batch1 and batch2 must have the same batch size (got {input.shape[0]} and {mat2.shape[0]})")
+    return matmul(input, mat2)
+
+
+def dot(input, other):
+    """Dot product of two 1-D tensors of the same length."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"dot: 1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input.shape[0] != other.shape[0]:
+        raise RuntimeError(f"dot: inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
+                           f"[{other.shape[0]}] to have the same number of elements")
+    return matmul(input, other)
+
+
+vdot = dot
+
+
+def inner(input, other):
+    """Sum of products over the last dims."""
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    return einsum("...i,...i->...", input, other) if input.ndim == other.ndim == 1 else \
+        matmul(input, other.transpose(-1, -2) if other.ndim > 1 else other)
+
+
+def outer(input, vec2):
+    """Outer product of two 1-D tensors."""
+    if input.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(f"outer: 1D tensors expected, but got {input.ndim}D and {vec2.ndim}D tensors")
+    return input.reshape(-1, 1) * vec2.reshape(1, -1)
+
+
+ger = outer
+
+
+# -- einsum -----------------------------------------------------------------------------
+
+def _parse(equation, shapes):
+    """The equation with '...' replaced by letters: (list of input subscripts, output)."""
+    eq = equation.replace(" ", "")
+    if "->" in eq:
+        lhs, out = eq.split("->")
+    else:
+        lhs, out = eq, None
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise RuntimeError(f"einsum(): {len(terms)} operand subscripts given for {len(shapes)} operands")
+    used = set(c for c in eq if c.isalpha())
+    free = [c for c in string.ascii_letters if c not in used]
+    n_ell = max((len(s) - (len(t) - 3) for t, s in zip(terms, shapes) if "..." in t), default=0)
+    ell = "".join(free[:n_ell])
+    fixed = []
+    for t, s in zip(terms, shapes):
+        if "..." in t:
+            k = len(s) - (len(t) - 3)
+            t = t.replace("...", ell[n_ell - k:] if k else "")
+        if len(t) != len(s):
+            raise RuntimeError(f"einsum(): the number of subscripts in '{t}' does not match the number of "
+                               f"dimensions ({len(s)}) of its operand")
+        fixed.append(t)
+    if out is None:
+        counts = {}
+        for t in fixed:
+            for c in t:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return fixed, out
+
+
+class Einsum(Function):
+    @staticmethod
+    def forward(ctx, equation, *arrays):
+        terms, out = equation
+        ctx.equation = equation
+        ctx.save_for_backward(*arrays)
+        subscripts = ",".join(terms) + "->" + out
+        return array_module(*arrays).einsum(subscripts, *arrays, optimize=len(arrays) > 2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        terms, out = ctx.equation
+        operands = ctx.saved_tensors
+        grads = [None]
+        for i, term in enumerate(terms):
+            if not ctx.needs_input_grad[i + 1]:
+                grads.append(None)
+                continue
+            grads.append(_einsum_grad(i, terms, out, operands, grad))
+        return tuple(grads)
+
+
+def _einsum_grad(i, terms, out, operands, grad):
+    """d(einsum)/d(operand i) contracted with grad: an einsum of grad with the other
+    operands.  Letters repeated within operand i (diagonals) get identity matrices; letters
+    only operand i has (summed away) get a vector of ones."""
+    term = terms[i]
+    xp = array_module(operands[i]._data)
+    dtype = operands[i]._data.dtype
+    sizes = {}
+    for t, op in zip(terms, operands):
+        for c, n in zip(t, op._data.shape):
+            sizes[c] = n
+    used = set("".join(terms) + out)
+    free = iter(c for c in string.ascii_letters if c not in used)
+    target = []
+    extra_terms, extra_ops = [], []
+    seen = set()
+    for c in term:
+        if c in seen:  # a diagonal: a fresh letter tied to c by an identity matrix
+            d = next(free)
+            target.append(d)
+            extra_terms.append(c + d)
+            extra_ops.append(Tensor._make(xp.eye(sizes[c], dtype=dtype)))
+        else:
+            seen.add(c)
+            target.append(c)
+    others = [t for j, t in enumerate(terms) if j != i]
+    available = set(out + "".join(others) + "".join(extra_terms))
+    for c in seen:
+        if c not in available:
+            extra_terms.append(c)
+            extra_ops.append(Tensor._make(xp.ones(sizes[c], dtype=dtype)))
+    ops = [grad] + [op for j, op in enumerate(operands) if j != i] + extra_ops
+    return Einsum.apply(([out] + others + extra_terms, "".join(target)), *ops)
+
+
+def einsum(equation, *operands):
+    """Einstein summation (``einsum('bij,bjk->bik', a, b)``), differentiable in every
+    operand; operands may also be given as one list."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    operands = [tensor_arg(o, "einsum") for o in operands]
+    terms, out = _parse(equation, [o._data.shape for o in operands])
+    dt = operands[0]._data.dtype
+    if any(o._data.dtype != dt for o in operands):
+        from .. import dtypes
+        target = dtypes.result_type(*(o._data for o in operands))
+        operands = [o.to(target) for o in operands]
+    return Einsum.apply((terms, out), *operands)

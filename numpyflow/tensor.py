@@ -1,0 +1,926 @@
+"""The Tensor: an array, the op that made it, and its gradient.
+
+Operators and most methods are the op functions of ``numpyflow.ops`` (``x.exp()`` is
+``nf.exp(x)``); this file holds storage, metadata, conversions, ``backward`` and the
+in-place methods.
+"""
+from __future__ import annotations
+
+import numbers
+import weakref
+
+import numpy as np
+
+from . import dtypes
+from ._format import format_values
+from .autograd import grad_mode
+from .backend import Device, array_module, device_of, is_array, to_device, to_numpy
+
+_state = grad_mode.state
+
+
+class _Version:
+    """The version counter of one storage, shared by all tensors that view it.
+
+    Every in-place change bumps ``value``; a saved tensor remembers the value it was
+    saved at, so backward notices a change it would otherwise silently use.
+    """
+
+    __slots__ = ("value", "has_graph_views")
+
+    def __init__(self):
+        self.value = 0
+        self.has_graph_views = False
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple of ints with ``numel()``."""
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, item):
+        out = tuple.__getitem__(self, item)
+        return Size(out) if isinstance(item, slice) else out
+
+    def __repr__(self):
+        return f"numpyflow.Size({list(self)})"
+
+
+class Tensor:
+    """A multi-dimensional array that records the ops applied to it for ``backward()``."""
+
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_vc",
+                 "_acc", "_hooks", "_is_view", "__weakref__", "__dict__")
+    __array_ufunc__ = None  # numpy defers ``ndarray + Tensor`` to Tensor.__radd__
+    __array_priority__ = 1000
+
+    def __init__(self, *args, dtype=None, device=None, requires_grad=False):
+        # PyTorch's legacy constructor: Tensor(2, 3) is uninitialised of shape (2, 3);
+        # Tensor(data) copies data as float32.
+        if len(args) == 1 and not isinstance(args[0], numbers.Integral):
+            data = args[0]
+            if isinstance(data, Tensor):
+                data = data._data
+            arr = np.array(to_numpy(data) if is_array(data) else data,
+                           dtype=dtypes.to_numpy(dtype) if dtype is not None else dtypes.default_numpy_float())
+        else:
+            shape = tuple(int(s) for s in (args[0] if len(args) == 1 and isinstance(args[0], tuple) else args))
+            arr = np.empty(shape, dtype=dtypes.to_numpy(dtype) if dtype is not None else dtypes.default_numpy_float())
+        if device is not None:
+            arr = to_device(arr, Device(device))
+        self._init(arr, False, None, 0)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def _init(self, data, requires_grad, grad_fn, output_nr):
+        self._data = data
+        self._requires_grad = requires_grad
+        self._grad = None
+        self._grad_fn = grad_fn
+        self._output_nr = output_nr
+        self._vc = _Version()
+        self._acc = None
+        self._hooks = None
+        self._is_view = False
+
+    @classmethod
+    def _make(cls, data, requires_grad=False, grad_fn=None, output_nr=0) -> "Tensor":
+        """A Tensor around ``data`` without checks (the ops' fast path)."""
+        t = object.__new__(Tensor)
+        t._data = data
+        t._requires_grad = requires_grad
+        t._grad = None
+        t._grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._vc = _Version()
+        t._acc = None
+        t._hooks = None
+        t._is_view = False
+        return t
+
+    # -- storage and metadata ----------------------------------------------------------
+
+    @property
+    def data(self) -> "Tensor":
+        """This tensor's values without its history (shares memory, as in PyTorch).
+
+        Assigning a Tensor or an array replaces the values without recording anything.
+        """
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        arr = value._data if isinstance(value, Tensor) else value
+        if not is_array(arr):
+            arr = np.asarray(arr)
+        self._data = arr
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        """The shape, or the length of dim ``dim``."""
+        if dim is None:
+            return Size(self._data.shape)
+        from .ops._util import normalize_dim
+        return self._data.shape[normalize_dim(dim, self._data.ndim, "size")]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    @property
+    def dtype(self) -> dtypes.dtype:
+        return dtypes.from_numpy(self._data.dtype)
+
+    @property
+    def device(self) -> Device:
+        return device_of(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def contiguous(self, memory_format=None) -> "Tensor":
+        """Self if already C-contiguous, else a contiguous copy (recorded for backward)."""
+        if self._data.flags.c_contiguous:
+            return self
+        return self.clone()
+
+    @property
+    def _version(self) -> int:
+        return self._vc.value
+
+    # -- autograd metadata -------------------------------------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Switch gradient tracking of a leaf tensor; returns self."""
+        requires_grad = bool(requires_grad)
+        if self._grad_fn is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients (got {self.dtype})")
+        self._requires_grad = requires_grad
+        return self
+
+    @property
+    def grad(self):
+        """The gradient accumulated by ``backward()`` (leaves, or after ``retain_grad()``)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: {tuple(value.shape)} "
+                                   f"vs. the tensor's {tuple(self.shape)}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: {value.dtype} vs. {self.dtype}")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def grad_fn(self):
+        """The op that made this tensor (None for leaves)."""
+        return self._grad_fn
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than by a recorded op."""
+        return self._grad_fn is None
+
+    @property
+    def retains_grad(self) -> bool:
+        fn = self._grad_fn
+        return bool(fn is not None and fn._retained and self._output_nr in fn._retained)
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    def _accumulator(self):
+        """The AccumulateGrad node of this leaf (kept alive by the graphs that use it)."""
+        acc = self._acc() if self._acc is not None else None
+        if acc is None:
+            from .autograd.engine import AccumulateGrad
+            acc = AccumulateGrad(self)
+            self._acc = weakref.ref(acc)
+        return acc
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        fn = self._grad_fn
+        if fn is None:
+            return
+        if fn._retained is None:
+            fn._retained = {}
+        fn._retained[self._output_nr] = weakref.ref(self)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor
+        replaces the gradient.  Returns a handle with ``remove()``."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is None:
+            if self._hooks is None:
+                self._hooks = {}
+            table = self._hooks
+        else:
+            fn = self._grad_fn
+            if fn._tensor_hooks is None:
+                fn._tensor_hooks = {}
+            table = fn._tensor_hooks.setdefault(self._output_nr, {})
+        return _RemovableHandle(table, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Compute the gradient of this tensor with respect to the graph's leaves and add it
+        into their ``.grad``.  A non-scalar tensor needs ``gradient`` (same shape)."""
+        from .autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self) -> "Tensor":
+        """The same values (shared memory) cut from the graph."""
+        t = Tensor._make(self._data)
+        t._vc = self._vc
+        return t
+
+    def detach_(self) -> "Tensor":
+        """Cut this tensor from the graph in place: it becomes a leaf."""
+        if self._is_view and self._grad_fn is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self._grad_fn = None
+        self._requires_grad = False
+        self._output_nr = 0
+        return self
+
+    def _copy_detached(self) -> "Tensor":
+        return Tensor._make(self._data.copy())
+
+    # -- conversion --------------------------------------------------------------------
+
+    def item(self):
+        """The single value of a one-element tensor, as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.item() if isinstance(self._data, np.ndarray) else to_numpy(self._data).item()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The values as a numpy array (shares memory on the CPU)."""
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return to_numpy(self._data)
+
+    def tolist(self):
+        """The values as (nested) Python lists, or a number for a 0-d tensor."""
+        return to_numpy(self._data).tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        arr = to_numpy(self._data)
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=False)
+        return arr.copy() if copy else arr
+
+    def to(self, *args, **kwargs) -> "Tensor":
+        """Cast and/or move: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``.
+
+        Recorded for backward: the gradient comes back in the original dtype and device.
+        """
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, device = a._data.dtype, a.device
+            elif isinstance(a, (str, Device)):
+                device = a
+            elif a is not None:
+                dtype = a
+        from .ops.elementwise import cast
+        from .ops.device import move
+        out = self
+        if device is not None:
+            out = move(out, Device(device))
+        if dtype is not None:
+            out = cast(out, dtypes.to_numpy(dtype))
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def type(self, dtype=None):
+        """Without an argument, the type name (``'numpyflow.FloatTensor'``); else ``to(dtype)``."""
+        if dtype is None:
+            names = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+                     "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+                     "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+            return f"numpyflow.{names.get(self.dtype.name, self.dtype.name)}"
+        return self.to(dtype)
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        return self.to(other._data.dtype)
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def half(self):
+        return self.to(np.float16)
+
+    def long(self):
+        return self.to(np.int64)
+
+    def int(self):
+        return self.to(np.int32)
+
+    def short(self):
+        return self.to(np.int16)
+
+    def bool(self):
+        return self.to(np.bool_)
+
+    def byte(self):
+        return self.to(np.uint8)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to(Device("cuda", device if isinstance(device, int) else None) if not isinstance(device, (str, Device)) else device)
+
+    # -- Python protocol -----------------------------------------------------------------
+
+    def __repr__(self):
+        prefix = "tensor("
+        body = format_values(to_numpy(self._data), prefix)
+        extras = []
+        if self._data.size == 0 and self._data.ndim != 1:
+            extras.append(f"size={tuple(self._data.shape)}")
+        if self._data.dtype not in (dtypes.default_numpy_float(), np.dtype(np.int64), np.dtype(np.bool_)) \
+                or (self._data.size == 0 and self._data.dtype != dtypes.default_numpy_float()):
+            extras.append(f"dtype={self.dtype!r}")
+        dev = self.device
+        if dev.type != "cpu":
+            extras.append(f"device='{dev}'")
+        if self._grad_fn is not None:
+            extras.append(f"grad_fn=<{self._grad_fn.name()}>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return prefix + body + "".join(", " + e for e in extras) + ")"
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __complex__(self):
+        return complex(self.item())
+
+    __hash__ = object.__hash__
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (to_numpy(self._data), self._requires_grad, str(self.device)))
+
+    def __deepcopy__(self, memo):
+        if self._grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
+                               "the deepcopy protocol at the moment")
+        new = Tensor._make(self._data.copy(), self._requires_grad)
+        if self._grad is not None:
+            new._grad = Tensor._make(self._grad._data.copy())
+        if type(self) is not Tensor:
+            new.__class__ = type(self)
+        new.__dict__.update({k: __import__("copy").deepcopy(v, memo) for k, v in self.__dict__.items()})
+        memo[id(self)] = new
+        return new
+
+    # -- indexing ------------------------------------------------------------------------
+
+    def __getitem__(self, index):
+        from .ops.indexing import getitem
+        return getitem(self, index)
+
+    def __setitem__(self, index, value):
+        from .ops.indexing import setitem
+        setitem(self, index, value)
+
+    # -- in-place ------------------------------------------------------------------------
+
+    def _check_inplace(self, other_requires_grad: bool, op: str) -> bool:
+        """Whether the in-place ``op`` must be recorded for backward (raising where PyTorch
+        would, or where a view's history would silently go stale)."""
+        if not _state.enabled or not (self._requires_grad or other_requires_grad):
+            return False
+        if self._grad_fn is None and self._requires_grad:
+            raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                               "operation. Do it under nf.no_grad(), or on a clone().")
+        if self._is_view or self._vc.has_graph_views:
+            raise RuntimeError(
+                f"{op}: in-place change of a tensor that shares memory with a view while recording "
+                "gradients; the other tensors' history would go stale. Use the out-of-place op "
+                "or clone() first.")
+        return True
+
+    def _adopt(self, out: "Tensor", op: str) -> "Tensor":
+        """Make ``self`` the result ``out`` of an op on ``self`` (in place, recorded).
+
+        The op's node may have saved ``self``'s current buffer for backward; that entry gets
+        a copy of the old values before the buffer is overwritten.
+        """
+        node = out._grad_fn
+        buf = self._data
+        if node is not None and node._saved:
+            for s in node._saved:
+                if getattr(s, "array", None) is buf:
+                    s.array = buf.copy()
+                    s.counter = None
+        self._write(out._data, op, casting="same_kind")
+        self._grad_fn = node
+        self._output_nr = out._output_nr
+        self._requires_grad = out._requires_grad
+        if node is not None and node._retained and out._output_nr in node._retained:
+            node._retained[out._output_nr] = weakref.ref(self)
+        return self
+
+    def _write(self, values, op: str, casting: str = "same_kind"):
+        """Copy ``values`` (an array or number) into this tensor's buffer; bump its version."""
+        target = self._data.dtype
+        src_dtype = values.dtype if is_array(values) else np.result_type(values)
+        if casting == "same_kind" and not np.can_cast(src_dtype, target, "same_kind") \
+                and not (np.ndim(values) == 0 and not is_array(values)):
+            raise RuntimeError(f"{op}: result type {dtypes.from_numpy(src_dtype)} can't be cast to the "
+                               f"desired output type {dtypes.from_numpy(target)}")
+        xp = array_module(self._data)
+        if not self._data.flags.writeable:
+            raise RuntimeError(f"{op}: this tensor's memory is read-only (an expanded or broadcast "
+                               "view); clone() it first")
+        xp.copyto(self._data, values, casting="unsafe")
+        self._vc.value += 1
+
+    def _inplace(self, op_name: str, fn, *args, **kwargs) -> "Tensor":
+        """``self = fn(self, *args)`` in place: recorded when gradients need it, else
+        computed without a graph and written into the buffer."""
+        other_rg = any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        if self._check_inplace(other_rg, op_name):
+            return self._adopt(fn(self, *args, **kwargs), op_name)
+        with grad_mode.no_grad():
+            out = fn(self, *args, **kwargs)
+        self._write(out._data, op_name)
+        return self
+
+    def _binary_inplace(self, op_name, fn, ufunc, other, alpha=None):
+        other_rg = isinstance(other, Tensor) and other._requires_grad
+        if alpha is not None and alpha != 1:
+            other = other * alpha
+        if self._check_inplace(other_rg, op_name):
+            return self._adopt(fn(self, other), op_name)
+        o = other._data if isinstance(other, Tensor) else other
+        if isinstance(o, np.generic):
+            o = o.item()
+        result = np.result_type(self._data, o) if is_array(o) else None
+        if result is not None and result != self._data.dtype:
+            from .dtypes import result_type
+            rt = result_type(self._data, o)
+            if not np.can_cast(rt, self._data.dtype, "same_kind"):
+                raise RuntimeError(f"{op_name}: result type {dtypes.from_numpy(rt)} can't be cast to "
+                                   f"the desired output type {self.dtype}")
+        elif isinstance(o, float) and self._data.dtype.kind in "iub":
+            raise RuntimeError(f"{op_name}: result type Float can't be cast to the desired output type {self.dtype}")
+        if not self._data.flags.writeable:
+            raise RuntimeError(f"{op_name}: this tensor's memory is read-only (an expanded or broadcast view); clone() it first")
+        try:
+            ufunc(self._data, o, out=self._data, casting="unsafe")
+        except ValueError as e:
+            raise RuntimeError(f"{op_name}: output shape {tuple(self.shape)} can't take the broadcast "
+                               f"result ({e})") from None
+        self._vc.value += 1
+        return self
+
+    def add_(self, other, *, alpha=1):
+        """``self += alpha * other`` in place."""
+        from .ops import add
+        return self._binary_inplace("add_", add, np.add, other, alpha)
+
+    def sub_(self, other, *, alpha=1):
+        """``self -= alpha * other`` in place."""
+        from .ops import sub
+        return self._binary_inplace("sub_", sub, np.subtract, other, alpha)
+
+    def mul_(self, other):
+        """``self *= other`` in place."""
+        from .ops import mul
+        return self._binary_inplace("mul_", mul, np.multiply, other)
+
+    def div_(self, other):
+        """``self /= other`` in place."""
+        from .ops import div
+        if self._data.dtype.kind in "iub":
+            raise RuntimeError(f"div_: result type Float can't be cast to the desired output type {self.dtype}")
+        return self._binary_inplace("div_", div, np.divide, other)
+
+    def pow_(self, exponent):
+        from .ops import pow
+        return self._inplace("pow_", pow, exponent)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        """``self += value * tensor1 * tensor2`` in place."""
+        return self.add_(tensor1 * tensor2, alpha=value)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        """``self += value * tensor1 / tensor2`` in place."""
+        return self.add_(tensor1 / tensor2, alpha=value)
+
+    def lerp_(self, end, weight):
+        """``self += weight * (end - self)`` in place."""
+        return self.add_((end - self) * weight)
+
+    def clamp_(self, min=None, max=None):
+        from .ops import clamp
+        return self._inplace("clamp_", clamp, min, max)
+
+    clip_ = clamp_
+
+    def neg_(self):
+        from .ops import neg
+        return self._inplace("neg_", neg)
+
+    def abs_(self):
+        from .ops import abs
+        return self._inplace("abs_", abs)
+
+    def sqrt_(self):
+        from .ops import sqrt
+        return self._inplace("sqrt_", sqrt)
+
+    def exp_(self):
+        from .ops import exp
+        return self._inplace("exp_", exp)
+
+    def log_(self):
+        from .ops import log
+        return self._inplace("log_", log)
+
+    def relu_(self):
+        from .ops import relu
+        return self._inplace("relu_", relu)
+
+    def sigmoid_(self):
+        from .ops import sigmoid
+        return self._inplace("sigmoid_", sigmoid)
+
+    def tanh_(self):
+        from .ops import tanh
+        return self._inplace("tanh_", tanh)
+
+    def fill_(self, value):
+        """Set every element to ``value`` (a number or a one-element tensor)."""
+        if isinstance(value, Tensor) and value._requires_grad:
+            self[...] = value
+            return self
+        if isinstance(value, Tensor):
+            value = value.item()
+        if self._check_inplace(False, "fill_"):
+            self[...] = value
+            return self
+        self._data.fill(value)
+        self._vc.value += 1
+        return self
+
+    def zero_(self):
+        """Set every element to zero."""
+        return self.fill_(0)
+
+    def copy_(self, src, non_blocking=False):
+        """Copy ``src``'s values (broadcast, cast) into this tensor."""
+        if not isinstance(src, Tensor):
+            from .ops._util import as_tensor_arg
+            src = as_tensor_arg(src)
+        if self._check_inplace(src._requires_grad, "copy_"):
+            self[...] = src
+            return self
+        arr = to_device(src._data, self.device)
+        try:
+            np.broadcast_shapes(arr.shape, self._data.shape)
+            if np.broadcast_shapes(arr.shape, self._data.shape) != self._data.shape:
+                raise ValueError
+        except ValueError:
+            raise RuntimeError(f"copy_: the source of shape {tuple(src.shape)} can't be broadcast to "
+                               f"the destination of shape {tuple(self.shape)}") from None
+        self._write(arr, "copy_", casting="unsafe")
+        return self
+
+    def _fill_random(self, op, sample):
+        if self._check_inplace(False, op):
+            self[...] = Tensor._make(sample)
+            return self
+        self._write(sample, op, casting="unsafe")
+        return self
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill with samples of N(mean, std**2) from the seeded generator."""
+        from .random import resolve
+        g = resolve(generator)
+        return self._fill_random("normal_", g.normal(mean, std, self._data.shape, self._data.dtype, self.device))
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """Fill with samples of U(a, b) from the seeded generator."""
+        from .random import resolve
+        g = resolve(generator)
+        return self._fill_random("uniform_", g.uniform(a, b, self._data.shape, self._data.dtype, self.device))
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        from .random import resolve
+        g = resolve(generator)
+        sample = g.uniform(0.0, 1.0, self._data.shape, np.float64, self.device) < (p._data if isinstance(p, Tensor) else p)
+        return self._fill_random("bernoulli_", sample)
+
+    def random_(self, low=0, high=None, *, generator=None):
+        from .random import resolve
+        if high is None:
+            low, high = 0, low
+        g = resolve(generator)
+        return self._fill_random("random_", g.integers(low, high, self._data.shape, self.device))
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    # -- operators (each calls its op function) --------------------------------------------
+
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __floordiv__(self, other):
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ops.remainder(other, self)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __invert__(self):
+        return _ops.bitwise_not(self)
+
+    def __and__(self, other):
+        return _ops.bitwise_and(self, other)
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return _ops.bitwise_or(self, other)
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return _ops.bitwise_xor(self, other)
+
+    __rxor__ = __xor__
+
+    def __eq__(self, other):
+        return _ops.eq(self, other)
+
+    def __ne__(self, other):
+        return _ops.ne(self, other)
+
+    def __lt__(self, other):
+        return _ops.lt(self, other)
+
+    def __le__(self, other):
+        return _ops.le(self, other)
+
+    def __gt__(self, other):
+        return _ops.gt(self, other)
+
+    def __ge__(self, other):
+        return _ops.ge(self, other)
+
+    @property
+    def T(self) -> "Tensor":
+        """All dims reversed."""
+        return _ops.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> "Tensor":
+        """The last two dims swapped (a batch of matrices transposed)."""
+        if self._data.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self._data.ndim}-D tensor.")
+        return _ops.transpose(self, -2, -1)
+
+    @property
+    def H(self) -> "Tensor":
+        return self.T
+
+    @property
+    def mH(self) -> "Tensor":
+        return self.mT
+
+
+class _RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, table: dict, hook):
+        _RemovableHandle._next_id += 1
+        self.id = _RemovableHandle._next_id
+        self._table = table
+        table[self.id] = hook
+
+    def remove(self):
+        self._table.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _rebuild(array, requires_grad, device):
+    t = Tensor._make(to_device(array, Device(device)))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+# Methods that are exactly the op function of the same name: ``x.exp()`` is ``ops.exp(x)``.
+_OP_METHODS = (
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
+    "remainder", "fmod", "pow", "neg", "negative", "abs", "absolute", "sign", "exp", "exp2", "log",
+    "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "tanh",
+    "sigmoid", "relu", "erf", "reciprocal", "floor", "ceil", "round", "trunc", "maximum",
+    "minimum", "clamp", "clip", "eq", "ne", "lt", "le", "gt", "ge", "greater", "less",
+    "equal", "isnan", "isinf", "isfinite", "logical_not", "logical_and", "logical_or",
+    "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "allclose",
+    "isclose", "lerp", "addcmul", "addcdiv",
+    "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "logsumexp", "norm",
+    "cumsum", "cumprod", "argmax", "argmin", "all", "any", "count_nonzero", "nansum",
+    "reshape", "view", "view_as", "reshape_as", "flatten", "unflatten", "transpose", "swapaxes",
+    "swapdims", "permute", "movedim", "moveaxis", "squeeze", "unsqueeze", "expand", "expand_as",
+    "broadcast_to", "repeat", "tile", "flip", "fliplr", "flipud", "roll", "split", "chunk",
+    "unbind", "narrow", "clone", "t", "diagonal", "tril", "triu",
+    "gather", "scatter_add", "scatter", "index_select", "masked_fill", "masked_select",
+    "take_along_dim", "index_add", "nonzero",
+    "matmul", "mm", "bmm", "dot", "outer", "inner",
+    "softmax", "log_softmax",
+)
+
+from .autograd import function as _function  # noqa: E402
+
+_function.Tensor = Tensor  # Functions make Tensors; see autograd/function.py
+
+from . import ops as _ops  # noqa: E402  (ops import Tensor; bind methods once both exist)
+
+for _name in _OP_METHODS:
+    setattr(Tensor, _name, getattr(_ops, _name))
+del _name
+
+
+def _where_method(self, condition, y):
+    """``x.where(condition, y)``: x where condition holds, else y."""
+    return _ops.where(condition, self, y)
+
+
+Tensor.where = _where_method
