@@ -79,6 +79,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
         arr = data._data.copy()
     elif is_array(data):
         arr = data.copy()
+    elif dtype is not None and not isinstance(data, (list, tuple)) or \
+            dtype is not None and not any(isinstance(x, Tensor) for x in _flat(data)):
+        arr = np.array(data, dtype=dtypes.to_numpy(dtype))  # no detour through float32
     else:
         arr = _infer_numpy(data)  # a new array already
     return _finish(arr, dtype, device, requires_grad)
@@ -90,6 +93,8 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
         return data.to(dtype=dtype, device=device) if (dtype or device) else data
     if is_array(data):
         return _finish(data, dtype, device)
+    if dtype is not None:
+        return tensor(data, dtype=dtype, device=device)
     return _finish(_infer_numpy(data), dtype, device)
 
 
