@@ -14,6 +14,7 @@ import numpy as np
 from . import dtypes
 from ._format import format_values
 from .autograd import grad_mode
+from .autograd.engine import AccumulateGrad
 from .backend import Device, array_module, device_of, is_array, to_device, to_numpy
 
 _state = grad_mode.state
@@ -53,8 +54,13 @@ class Size(tuple):
 class Tensor:
     """A multi-dimensional array that records the ops applied to it for ``backward()``."""
 
-    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_vc",
-                 "_acc", "_hooks", "_is_view", "__weakref__", "__dict__")
+    # Defaults for the state most tensors never set (creating a tensor is on every op's
+    # hot path, so only the four attributes in ``_make`` are written per tensor).
+    _grad = None
+    _vc_ = None  # the version counter, made on first need (see _vc)
+    _acc = None  # weak reference to the AccumulateGrad node of a leaf
+    _hooks = None
+    _is_view = False
     __array_ufunc__ = None  # numpy defers ``ndarray + Tensor`` to Tensor.__radd__
     __array_priority__ = 1000
 
@@ -79,13 +85,8 @@ class Tensor:
     def _init(self, data, requires_grad, grad_fn, output_nr):
         self._data = data
         self._requires_grad = requires_grad
-        self._grad = None
         self._grad_fn = grad_fn
         self._output_nr = output_nr
-        self._vc = _Version()
-        self._acc = None
-        self._hooks = None
-        self._is_view = False
 
     @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None, output_nr=0) -> "Tensor":
@@ -93,14 +94,21 @@ class Tensor:
         t = object.__new__(Tensor)
         t._data = data
         t._requires_grad = requires_grad
-        t._grad = None
         t._grad_fn = grad_fn
         t._output_nr = output_nr
-        t._vc = _Version()
-        t._acc = None
-        t._hooks = None
-        t._is_view = False
         return t
+
+    @property
+    def _vc(self) -> _Version:
+        """The version counter of this tensor's storage (shared with its views)."""
+        vc = self._vc_
+        if vc is None:
+            vc = self._vc_ = _Version()
+        return vc
+
+    @_vc.setter
+    def _vc(self, counter: _Version):
+        self._vc_ = counter
 
     # -- storage and metadata ----------------------------------------------------------
 
@@ -256,7 +264,6 @@ class Tensor:
         """The AccumulateGrad node of this leaf (kept alive by the graphs that use it)."""
         acc = self._acc() if self._acc is not None else None
         if acc is None:
-            from .autograd.engine import AccumulateGrad
             acc = AccumulateGrad(self)
             self._acc = weakref.ref(acc)
         return acc
@@ -520,8 +527,7 @@ class Tensor:
         if node is not None and node._saved:
             for s in node._saved:
                 if getattr(s, "array", None) is buf:
-                    s.array = buf.copy()
-                    s.counter = None
+                    s.freeze()
         self._write(out._data, op, casting="same_kind")
         self._grad_fn = node
         self._output_nr = out._output_nr
@@ -531,19 +537,26 @@ class Tensor:
         return self
 
     def _write(self, values, op: str, casting: str = "same_kind"):
-        """Copy ``values`` (an array or number) into this tensor's buffer; bump its version."""
-        target = self._data.dtype
-        src_dtype = values.dtype if is_array(values) else np.result_type(values)
-        if casting == "same_kind" and not np.can_cast(src_dtype, target, "same_kind") \
-                and not (np.ndim(values) == 0 and not is_array(values)):
-            raise RuntimeError(f"{op}: result type {dtypes.from_numpy(src_dtype)} can't be cast to the "
-                               f"desired output type {dtypes.from_numpy(target)}")
-        xp = array_module(self._data)
+        """Copy ``values`` (an array or number) into this tensor's buffer; bump its version.
+
+        With ``casting="same_kind"`` a floating result can't land in an integer tensor, as
+        in PyTorch's in-place ops (``copy_`` and assignment cast freely instead).
+        """
+        if casting == "same_kind":
+            self._check_castable(dtypes.result_type(values), op)
+        self._check_writeable(op)
+        array_module(self._data).copyto(self._data, values, casting="unsafe")
+        self._vc.value += 1
+
+    def _check_castable(self, result_dtype, op: str):
+        if not np.can_cast(result_dtype, self._data.dtype, "same_kind"):
+            raise RuntimeError(f"{op}: result type {dtypes.from_numpy(result_dtype)} can't be cast to the "
+                               f"desired output type {self.dtype}")
+
+    def _check_writeable(self, op: str):
         if not self._data.flags.writeable:
             raise RuntimeError(f"{op}: this tensor's memory is read-only (an expanded or broadcast "
                                "view); clone() it first")
-        xp.copyto(self._data, values, casting="unsafe")
-        self._vc.value += 1
 
     def _inplace(self, op_name: str, fn, *args, **kwargs) -> "Tensor":
         """``self = fn(self, *args)`` in place: recorded when gradients need it, else
@@ -556,26 +569,22 @@ class Tensor:
         self._write(out._data, op_name)
         return self
 
-    def _binary_inplace(self, op_name, fn, ufunc, other, alpha=None):
-        other_rg = isinstance(other, Tensor) and other._requires_grad
-        if alpha is not None and alpha != 1:
+    def _binary_inplace(self, op_name, fn, ufunc_name, other, alpha=1):
+        """``self = fn(self, other)`` in place; outside autograd one ufunc writes straight
+        into the buffer (no temporary)."""
+        if isinstance(other, np.generic):
+            other = other.item()
+        if alpha != 1:
             other = other * alpha
+        other_rg = isinstance(other, Tensor) and other._requires_grad
         if self._check_inplace(other_rg, op_name):
             return self._adopt(fn(self, other), op_name)
         o = other._data if isinstance(other, Tensor) else other
-        if isinstance(o, np.generic):
-            o = o.item()
-        result = np.result_type(self._data, o) if is_array(o) else None
-        if result is not None and result != self._data.dtype:
-            from .dtypes import result_type
-            rt = result_type(self._data, o)
-            if not np.can_cast(rt, self._data.dtype, "same_kind"):
-                raise RuntimeError(f"{op_name}: result type {dtypes.from_numpy(rt)} can't be cast to "
-                                   f"the desired output type {self.dtype}")
-        elif isinstance(o, float) and self._data.dtype.kind in "iub":
-            raise RuntimeError(f"{op_name}: result type Float can't be cast to the desired output type {self.dtype}")
-        if not self._data.flags.writeable:
-            raise RuntimeError(f"{op_name}: this tensor's memory is read-only (an expanded or broadcast view); clone() it first")
+        if not is_array(o) and not isinstance(o, (bool, int, float)):
+            o = np.asarray(o)
+        self._check_castable(dtypes.result_type(self._data, o), op_name)
+        self._check_writeable(op_name)
+        ufunc = getattr(array_module(self._data), ufunc_name)
         try:
             ufunc(self._data, o, out=self._data, casting="unsafe")
         except ValueError as e:
@@ -587,24 +596,24 @@ class Tensor:
     def add_(self, other, *, alpha=1):
         """``self += alpha * other`` in place."""
         from .ops import add
-        return self._binary_inplace("add_", add, np.add, other, alpha)
+        return self._binary_inplace("add_", add, "add", other, alpha)
 
     def sub_(self, other, *, alpha=1):
         """``self -= alpha * other`` in place."""
         from .ops import sub
-        return self._binary_inplace("sub_", sub, np.subtract, other, alpha)
+        return self._binary_inplace("sub_", sub, "subtract", other, alpha)
 
     def mul_(self, other):
         """``self *= other`` in place."""
         from .ops import mul
-        return self._binary_inplace("mul_", mul, np.multiply, other)
+        return self._binary_inplace("mul_", mul, "multiply", other)
 
     def div_(self, other):
         """``self /= other`` in place."""
         from .ops import div
         if self._data.dtype.kind in "iub":
             raise RuntimeError(f"div_: result type Float can't be cast to the desired output type {self.dtype}")
-        return self._binary_inplace("div_", div, np.divide, other)
+        return self._binary_inplace("div_", div, "divide", other)
 
     def pow_(self, exponent):
         from .ops import pow
@@ -688,12 +697,12 @@ class Tensor:
             return self
         arr = to_device(src._data, self.device)
         try:
-            np.broadcast_shapes(arr.shape, self._data.shape)
-            if np.broadcast_shapes(arr.shape, self._data.shape) != self._data.shape:
-                raise ValueError
+            fits = np.broadcast_shapes(arr.shape, self._data.shape) == self._data.shape
         except ValueError:
+            fits = False
+        if not fits:
             raise RuntimeError(f"copy_: the source of shape {tuple(src.shape)} can't be broadcast to "
-                               f"the destination of shape {tuple(self.shape)}") from None
+                               f"the destination of shape {tuple(self.shape)}")
         self._write(arr, "copy_", casting="unsafe")
         return self
 

@@ -35,34 +35,27 @@ class AccumulateGrad:
 
 def _order(roots):
     """The nodes reachable from ``roots`` in topological order (every node after all
-    nodes that send it gradients)."""
-    deps = {}
-    roots = list(dict.fromkeys(roots))
-    stack = list(roots)
-    seen = set(stack)
-    while stack:
-        node = stack.pop()
-        for edge in node._next:
-            if edge is None:
-                continue
-            child = edge[0]
-            deps[child] = deps.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
-    ready = [n for n in roots if n not in deps]
+    nodes that send it gradients): the reverse of an iterative depth-first post-order."""
     order = []
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for edge in node._next:
-            if edge is None:
-                continue
-            child = edge[0]
-            left = deps[child] - 1
-            deps[child] = left
-            if left == 0:
-                ready.append(child)
+    seen = set()
+    for root in roots:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root._next))]
+        while stack:
+            node, edges = stack[-1]
+            for edge in edges:
+                if edge is not None:
+                    child = edge[0]
+                    if child not in seen:
+                        seen.add(child)
+                        stack.append((child, iter(child._next)))
+                        break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
     return order
 
 
@@ -109,19 +102,20 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
     try:
         for node in order:
             grads = buffers.pop(node, None)
-            if grads is None or (run_only is not None and node not in run_only):
+            if grads is None:
                 continue
             if node._tensor_hooks or node._retained:
                 grads = _run_hooks(node, grads)
             if capture is not None:
+                if node not in run_only:
+                    continue
                 for nr in range(len(grads)):
                     if (node, nr) in capture:
                         capture[(node, nr)] = grads[nr]
-            if type(node) is AccumulateGrad:
-                if capture is None:
-                    _accumulate(node.variable, grads[0], create_graph)
-                continue
-            if capture is not None and not any(e is not None and e[0] in run_only for e in node._next):
+                if not any(e is not None and e[0] in run_only for e in node._next):
+                    continue
+            elif type(node) is AccumulateGrad:
+                _accumulate(node.variable, grads[0], create_graph)
                 continue
             in_grads = node._run_backward(grads)
             for edge, g in zip(node._next, in_grads):

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import is_array
+from .. import backend
+from ..backend import device_of, is_array
 from . import grad_mode
 
 _state = grad_mode.state
@@ -37,24 +38,48 @@ Tensor = None
 
 
 class _SavedTensor:
-    """One value saved for backward, with what it takes to check and rebuild it."""
+    """One value saved for backward, with what it takes to check and rebuild it.
 
-    __slots__ = ("array", "counter", "version", "leaf", "grad_fn", "output_nr", "requires_grad", "is_output")
+    An input keeps a reference to its Tensor (its version and history are read when
+    unpacked); an output keeps its version counter; a frozen copy (the old value of a
+    tensor changed in place by this very op) keeps the history it had.
+    """
+
+    __slots__ = ("array", "tensor", "counter", "version", "output_nr", "history")
 
     def unpack(self, node):
-        if self.counter is not None and self.counter.value != self.version:
-            a = self.array
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{a.dtype} {list(a.shape)}], which is saved by "
-                f"{node.name()}, is at version {self.counter.value}; expected version "
-                f"{self.version} instead. Use an out-of-place op or .clone() before the "
-                "in-place change.")
-        if self.leaf is not None:
-            return self.leaf
-        if self.is_output:
-            return Tensor._make(self.array, True, node, self.output_nr)
-        return Tensor._make(self.array, self.requires_grad, self.grad_fn, self.output_nr)
+        t = self.tensor
+        if t is not None:
+            counter = t._vc_
+            if (counter.value if counter is not None else 0) != self.version:
+                self._stale(node, counter.value)
+            if t._grad_fn is None and t._data is self.array:
+                return t if t._requires_grad else Tensor._make(self.array)
+            return Tensor._make(self.array, t._requires_grad, t._grad_fn, t._output_nr)
+        if self.counter is not None:  # an output of this node
+            if self.counter.value != self.version:
+                self._stale(node, self.counter.value)
+            return Tensor._make(self.array, self.output_nr >= 0, node if self.output_nr >= 0 else None,
+                                max(self.output_nr, 0))
+        grad_fn, output_nr, requires_grad = self.history
+        return Tensor._make(self.array, requires_grad, grad_fn, output_nr)
+
+    def _stale(self, node, now):
+        a = self.array
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{a.dtype} {list(a.shape)}], which is saved by "
+            f"{node.name()}, is at version {now}; expected version {self.version} instead. "
+            "Use an out-of-place op or .clone() before the in-place change.")
+
+    def freeze(self):
+        """Keep a copy of the current value with its current history (used when the op
+        that saved it is about to overwrite it in place)."""
+        t = self.tensor
+        self.history = (t._grad_fn, t._output_nr, t._requires_grad) if t is not None else (None, 0, False)
+        self.array = self.array.copy()
+        self.tensor = None
+        self.counter = None
 
 
 class FunctionCtx:
@@ -117,21 +142,25 @@ class Function(FunctionCtx):
     def apply(cls, *args):
         """Run ``forward`` on the arrays behind ``args`` and, when gradients are needed,
         record this call as a node of the graph."""
-        record = False
+        ctx = object.__new__(cls)
         arrays = []
+        tensors = []
+        record = False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a._data)
+                tensors.append(a)
                 if a._requires_grad:
                     record = True
             else:
                 arrays.append(a)
-        if record and not _state.enabled:
-            record = False
-        ctx = object.__new__(cls)
-        if record:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+                tensors.append(None)
+        if backend.cupy is not None:
+            _check_same_device(cls, tensors)
+        if record and _state.enabled:
+            ctx.needs_input_grad = tuple([t is not None and t._requires_grad for t in tensors])
         else:
+            record = False
             ctx.needs_input_grad = (False,) * len(args)
         try:
             out = cls.forward(ctx, *arrays)
@@ -146,9 +175,9 @@ class Function(FunctionCtx):
             differentiable = record and out.dtype.kind in "fc" and id(returned) not in ctx._non_differentiable
             result = Tensor._make(out, differentiable, ctx if differentiable else None, 0)
             if out.base is not None:
-                _share_version_if_view(result, args, record)
+                _share_version_if_view(result, tensors, record)
             if record:
-                ctx._connect(args, (returned,), (result,))
+                ctx._connect(tensors, (returned,), (result,))
             return result
         returned = out
         outputs = tuple(_as_array(o) for o in out)
@@ -158,30 +187,30 @@ class Function(FunctionCtx):
             differentiable = record and o.dtype.kind in "fc" and id(r) not in non_diff
             t = Tensor._make(o, differentiable, ctx if differentiable else None, nr)
             if o.base is not None:
-                _share_version_if_view(t, args, record)
+                _share_version_if_view(t, tensors, record)
             results.append(t)
         if record:
-            ctx._connect(args, returned, results)
+            ctx._connect(tensors, returned, results)
         return tuple(results)
 
     # -- graph bookkeeping -------------------------------------------------------------
 
-    def _connect(self, args, returned, results):
+    def _connect(self, tensors, returned, results):
         """Record edges to the inputs' nodes, input metadata and the saved values.
         ``returned`` are the objects forward returned (before scalars became arrays), so
         a saved output is recognised by identity."""
-        next_edges = []
+        edges = []
         meta = []
-        tensors = [a if isinstance(a, Tensor) else None for a in args]
-        for t in tensors:
-            if t is None or not t._requires_grad:
-                next_edges.append(None)
-                meta.append(None)
-            else:
+        for t, need in zip(tensors, self.needs_input_grad):
+            if need:
                 fn = t._grad_fn
-                next_edges.append((fn, t._output_nr) if fn is not None else (t._accumulator(), 0))
-                meta.append((t._data.shape, t._data.dtype))
-        self._next = tuple(next_edges)
+                edges.append((fn, t._output_nr) if fn is not None else (t._accumulator(), 0))
+                d = t._data
+                meta.append((d.shape, d.dtype))
+            else:
+                edges.append(None)
+                meta.append(None)
+        self._next = edges
         self._input_meta = meta
         self._n_outputs = len(results)
         if len(results) > 1:
@@ -215,12 +244,13 @@ class Function(FunctionCtx):
         """Call ``backward`` and return one gradient (Tensor or None) per forward input,
         reduced to the input's shape and dtype."""
         if self._n_outputs > 1 and self._materialize:
-            grads = [g if g is not None else _zeros(meta) for g, meta in zip(grads, self._output_meta)]
+            xp = backend.array_module(next(g for g in grads if g is not None)._data)
+            grads = [g if g is not None else Tensor._make(xp.zeros(*meta)) for g, meta in zip(grads, self._output_meta)]
         result = type(self).backward(self, *grads)
         if type(result) is not tuple:
             result = (result,)
         n = len(self._next)
-        if len(result) < n or any(r is not None for r in result[n:]):
+        if len(result) != n and (len(result) < n or any(r is not None for r in result[n:])):
             raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
                                f"(expected {n}, got {len(result)})")
         out = []
@@ -237,6 +267,15 @@ class Function(FunctionCtx):
                 g = g.to(dtype)
             out.append(g)
         return out
+
+
+def _check_same_device(cls, tensors):
+    """Ops need all their tensors on one device (checked only where CuPy exists)."""
+    devices = {str(device_of(t._data)) for t in tensors if t is not None}
+    if len(devices) > 1:
+        a, b = sorted(devices)
+        raise RuntimeError(f"{cls.__name__.lower()}: expected all tensors to be on the same device, "
+                           f"but found at least two devices, {a} and {b}")
 
 
 def _as_array(o):
@@ -259,12 +298,12 @@ def _root(a):
         a = b
 
 
-def _share_version_if_view(t, args, record):
+def _share_version_if_view(t, tensors, record):
     """An output that views an input's memory shares its version counter, so an in-place
     change through either is seen by the graph."""
     root = _root(t._data)
-    for src in args:
-        if isinstance(src, Tensor) and _root(src._data) is root:
+    for src in tensors:
+        if src is not None and _root(src._data) is root:
             t._vc = src._vc
             t._is_view = True
             if record:
@@ -283,35 +322,20 @@ def _make_saved(value, tensors, returned, results):
         if t is not None and t._data is value:
             s = _SavedTensor()
             s.array = value
-            s.counter = t._vc
-            s.version = t._vc.value
-            s.is_output = False
-            if t._requires_grad and t._grad_fn is None:
-                s.leaf = t
-            else:
-                s.leaf = None
-                s.grad_fn = t._grad_fn
-                s.output_nr = t._output_nr
-                s.requires_grad = t._requires_grad
+            s.tensor = t
+            counter = t._vc_
+            s.version = counter.value if counter is not None else 0
             return s
     for nr, (o, r) in enumerate(zip(returned, results)):
         if o is value:
             s = _SavedTensor()
             s.array = r._data
+            s.tensor = None
             s.counter = r._vc
-            s.version = r._vc.value
-            s.leaf = None
-            s.is_output = r._requires_grad
-            s.grad_fn = None
-            s.output_nr = nr
-            s.requires_grad = False
+            s.version = s.counter.value
+            s.output_nr = nr if r._requires_grad else -1
             return s
     return value
-
-
-def _zeros(meta):
-    shape, dtype = meta
-    return Tensor._make(np.zeros(shape, dtype))
 
 
 def _reduce_to_shape(g, shape, node):

@@ -95,7 +95,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                 in_idx = np.unravel_index(c, inputs[i]._data.shape) if inputs[i]._data.ndim else ()
                 msg = (f"Jacobian mismatch for output {o} with respect to input {i}: at output element "
                        f"{tuple(int(v) for v in out_idx)}, input element {tuple(int(v) for v in in_idx)}: "
-                       f"numerical {n[r, c]!r} vs analytical {a[r, c]!r} (atol={atol}, rtol={rtol}; "
+                       f"numerical {float(n[r, c])!r} vs analytical {float(a[r, c])!r} (atol={atol}, rtol={rtol}; "
                        f"{int(bad.sum())} of {bad.size} entries differ)")
                 if raise_exception:
                     raise GradcheckError(msg)

@@ -6,7 +6,7 @@ import numbers
 import numpy as np
 
 from .. import dtypes
-from ..backend import is_array
+from ..backend import array_module, is_array
 from ..tensor import Tensor
 
 _PY_SCALARS = (bool, int, float)
@@ -69,7 +69,8 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
         return Tensor._make(np.asarray(x))
     if isinstance(x, _PY_SCALARS):
         if like is not None:
-            return Tensor._make(np.asarray(x, dtype=dtypes.result_type(like._data, x)))
+            xp = array_module(like._data)
+            return Tensor._make(xp.asarray(x, dtype=dtypes.result_type(like._data, x)))
         return Tensor._make(np.asarray(x, dtype=dtypes.result_type(x)))
     from ..creation import tensor
     return tensor(x)

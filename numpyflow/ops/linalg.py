@@ -48,11 +48,13 @@ def matmul(input, other):
     if k_a != k_b:
         raise RuntimeError(f"matmul: shapes {tuple(a._data.shape)} and {tuple(b._data.shape)} cannot be "
                            f"multiplied ({_shape_str(a)} and {_shape_str(b)}: {k_a} != {k_b})")
-    try:
-        np.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
-    except ValueError:
-        raise RuntimeError(f"matmul: batch dims of shapes {tuple(a._data.shape)} and {tuple(b._data.shape)} "
-                           "cannot be broadcast together") from None
+    batch_a, batch_b = a._data.shape[:-2], b._data.shape[:-2]
+    if batch_a != batch_b and batch_a and batch_b:
+        try:
+            np.broadcast_shapes(batch_a, batch_b)
+        except ValueError:
+            raise RuntimeError(f"matmul: batch dims of shapes {tuple(a._data.shape)} and "
+                               f"{tuple(b._data.shape)} cannot be broadcast together") from None
     a_vec = a._data.ndim == 1
     b_vec = b._data.ndim == 1
     if a_vec:

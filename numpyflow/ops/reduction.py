@@ -13,7 +13,7 @@ from ..backend import array_module
 from ..tensor import Tensor
 from ._util import floating, normalize_dim, normalize_dims, reduce_args, tensor_arg
 from .elementwise import exp, log, sign, sqrt, where, abs as _abs, pow as _pow
-from .shape import broadcast_to, flip, reshape
+from .shape import BroadcastTo, Reshape, flip
 
 return_types = collections.namedtuple("return_types", ["values", "indices"])
 
@@ -28,8 +28,8 @@ def _kept_shape(shape, axes):
 def _expand_back(grad, shape, axes, keepdim):
     """A reduction's output gradient spread back over the input's shape."""
     if not keepdim:
-        grad = reshape(grad, _kept_shape(shape, axes))
-    return broadcast_to(grad, shape)
+        grad = Reshape.apply(grad, _kept_shape(shape, axes))
+    return BroadcastTo.apply(grad, shape) if grad._data.shape != shape else grad
 
 
 def _count(shape, axes):

@@ -22,7 +22,7 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return reshape(grad, ctx.shape), None
+        return Reshape.apply(grad, ctx.shape), None
 
 
 class Permute(Function):
@@ -33,7 +33,10 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return permute(grad, tuple(np.argsort(ctx.dims))), None
+        inverse = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inverse[d] = i
+        return Permute.apply(grad, tuple(inverse)), None
 
 
 class BroadcastTo(Function):
@@ -64,7 +67,7 @@ class SumTo(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return broadcast_to(grad, ctx.shape), None
+        return BroadcastTo.apply(grad, ctx.shape), None
 
 
 class Repeat(Function):
@@ -136,12 +139,13 @@ class Split(Function):
     @staticmethod
     def backward(ctx, *grads):
         shape, dtype, sizes, axis = ctx.meta
+        xp = array_module(next(g for g in grads if g is not None)._data)
         parts = []
         for g, n in zip(grads, sizes):
             if g is None:
                 piece = list(shape)
                 piece[axis] = n
-                g = Tensor._make(np.zeros(piece, dtype))
+                g = Tensor._make(xp.zeros(piece, dtype))
             parts.append(g)
         return cat(parts, axis), None, None
 
@@ -170,7 +174,8 @@ class Unbind(Function):
     def backward(ctx, *grads):
         shape, dtype, axis = ctx.meta
         piece = shape[:axis] + shape[axis + 1:]
-        parts = [g if g is not None else Tensor._make(np.zeros(piece, dtype)) for g in grads]
+        xp = array_module(next(g for g in grads if g is not None)._data)
+        parts = [g if g is not None else Tensor._make(xp.zeros(piece, dtype)) for g in grads]
         return stack(parts, axis), None
 
 
@@ -216,10 +221,11 @@ class Diagonal(Function):
     def backward(ctx, grad):
         shape, dtype, offset, d1, d2 = ctx.meta
         from .indexing import setitem_functional
-        zeros = Tensor._make(np.zeros(shape, dtype))
+        xp = array_module(grad._data)
+        zeros = Tensor._make(xp.zeros(shape, dtype))
         n = grad.shape[-1]
-        rows = np.arange(n) + builtins.max(-offset, 0)
-        cols = np.arange(n) + builtins.max(offset, 0)
+        rows = xp.arange(n) + builtins.max(-offset, 0)
+        cols = xp.arange(n) + builtins.max(offset, 0)
         idx = [slice(None)] * len(shape)
         idx[d1], idx[d2] = rows, cols
         # numpy puts the two advanced indices' axis where the first of them stands when
@@ -264,9 +270,8 @@ def _resolve_shape(shape, numel, op, in_shape):
 def reshape(input, *shape):
     """The same values in a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``; one -1 allowed)."""
     shape = shape_arg(shape, "reshape")
-    if input._data.shape == shape:
-        return input if not input._requires_grad else Reshape.apply(input, shape)
-    shape = _resolve_shape(shape, input._data.size, "reshape", tuple(input._data.shape))
+    if -1 in shape or math.prod(shape) != input._data.size or builtins.min(shape, default=0) < 0:
+        shape = _resolve_shape(shape, input._data.size, "reshape", tuple(input._data.shape))
     return Reshape.apply(input, shape)
 
 
@@ -311,7 +316,7 @@ def permute(input, *dims):
     nd = input._data.ndim
     if len(dims) != nd:
         raise RuntimeError(f"permute: number of dims don't match (input has {nd} dims, got {len(dims)})")
-    dims = tuple(normalize_dim(d, nd, "permute") for d in dims)
+    dims = tuple([normalize_dim(d, nd, "permute") for d in dims])
     if len(set(dims)) != nd:
         raise RuntimeError(f"permute: repeated dim in {dims}")
     return Permute.apply(input, dims)
