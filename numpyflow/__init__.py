@@ -53,8 +53,8 @@ def result_type(tensor1, tensor2) -> dtype:
 
 
 def promote_types(type1, type2) -> dtype:
-    import numpy as _np
-    return _dtypes.from_numpy(_np.promote_types(_dtypes.to_numpy(type1), _dtypes.to_numpy(type2)))
+    """The dtype PyTorch promotes ``type1`` and ``type2`` to."""
+    return _dtypes.from_numpy(_dtypes.promote_types(type1, type2))
 
 
 def get_default_device():

@@ -10,17 +10,23 @@ PRECISION = 4
 
 
 def _float_formatter(values: np.ndarray):
+    """PyTorch's choice among integer style (``1.``), fixed (``1.0000``) and scientific
+    (``1.0000e+00``) notation, made from the finite values."""
     finite = values[np.isfinite(values)]
+    fixed = lambda v: _special(v) or f"{v:.{PRECISION}f}"  # noqa: E731
     if finite.size == 0:
-        return lambda v: _special(v) or f"{v:.{PRECISION}f}"
+        return fixed, False
     absvals = np.abs(finite)
     nonzero = absvals[absvals != 0]
-    ints = bool(np.all(finite == np.round(finite)))
-    if ints and absvals.max() < 1e8:
-        return lambda v: _special(v) or f"{v:.0f}."
-    if nonzero.size and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() > 1e8 or nonzero.min() < 1e-4):
-        return lambda v: _special(v) or f"{v:.{PRECISION}e}"
-    return lambda v: _special(v) or f"{v:.{PRECISION}f}"
+    sci = lambda v: _special(v) or f"{v:.{PRECISION}e}"  # noqa: E731
+    wide = nonzero.size and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() > 1e8)
+    if np.all(finite == np.round(finite)):
+        if wide:
+            return sci, False
+        return (lambda v: _special(v) or f"{v:.0f}."), True
+    if wide or (nonzero.size and nonzero.min() < 1e-4):
+        return sci, False
+    return fixed, False
 
 
 def _special(v):
@@ -42,21 +48,24 @@ def format_values(array: np.ndarray, prefix: str = "tensor(") -> str:
     kind = array.dtype.kind
     summarize = array.size > THRESHOLD
     sample = _sample(array_1) if summarize else array_1
+    width_from_finite = False
     if kind == "f":
-        fmt = _float_formatter(sample.astype(np.float64).ravel())
+        fmt, width_from_finite = _float_formatter(sample.astype(np.float64).ravel())
     elif kind == "b":
         fmt = lambda v: "True" if v else "False"  # noqa: E731
     elif kind == "c":
         fmt = lambda v: f"{v.real:.{PRECISION}f}{v.imag:+.{PRECISION}f}j"  # noqa: E731
     else:
         fmt = str
-    width = max(len(fmt(v)) for v in sample.ravel())
+    widths = [len(fmt(v)) for v in sample.ravel() if not width_from_finite or np.isfinite(v)]
+    width = max(widths, default=0)
     if array.ndim == 0:
         return fmt(array.item())
     pad = lambda v: fmt(v).rjust(width)  # noqa: E731
-    return np.array2string(
+    text = np.array2string(
         array, max_line_width=LINEWIDTH, separator=", ", prefix=prefix,
         formatter={"all": pad}, threshold=THRESHOLD, edgeitems=EDGEITEMS)
+    return text.replace(", ...,", ",  ...,")  # PyTorch's spacing around an elided run
 
 
 def _sample(array):

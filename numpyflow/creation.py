@@ -24,35 +24,62 @@ def _finish(arr, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 def _infer_numpy(data):
-    """numpy array for Python data with PyTorch's dtype rules (floats -> default float)."""
+    """numpy array for Python data with PyTorch's dtype rules: Python floats become the
+    default float dtype, ints int64; numpy scalars and tensors inside keep their dtype,
+    and mixed elements promote as PyTorch does."""
     if isinstance(data, Tensor):
         return data._data
     if is_array(data):
         return data
     if isinstance(data, np.generic):
         return np.asarray(data)
-    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+    target = None
+    if isinstance(data, (list, tuple)):
+        for x in _flat(data):
+            d = _element_dtype(x)
+            target = d if target is None else dtypes.promote_types(target, d)
         data = _tensors_to_lists(data)
-    arr = np.asarray(data)
+        if target is None:  # no elements at all
+            target = dtypes.default_numpy_float()
+    else:
+        target = _element_dtype(data)
+    try:
+        arr = np.asarray(data) if target is None else np.asarray(data, dtype=target)
+    except ValueError as e:
+        raise ValueError(f"tensor(): could not make a tensor from ragged or mixed nested "
+                         f"sequences ({e})") from None
+    except TypeError as e:
+        raise TypeError(f"tensor(): could not make a tensor from {type(data).__name__} ({e})") from None
     if arr.dtype == object:
         raise TypeError(f"tensor(): could not make a tensor from {type(data).__name__} "
                         "(ragged nested sequences or non-numeric values)")
-    if arr.dtype.kind == "f" and arr.dtype != np.float16:
-        if not _contains_numpy(data):
-            arr = arr.astype(dtypes.default_numpy_float())
-    elif arr.dtype.kind in "iu" and not _contains_numpy(data):
-        arr = arr.astype(np.int64)
-    elif arr.dtype.kind == "c" and not _contains_numpy(data):
-        arr = arr.astype(np.complex64)
-    elif arr.dtype.kind in "US":
-        raise TypeError(f"tensor(): can't convert strings to a tensor ({data!r})")
     return arr
+
+
+def _element_dtype(x):
+    if isinstance(x, Tensor):
+        return x._data.dtype
+    if isinstance(x, np.generic):
+        return x.dtype
+    if isinstance(x, builtins.bool):
+        return np.dtype(np.bool_)
+    if isinstance(x, numbers.Integral):
+        return np.dtype(np.int64)
+    if isinstance(x, numbers.Real):
+        return dtypes.default_numpy_float()
+    if isinstance(x, numbers.Complex):
+        return np.dtype(np.complex64)
+    raise TypeError(f"tensor(): can't convert {type(x).__name__} {x!r} to a tensor element")
 
 
 def _flat(data):
     for x in data:
         if isinstance(x, (list, tuple)):
             yield from _flat(x)
+        elif isinstance(x, Tensor) and x._data.ndim:
+            yield x
+        elif isinstance(x, np.ndarray) and x.ndim:
+            yield x.dtype.type(0) if x.size == 0 else x.reshape(-1)[0]
         else:
             yield x
 
@@ -63,14 +90,6 @@ def _tensors_to_lists(data):
     if isinstance(data, (list, tuple)):
         return [_tensors_to_lists(x) for x in data]
     return data
-
-
-def _contains_numpy(data):
-    if isinstance(data, (np.ndarray, np.generic)):
-        return True
-    if isinstance(data, (list, tuple)) and data:
-        return _contains_numpy(data[0])
-    return False
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -180,11 +199,14 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if end is None:
         start, end = 0, start
     args = [a.item() if isinstance(a, Tensor) else a for a in (start, end, step)]
+    start, end, step = args
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
     if dtype is None:
         dtype = np.int64 if all(isinstance(a, numbers.Integral) for a in args) else dtypes.default_numpy_float()
-    start, end, step = args
     n = builtins.max(int(np.ceil((end - start) / step)), 0)
     arr = (start + np.arange(n, dtype=np.float64 if dtypes.to_numpy(dtype).kind == "f" else np.int64) * step)
     return _finish(arr.astype(dtypes.to_numpy(dtype)), None, device, requires_grad)

@@ -160,3 +160,20 @@ def _merge(level, c, d):
     if c < level[0]:
         return level
     return (c, np.promote_types(level[1], d))
+
+
+def promote_types(a, b) -> np.dtype:
+    """PyTorch's promotion of two dtypes: the higher category wins outright
+    (``int64`` with ``float16`` is ``float16``); within a category, numpy's rule."""
+    a, b = to_numpy(a), to_numpy(b)
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca != cb:
+        return a if ca > cb else b
+    return np.promote_types(a, b)
+
+
+def can_cast(source, target) -> builtins.bool:
+    """Whether an in-place op may write a ``source`` result into a ``target`` tensor:
+    never to a lower category (float into int, int into bool)."""
+    source, target = to_numpy(source), to_numpy(target)
+    return _CATEGORY[source.kind] <= _CATEGORY[target.kind]

@@ -45,6 +45,7 @@ class Generator:
         return arr if device is None or Device(device) == CPU else to_device(arr, Device(device))
 
     def normal(self, mean, std, shape, dtype, device=None):
+        _floating_only(dtype, "normal")
         arr = self._rng.standard_normal(shape, dtype=np.float64 if np.dtype(dtype) != np.float32 else np.float32)
         if std != 1:
             arr *= std
@@ -53,10 +54,14 @@ class Generator:
         return self._out(arr.astype(dtype, copy=False), device)
 
     def uniform(self, low, high, shape, dtype, device=None):
+        _floating_only(dtype, "uniform")
         arr = self._rng.random(shape, dtype=np.float64 if np.dtype(dtype) != np.float32 else np.float32)
         if (low, high) != (0, 1):
             arr = arr * (high - low) + low
-        return self._out(arr.astype(dtype, copy=False), device)
+        arr = arr.astype(dtype, copy=False)
+        if high > low:  # rounding to a narrower dtype must not reach the open upper bound
+            np.minimum(arr, np.nextafter(np.asarray(high, dtype), np.asarray(low, dtype)), out=arr)
+        return self._out(arr, device)
 
     def integers(self, low, high, shape, device=None, dtype=np.int64):
         return self._out(self._rng.integers(low, high, shape, dtype=np.int64).astype(dtype, copy=False), device)
@@ -68,6 +73,14 @@ class Generator:
     def numpy_generator(self) -> np.random.Generator:
         """The numpy generator underneath (for code that samples with numpy directly)."""
         return self._rng
+
+
+def _floating_only(dtype, what):
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        from .dtypes import from_numpy
+        raise NotImplementedError(f"{what} sampling is not implemented for '{from_numpy(dtype)}' "
+                                  "(use a floating dtype, or randint for integers)")
 
 
 default_generator = Generator()

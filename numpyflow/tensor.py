@@ -376,11 +376,33 @@ class Tensor:
     def type(self, dtype=None):
         """Without an argument, the type name (``'numpyflow.FloatTensor'``); else ``to(dtype)``."""
         if dtype is None:
-            names = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-                     "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
-                     "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
-            return f"numpyflow.{names.get(self.dtype.name, self.dtype.name)}"
-        return self.to(dtype)
+            return f"numpyflow.{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}"
+        if isinstance(dtype, str):
+            dtype = _TYPE_NAMES_INVERSE.get(dtype.rpartition(".")[2], dtype)
+        return self.to(dtypes.to_numpy(dtype))
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        """A new tensor from ``data`` with this tensor's dtype and device by default."""
+        from .creation import tensor
+        return tensor(data, dtype=dtype or self._data.dtype, device=device or self.device,
+                      requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        from .creation import zeros
+        return zeros(*size, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        from .creation import ones
+        return ones(*size, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        from .creation import empty
+        return empty(*size, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        from .creation import full
+        return full(size, fill_value, dtype=dtype or self._data.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
 
     def type_as(self, other: "Tensor") -> "Tensor":
         return self.to(other._data.dtype)
@@ -454,7 +476,8 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            which = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {which} is ambiguous")
         return bool(self.item())
 
     def __float__(self):
@@ -549,7 +572,7 @@ class Tensor:
         self._vc.value += 1
 
     def _check_castable(self, result_dtype, op: str):
-        if not np.can_cast(result_dtype, self._data.dtype, "same_kind"):
+        if not dtypes.can_cast(result_dtype, self._data.dtype):
             raise RuntimeError(f"{op}: result type {dtypes.from_numpy(result_dtype)} can't be cast to the "
                                f"desired output type {self.dtype}")
 
@@ -601,6 +624,8 @@ class Tensor:
     def sub_(self, other, *, alpha=1):
         """``self -= alpha * other`` in place."""
         from .ops import sub
+        if self._data.dtype == np.bool_ and isinstance(other, Tensor) and other._data.dtype == np.bool_:
+            raise RuntimeError("sub_: subtraction with two bool tensors is not supported; use logical_xor")
         return self._binary_inplace("sub_", sub, "subtract", other, alpha)
 
     def mul_(self, other):
@@ -864,6 +889,12 @@ class Tensor:
     @property
     def mH(self) -> "Tensor":
         return self.mT
+
+
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+_TYPE_NAMES_INVERSE = {v: k for k, v in _TYPE_NAMES.items()}
 
 
 class _RemovableHandle:

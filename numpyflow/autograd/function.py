@@ -227,7 +227,8 @@ class Function(FunctionCtx):
 
     def name(self) -> str:
         """``MulBackward0``: the op's name as PyTorch prints it in ``grad_fn``."""
-        return f"{type(self).__name__}Backward0"
+        cls = type(self)
+        return f"{cls.__dict__.get('_public_name', cls.__name__)}Backward0"
 
     def __repr__(self):
         return f"<{self.name()}>"

@@ -78,10 +78,12 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
 
 def scalar_or_tensor(x):
     """Python numbers stay numbers (they never promote a tensor); anything else is a Tensor."""
-    if type(x) in _FAST_OPERANDS or isinstance(x, (Tensor, bool, int, float)):
+    if type(x) in _FAST_OPERANDS:
         return x
-    if isinstance(x, np.generic):
+    if isinstance(x, np.generic):  # before the float check: np.float64 subclasses float
         return x.item()
+    if isinstance(x, (Tensor, bool, int, float)):
+        return x
     return as_tensor_arg(x)
 
 

@@ -154,6 +154,8 @@ class Pow(Function):
 class PowScalar(Function):
     """``a ** c`` for a Python number ``c``."""
 
+    _public_name = "Pow"
+
     @staticmethod
     def forward(ctx, a, c):
         ctx.save_for_backward(a)
@@ -179,6 +181,8 @@ class PowScalar(Function):
 
 class RPow(Function):
     """``c ** a`` for a Python number ``c``."""
+
+    _public_name = "Pow"
 
     @staticmethod
     def forward(ctx, c, a):
@@ -556,6 +560,8 @@ class Where(Function):
 
 class Cast(Function):
     """A dtype conversion; the gradient is cast back by the base class."""
+
+    _public_name = "ToCopy"
 
     @staticmethod
     def forward(ctx, a, dtype):

@@ -142,10 +142,26 @@ class IndexFillZero(Function):
         return IndexFillZero.apply(grad, ctx.index), None
 
 
+class Select(GetItem):
+    """``x[i]``: one integer index."""
+
+
+class Slice(GetItem):
+    """``x[a:b:c]`` and other basic indexing."""
+
+
+class Index(GetItem):
+    """Advanced (integer-array or boolean) indexing."""
+
+
 def getitem(input, index):
     """``input[index]`` with numpy/PyTorch semantics, differentiable."""
     idx = _on_device(convert_index(index), input._data)
-    return GetItem.apply(input, idx)
+    if not _is_basic(idx):
+        return Index.apply(input, idx)
+    if isinstance(idx, int) and not isinstance(idx, bool):
+        return Select.apply(input, idx)
+    return Slice.apply(input, idx)
 
 
 def setitem_functional(input, index, value):
@@ -292,7 +308,8 @@ def _check_gather_index(input, dim, index, op, src=None):
         lo = int(index._data.min())
         size = input._data.shape[d] if nd else 1
         if hi >= size or lo < 0:
-            raise IndexError(f"{op}(): index {hi if hi >= size else lo} is out of bounds for dimension {d} with size {size}")
+            raise RuntimeError(f"{op}(): index {hi if hi >= size else lo} is out of bounds for dimension {d} "
+                               f"with size {size}")
     return d
 
 

@@ -29,6 +29,14 @@ class MatMul(Function):
         return ga, gb  # batch broadcasting is summed away by the base class
 
 
+class Mm(MatMul):
+    """A product of two matrices."""
+
+
+class Bmm(MatMul):
+    """A batched product with equal batch dims."""
+
+
 def _shape_str(t):
     return "x".join(str(s) for s in t._data.shape) or "scalar"
 
@@ -61,7 +69,13 @@ def matmul(input, other):
         a = a.unsqueeze(0)
     if b_vec:
         b = b.unsqueeze(-1)
-    out = MatMul.apply(a, b)
+    nd_a, nd_b = a._data.ndim, b._data.ndim
+    if nd_a == nd_b == 2:
+        out = Mm.apply(a, b)
+    elif nd_a == nd_b == 3 and a._data.shape[0] == b._data.shape[0]:
+        out = Bmm.apply(a, b)
+    else:
+        out = MatMul.apply(a, b)
     if a_vec and b_vec:
         return out.reshape(())
     if a_vec:

@@ -15,6 +15,8 @@ from ._util import normalize_dim, normalize_dims, shape_arg, tensor_arg
 
 
 class Reshape(Function):
+    _public_name = "View"
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
@@ -37,6 +39,22 @@ class Permute(Function):
         for i, d in enumerate(ctx.dims):
             inverse[d] = i
         return Permute.apply(grad, tuple(inverse)), None
+
+
+class Transpose(Permute):
+    """A permute that swaps two dims (named as PyTorch names it in ``grad_fn``)."""
+
+
+class T(Permute):
+    """A matrix transpose, ``t()``."""
+
+
+class Unsqueeze(Reshape):
+    _public_name = "Unsqueeze"
+
+
+class Squeeze(Reshape):
+    _public_name = "Squeeze"
 
 
 class BroadcastTo(Function):
@@ -331,7 +349,7 @@ def transpose(input, dim0, dim1):
     b = normalize_dim(dim1, nd, "transpose")
     dims = list(range(nd))
     dims[a], dims[b] = dims[b], dims[a]
-    return Permute.apply(input, tuple(dims))
+    return Transpose.apply(input, tuple(dims))
 
 
 swapaxes = swapdims = transpose
@@ -341,7 +359,7 @@ def t(input):
     """Transpose a matrix (0-d and 1-d tensors come back as they are)."""
     if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D")
-    return transpose(input, 0, 1) if input._data.ndim == 2 else input
+    return T.apply(input, (1, 0)) if input._data.ndim == 2 else input
 
 
 def movedim(input, source, destination):
@@ -366,7 +384,7 @@ def squeeze(input, dim=None):
     axes = normalize_dims(dim, len(shape), "squeeze")
     if axes is None:
         axes = tuple(range(len(shape)))
-    return reshape(input, tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1)))
+    return Squeeze.apply(input, tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1)))
 
 
 def unsqueeze(input, dim):
@@ -374,7 +392,7 @@ def unsqueeze(input, dim):
     nd = input._data.ndim + 1
     d = normalize_dim(dim, nd, "unsqueeze")
     shape = input._data.shape
-    return reshape(input, shape[:d] + (1,) + shape[d:])
+    return Unsqueeze.apply(input, shape[:d] + (1,) + shape[d:])
 
 
 def broadcast_to(input, *shape):
@@ -484,7 +502,8 @@ def roll(input, shifts, dims=None):
 def _same_dtype(tensors, op):
     tensors = [tensor_arg(t, op) for t in tensors]
     if not tensors:
-        raise RuntimeError(f"{op}: expected a non-empty list of Tensors")
+        error = ValueError if op == "cat" else RuntimeError  # PyTorch's types
+        raise error(f"{op}: expected a non-empty list of Tensors")
     first = tensors[0]._data.dtype
     if builtins.any(t._data.dtype != first for t in tensors):
         target = dtypes.result_type(*(t._data for t in tensors))
@@ -594,7 +613,7 @@ def narrow(input, dim, start, length):
     if start < 0:
         start += n
     if not (0 <= start <= n) or length < 0 or start + length > n:
-        raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}) of dim {d}")
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}) of dim {d}")
     return getitem(input, (slice(None),) * d + (slice(start, start + length),))
 
 
