@@ -16,67 +16,132 @@ from ._util import as_tensor_arg, normalize_dim, tensor_arg
 # -- index expressions ---------------------------------------------------------------------
 
 def _convert_item(item):
+    """One index item with Tensors and lists turned into arrays; 0-d integer tensors act
+    as ints, as in PyTorch."""
     if isinstance(item, Tensor):
-        arr = item._data
-        if arr.dtype.kind not in "iub":
-            raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors (got {item.dtype})")
-        return arr
+        item = item._data
+        if item.dtype.kind not in "iub":
+            raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors "
+                             f"(got {item.dtype})")
     if isinstance(item, slice):
         parts = [p.item() if isinstance(p, Tensor) else p for p in (item.start, item.stop, item.step)]
         if parts[2] is not None and parts[2] <= 0:
             raise ValueError("step must be greater than zero")
         return slice(*parts)
-    if isinstance(item, (list, tuple)):
-        arr = np.asarray([i.item() if isinstance(i, Tensor) and i.ndim == 0 else
-                          (i.tolist() if isinstance(i, Tensor) else i) for i in item])
-        if arr.size == 0:
-            arr = arr.astype(np.int64)
-        if arr.dtype.kind not in "iub":
-            raise IndexError(f"index lists must hold ints or bools, got {arr.dtype}")
-        return arr
-    if item is None or item is Ellipsis or isinstance(item, (numbers.Integral, np.ndarray)):
-        if isinstance(item, bool):
-            return item
+    if item is None or item is Ellipsis:
         return item
+    if isinstance(item, bool):
+        return np.asarray(item)
+    if isinstance(item, numbers.Integral):
+        return int(item)
+    if isinstance(item, (list, tuple)):
+        item = np.asarray([i.item() if isinstance(i, Tensor) and i.ndim == 0 else
+                           (i.tolist() if isinstance(i, Tensor) else i) for i in item])
+        if item.size == 0:
+            item = item.astype(np.int64)
     if is_array(item):
+        if item.dtype.kind not in "iub":
+            raise IndexError(f"indices must be integers or booleans, got {item.dtype}")
+        if item.ndim == 0 and item.dtype.kind in "iu":
+            return int(item)
         return item
     raise IndexError(f"only integers, slices, None, Ellipsis, and integer or boolean arrays/tensors "
                      f"are valid indices (got {type(item).__name__})")
 
 
-def convert_index(index):
-    """An index expression with Tensors and lists turned into arrays (numpy semantics,
-    which are PyTorch's)."""
-    if isinstance(index, tuple):
-        return tuple(_convert_item(i) for i in index)
-    return _convert_item(index)
+class Index:
+    """A PyTorch index expression as two numpy steps: a ``basic`` view (ints, slices,
+    None) and then ``advanced`` indexing (integer and boolean arrays) of that view.
+
+    Two steps, because PyTorch applies ints and None before the arrays: ``x[0, :, idx]``
+    is ``x[0][:, idx]`` in PyTorch, while numpy would treat the 0 as one more array.
+    ``advanced`` is None when the expression has no arrays.
+    """
+
+    __slots__ = ("basic", "advanced")
+
+    def __init__(self, basic, advanced):
+        self.basic = basic
+        self.advanced = advanced
+
+    @property
+    def scatters(self) -> bool:
+        """True when positions may repeat (integer arrays), so writes must accumulate."""
+        return self.advanced is not None and any(is_array(i) and i.dtype.kind in "iu" for i in self.advanced)
+
+    @property
+    def is_select(self) -> bool:
+        return self.advanced is None and len(self.basic) == 1 and isinstance(self.basic[0], int)
+
+    def _view(self, a):
+        return a[self.basic] if self.basic else a
+
+    def read(self, a):
+        view = self._view(a)
+        return view if self.advanced is None else view[self.advanced]
+
+    def write(self, a, value):
+        """``a[index] = value`` in place."""
+        if self.advanced is None:
+            a[self.basic] = value
+        else:
+            self._view(a)[self.advanced] = value
+
+    def add(self, a, value):
+        """``a[index] += value`` in place, repeated positions adding up."""
+        if self.scatters:
+            _scatter_add(array_module(a), self._view(a), self.advanced, value)
+        else:
+            self.write(a, value)
 
 
-def _is_basic(index) -> bool:
-    items = index if isinstance(index, tuple) else (index,)
-    return all(i is None or i is Ellipsis or isinstance(i, (slice, numbers.Integral)) and not isinstance(i, bool)
-               for i in items)
+def parse_index(index, ndim: int) -> Index:
+    """The two-step plan for ``index`` (any PyTorch index expression) on ``ndim`` dims."""
+    items = [_convert_item(i) for i in (index if isinstance(index, tuple) else (index,))]
+    if not any(is_array(i) for i in items):
+        return Index(tuple(items), None)
+    if sum(i is Ellipsis for i in items) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    used = sum(i.ndim if is_array(i) and i.dtype == np.bool_ else (i is not None) for i in items
+               if i is not Ellipsis)
+    if used > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    basic, advanced = [], []
+    for item in items:
+        if item is Ellipsis:
+            basic += [slice(None)] * (ndim - used)
+            advanced += [slice(None)] * (ndim - used)
+        elif item is None or isinstance(item, slice):
+            basic.append(item)
+            advanced.append(slice(None))
+        elif isinstance(item, int):
+            basic.append(item)  # a select: its dim is gone before the arrays apply
+        elif item.dtype == np.bool_:
+            basic += [slice(None)] * item.ndim
+            advanced.append(item)
+        else:
+            basic.append(slice(None))
+            advanced.append(item)
+    if all(b == slice(None) for b in basic):
+        basic = []
+    else:
+        basic.append(Ellipsis)  # keeps a 0-d result a view (a[0] of a 1-d array is a scalar)
+    return Index(tuple(basic), tuple(advanced))
 
 
-def _has_int_arrays(index) -> bool:
-    items = index if isinstance(index, tuple) else (index,)
-    return any(is_array(i) and i.dtype.kind in "iu" for i in items)
-
-
-def _on_device(index, like):
+def _on_device(index: Index, like) -> Index:
     """Index arrays moved to the device of the indexed array."""
-    if isinstance(like, np.ndarray):
+    if isinstance(like, np.ndarray) or index.advanced is None:
         return index
-    items = index if isinstance(index, tuple) else (index,)
-    moved = tuple(to_device(i, like.device) if is_array(i) else i for i in items)  # pragma: no cover
-    return moved if isinstance(index, tuple) else moved[0]  # pragma: no cover
+    moved = tuple(to_device(i, like.device) if is_array(i) else i for i in index.advanced)  # pragma: no cover
+    return Index(index.basic, moved)  # pragma: no cover
 
 
 class GetItem(Function):
     @staticmethod
     def forward(ctx, a, index):
         ctx.meta = (a.shape, index)
-        return a[index]
+        return index.read(a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -91,17 +156,24 @@ class IndexAddInto(Function):
     @staticmethod
     def forward(ctx, values, shape, index):
         ctx.index = index
-        xp = array_module(values)
-        out = xp.zeros(shape, values.dtype)
-        if _has_int_arrays(index):
-            _scatter_add(xp, out, index, values)
-        else:  # every position appears once: plain assignment
-            out[index] = values
+        out = array_module(values).zeros(shape, values.dtype)
+        index.add(out, values)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         return GetItem.apply(grad, ctx.index), None, None
+
+
+def _drop_leading_ones(value):
+    """PyTorch accepts a value with extra leading size-1 dims in assignment; numpy does
+    not when the target has fewer dims."""
+    if is_array(value) and value.ndim and value.shape[0] == 1:
+        n = 0
+        while n < value.ndim and value.shape[n] == 1:
+            n += 1
+        return value.reshape(value.shape[n:])
+    return value
 
 
 class IndexPut(Function):
@@ -110,7 +182,7 @@ class IndexPut(Function):
     @staticmethod
     def forward(ctx, a, index, value):
         out = a.copy()
-        out[index] = value
+        index.write(out, _drop_leading_ones(value))
         ctx.meta = (index, np.shape(value))
         return out
 
@@ -122,7 +194,7 @@ class IndexPut(Function):
         if ctx.needs_input_grad[2]:
             gv = GetItem.apply(grad, index)
             extra = len(value_shape) - gv.ndim
-            if extra > 0:  # the value had leading size-1 dims that numpy dropped
+            if extra > 0:  # the value had leading size-1 dims
                 gv = gv.reshape((1,) * extra + tuple(gv.shape))
         return ga, None, gv
 
@@ -134,7 +206,7 @@ class IndexFillZero(Function):
     def forward(ctx, a, index):
         ctx.index = index
         out = a.copy()
-        out[index] = 0
+        index.write(out, 0)
         return out
 
     @staticmethod
@@ -150,23 +222,27 @@ class Slice(GetItem):
     """``x[a:b:c]`` and other basic indexing."""
 
 
-class Index(GetItem):
-    """Advanced (integer-array or boolean) indexing."""
+class AdvancedIndex(GetItem):
+    """Indexing with integer or boolean arrays."""
+
+    _public_name = "Index"
+
+
+def _parse(input, index) -> Index:
+    return _on_device(parse_index(index, input._data.ndim), input._data)
 
 
 def getitem(input, index):
-    """``input[index]`` with numpy/PyTorch semantics, differentiable."""
-    idx = _on_device(convert_index(index), input._data)
-    if not _is_basic(idx):
-        return Index.apply(input, idx)
-    if isinstance(idx, int) and not isinstance(idx, bool):
-        return Select.apply(input, idx)
-    return Slice.apply(input, idx)
+    """``input[index]`` with PyTorch's semantics, differentiable."""
+    idx = _parse(input, index)
+    if idx.advanced is not None:
+        return AdvancedIndex.apply(input, idx)
+    return (Select if idx.is_select else Slice).apply(input, idx)
 
 
 def setitem_functional(input, index, value):
     """A new tensor equal to ``input`` with ``[index] = value`` (recorded for backward)."""
-    idx = _on_device(convert_index(index), input._data)
+    idx = _parse(input, index)
     if isinstance(value, Tensor):
         if value._data.dtype != input._data.dtype:
             value = value.to(input._data.dtype)
@@ -181,17 +257,16 @@ def setitem(input, index, value):
     if input._check_inplace(value_rg, "setitem"):
         input._adopt(setitem_functional(input, index, value), "setitem")
         return
-    idx = _on_device(convert_index(index), input._data)
+    idx = _parse(input, index)
     if isinstance(value, Tensor):
         arr = value._data
     elif isinstance(value, (numbers.Number, np.generic)) or is_array(value):
         arr = value
     else:
         arr = as_tensor_arg(value)._data
-    if not input._data.flags.writeable:
-        raise RuntimeError("setitem: this tensor's memory is read-only (an expanded or broadcast view); clone() it first")
+    input._check_writeable("setitem")
     try:
-        input._data[idx] = arr
+        idx.write(input._data, _drop_leading_ones(arr))
     except IndexError as e:
         raise IndexError(f"setitem: {e} (tensor shape {tuple(input._data.shape)})") from None
     except ValueError as e:
@@ -269,7 +344,7 @@ class Scatter(Function):
     def backward(ctx, grad):
         dim, src_shape, full = ctx.meta
         index, = ctx.saved_tensors
-        ga = IndexFillZero.apply(grad, full) if ctx.needs_input_grad[0] else None
+        ga = IndexFillZero.apply(grad, Index((), full)) if ctx.needs_input_grad[0] else None
         gsrc = _pad_to(gather(grad, dim, index), src_shape) if ctx.needs_input_grad[3] else None
         return ga, None, None, gsrc
 
@@ -381,7 +456,7 @@ def index_select(input, dim, index):
 def index_add(input, dim, index, source, *, alpha=1):
     """A copy of ``input`` with ``alpha * source`` added at ``index`` along ``dim``."""
     d = normalize_dim(dim, input._data.ndim, "index_add")
-    idx = (slice(None),) * d + (index._data.reshape(-1).astype(np.int64),)
+    idx = parse_index((slice(None),) * d + (index._data.reshape(-1).astype(np.int64),), input._data.ndim)
     if alpha != 1:
         source = source * alpha
     return input + IndexAddInto.apply(source, tuple(input._data.shape), idx)

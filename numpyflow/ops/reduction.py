@@ -161,9 +161,10 @@ class Var(Function):
         a, = ctx.saved_tensors
         axes, correction, keepdim = ctx.meta
         shape = tuple(a.shape)
-        n = _count(shape, axes)
+        dof = _count(shape, axes) - correction
+        scale = 2.0 / dof if dof != 0 else math.inf  # no degrees of freedom: nan, as in PyTorch
         centered = a - mean(a, axes, True)
-        return _expand_back(grad, shape, axes, keepdim) * centered * (2.0 / (n - correction)), None, None, None
+        return _expand_back(grad, shape, axes, keepdim) * centered * scale, None, None, None
 
 
 class LogSumExp(Function):
