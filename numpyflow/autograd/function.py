@@ -110,7 +110,7 @@ class FunctionCtx:
                     "retain_graph=True if you need to backward through the graph a second time or "
                     f"if you need to access saved tensors after calling backward (op: {self.name()}).")
             return ()
-        return tuple(s.unpack(self) if type(s) is _SavedTensor else _wrap_raw(s) for s in saved)
+        return tuple([s.unpack(self) if type(s) is _SavedTensor else _wrap_raw(s) for s in saved])
 
 
 def _wrap_raw(value):
@@ -173,7 +173,11 @@ class Function(FunctionCtx):
             if type(out) is not _ndarray:  # numpy returns scalars for 0-d results
                 out = _as_array(out)
             differentiable = record and out.dtype.kind in "fc" and id(returned) not in ctx._non_differentiable
-            result = Tensor._make(out, differentiable, ctx if differentiable else None, 0)
+            result = object.__new__(Tensor)  # Tensor._make, inlined on the hottest path
+            result._data = out
+            result._requires_grad = differentiable
+            result._grad_fn = ctx if differentiable else None
+            result._output_nr = 0
             if out.base is not None:
                 _share_version_if_view(result, tensors, record)
             if record:
@@ -302,9 +306,14 @@ def _root(a):
 def _share_version_if_view(t, tensors, record):
     """An output that views an input's memory shares its version counter, so an in-place
     change through either is seen by the graph."""
-    root = _root(t._data)
+    base = t._data.base
     for src in tensors:
-        if src is not None and _root(src._data) is root:
+        if src is None:
+            continue
+        d = src._data
+        # numpy points a view's base at the array that owns the memory, so one or two
+        # steps decide; _root covers bases that are themselves views.
+        if base is d or (d.base is not None and base is d.base) or _root(base) is _root(d):
             t._vc = src._vc
             t._is_view = True
             if record:

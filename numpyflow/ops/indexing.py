@@ -95,9 +95,18 @@ class Index:
             self.write(a, value)
 
 
+def _plain(item) -> bool:
+    """An int, or a slice with a positive (or no) step: numpy and PyTorch agree on these."""
+    t = type(item)
+    return t is int or (t is slice and (item.step is None or (type(item.step) is int and item.step > 0)))
+
+
 def parse_index(index, ndim: int) -> Index:
     """The two-step plan for ``index`` (any PyTorch index expression) on ``ndim`` dims."""
-    items = [_convert_item(i) for i in (index if isinstance(index, tuple) else (index,))]
+    items = index if type(index) is tuple else (index,)
+    if all(_plain(i) for i in items):  # the common case, e.g. x[1, 0] or x[:, 2:5]
+        return Index(items, None)
+    items = [_convert_item(i) for i in items]
     if not any(is_array(i) for i in items):
         return Index(tuple(items), None)
     if sum(i is Ellipsis for i in items) > 1:

@@ -12,21 +12,32 @@ from ..tensor import Tensor
 from ._util import tensor_arg
 
 
+def _t(x, transposed):
+    return x.swapaxes(-1, -2) if transposed else x
+
+
 class MatMul(Function):
-    """``a @ b`` for inputs of at least 2 dims; batch dims broadcast."""
+    """``op(a) @ op(b)`` for inputs of at least 2 dims, where ``op`` transposes the last
+    two dims when its flag is set; batch dims broadcast.  The flags let the backward
+    (itself a MatMul, so second derivatives work) use transposes without extra ops."""
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, ta=False, tb=False):
+        ctx.flags = (ta, tb)
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
                               b if ctx.needs_input_grad[0] else None)
-        return array_module(a, b).matmul(a, b)
+        return array_module(a, b).matmul(_t(a, ta), _t(b, tb))
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        ga = matmul(grad, b.mT) if ctx.needs_input_grad[0] else None
-        gb = matmul(a.mT, grad) if ctx.needs_input_grad[1] else None
-        return ga, gb  # batch broadcasting is summed away by the base class
+        ta, tb = ctx.flags
+        ga = gb = None
+        if ctx.needs_input_grad[0]:  # d op(a) = grad @ op(b)^T
+            ga = MatMul.apply(b, grad, tb, True) if ta else MatMul.apply(grad, b, False, not tb)
+        if ctx.needs_input_grad[1]:  # d op(b) = op(a)^T @ grad
+            gb = MatMul.apply(grad, a, True, ta) if tb else MatMul.apply(a, grad, not ta, False)
+        return ga, gb, None, None  # batch broadcasting is summed away by the base class
 
 
 class Mm(MatMul):

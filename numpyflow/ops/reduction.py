@@ -25,11 +25,31 @@ def _kept_shape(shape, axes):
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
 
 
-def _expand_back(grad, shape, axes, keepdim):
+class ExpandBack(Function):
+    """A reduced tensor spread back over the shape it was reduced from, times ``scale``
+    (one op for what a reduction's backward needs: reshape, broadcast and scale)."""
+
+    @staticmethod
+    def forward(ctx, g, shape, axes, keepdim, scale):
+        ctx.meta = (g.shape, axes, scale)
+        if not keepdim:
+            g = g.reshape(_kept_shape(shape, axes))
+        out = array_module(g).broadcast_to(g, shape)
+        return out * g.dtype.type(scale) if scale != 1 else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        g_shape, axes, scale = ctx.meta
+        reduced = Sum.apply(grad, axes, True, None)
+        out = Reshape.apply(reduced, g_shape) if reduced._data.shape != g_shape else reduced
+        return (out * scale if scale != 1 else out), None, None, None, None
+
+
+def _expand_back(grad, shape, axes, keepdim, scale=1):
     """A reduction's output gradient spread back over the input's shape."""
-    if not keepdim:
-        grad = Reshape.apply(grad, _kept_shape(shape, axes))
-    return BroadcastTo.apply(grad, shape) if grad._data.shape != shape else grad
+    if keepdim and grad._data.shape == shape and scale == 1:
+        return grad
+    return ExpandBack.apply(grad, shape, axes, keepdim, scale)
 
 
 def _count(shape, axes):
@@ -62,7 +82,7 @@ class Mean(Function):
     @staticmethod
     def backward(ctx, grad):
         shape, axes, keepdim = ctx.meta
-        return _expand_back(grad, shape, axes, keepdim) / builtins.max(_count(shape, axes), 1), None, None
+        return _expand_back(grad, shape, axes, keepdim, 1.0 / builtins.max(_count(shape, axes), 1)), None, None
 
 
 def _reduced_shape(shape, axes, keepdim):
