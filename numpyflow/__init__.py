@@ -82,3 +82,5 @@ class _Cuda:
 
 
 cuda = _Cuda()
+
+from . import nn, optim, utils, vision  # noqa: E402,F401  (the library layer)

@@ -1,0 +1,1 @@
+"""Vision: datasets, transforms and models, as ``torchvision``."""
