@@ -30,6 +30,7 @@ from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, s
 from .ops import *  # noqa: F401,F403
 from . import autograd  # noqa: F401
 from .autograd import Function  # noqa: F401
+from .serialization import load, save  # noqa: F401
 
 
 def is_tensor(obj):

@@ -23,5 +23,5 @@ from .indexing import (  # noqa: F401
     gather, getitem, index_add, index_select, masked_fill, masked_select, scatter,
     scatter_add, setitem, setitem_functional, take_along_dim,
 )
-from .linalg import bmm, dot, einsum, ger, inner, matmul, mm, outer, vdot  # noqa: F401
+from .linalg import bmm, dot, einsum, ger, inner, linear, matmul, mm, outer, vdot  # noqa: F401
 from .activation import log_softmax, softmax  # noqa: F401

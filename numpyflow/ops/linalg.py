@@ -249,3 +249,23 @@ def einsum(equation, *operands):
         target = dtypes.result_type(*(o._data for o in operands))
         operands = [o.to(target) for o in operands]
     return Einsum.apply((terms, out), *operands)
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias`` over the last dim of ``input`` (any leading dims)."""
+    input = tensor_arg(input, "linear")
+    if input._data.ndim == 0:
+        raise RuntimeError("linear: input must have at least 1 dimension")
+    in_features = weight._data.shape[-1]
+    if input._data.shape[-1] != in_features:
+        raise RuntimeError(f"linear: input has {input._data.shape[-1]} features but the weight expects "
+                           f"{in_features} (input shape {tuple(input._data.shape)}, weight shape "
+                           f"{tuple(weight._data.shape)})")
+    if input._data.dtype != weight._data.dtype:
+        raise RuntimeError(f"linear: input is {input.dtype} but the weight is {weight.dtype}")
+    lead = input._data.shape[:-1]
+    flat = input if input._data.ndim == 2 else input.reshape(-1, in_features)
+    out = MatMul.apply(flat, weight, False, True)  # one GEMM with the weight transposed in place
+    if bias is not None:
+        out = out + bias
+    return out if input._data.ndim == 2 else out.reshape(*lead, weight._data.shape[0])

@@ -1,0 +1,1 @@
+"""The command line: ``python -m numpyflow train`` and ``python -m numpyflow evaluate``."""

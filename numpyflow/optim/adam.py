@@ -1,0 +1,150 @@
+"""Adam and AdamW."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, _as_real, _check_common, _check_number, _from_real, _lerp, _scalar
+
+
+def _adam(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, beta1, beta2, eps, weight_decay,
+          amsgrad, maximize, decoupled):
+    """One Adam update on arrays: returns new arrays (delta, exp_avg, exp_avg_sq,
+    max_exp_avg_sq) and the factor the parameter is first multiplied by (None or AdamW's
+    ``1 - lr * weight_decay``); the new parameter is ``p * factor + delta``.
+
+    The operations and their order are those of PyTorch's single-tensor Adam.
+    """
+    if maximize:
+        g = np.negative(g, out=np.empty_like(p))
+    scale = None
+    if weight_decay != 0:
+        if decoupled:  # AdamW: shrink the parameter, apart from the gradient
+            scale = 1 - lr * weight_decay
+        else:
+            t = np.multiply(p, weight_decay, out=np.empty_like(p))
+            g = np.add(g, t, out=t)  # g + weight_decay * p
+
+    exp_avg = _lerp(exp_avg, g, 1 - beta1)
+    sq = np.multiply(exp_avg_sq, beta2, out=np.empty_like(p))
+    t = np.multiply(g, 1 - beta2, out=np.empty_like(p))
+    np.multiply(t, g, out=t)
+    exp_avg_sq = np.add(sq, t, out=sq)  # beta2 * v + (1 - beta2) * g * g
+
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    step_size = lr / bias_correction1
+    bias_correction2_sqrt = bias_correction2 ** 0.5
+
+    if amsgrad:
+        max_exp_avg_sq = np.maximum(max_exp_avg_sq, exp_avg_sq, out=np.empty_like(p))
+        denom = np.sqrt(max_exp_avg_sq, out=t)
+    else:
+        denom = np.sqrt(exp_avg_sq, out=t)
+    np.divide(denom, bias_correction2_sqrt, out=denom)
+    np.add(denom, eps, out=denom)
+
+    update = np.multiply(exp_avg, -step_size, out=np.empty_like(p))
+    np.divide(update, denom, out=update)
+    return (update, exp_avg, exp_avg_sq, max_exp_avg_sq), scale
+
+
+class Adam(Optimizer):
+    r"""Adam, as ``torch.optim.Adam`` (Kingma & Ba, 2014; AMSGrad with ``amsgrad=True``).
+
+    With ``t`` the step count and ``g`` the gradient (``-g`` with ``maximize``)::
+
+        g = g + weight_decay * p             (p *= 1 - lr * weight_decay when decoupled)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        v_max = max(v_max, v)                (amsgrad; used in place of v below)
+        p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    Args:
+        params: tensors or parameter groups (dicts) to optimize.
+        lr: learning rate (default 1e-3).
+        betas: coefficients of the running averages of the gradient and its square
+            (default (0.9, 0.999)).
+        eps: added to the denominator (default 1e-8).
+        weight_decay: L2 penalty (default 0).
+        amsgrad: use the maximum of past squared-gradient averages.
+        maximize: maximize the objective instead of minimizing it.
+        decoupled_weight_decay: decay the weights directly, as AdamW does.
+        foreach, capturable, fused: accepted for PyTorch compatibility; the update is
+            always one vectorised pass per parameter.
+
+    State per parameter: ``step`` (a 0-d float tensor), ``exp_avg``, ``exp_avg_sq`` and
+    (with amsgrad) ``max_exp_avg_sq``.
+    """
+
+    _param_shaped_state = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, foreach=foreach, capturable=capturable,
+                        differentiable=differentiable, fused=fused,
+                        decoupled_weight_decay=decoupled_weight_decay)
+        self._check_options(defaults)
+        super().__init__(params, defaults)
+
+    @classmethod
+    def _check_options(cls, o):
+        _check_common(cls.__name__, o, ("eps",))
+        betas = o["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"{cls.__name__}: betas must be a pair (beta1, beta2), but got {betas!r}")
+        for i, beta in enumerate(betas):
+            _check_number(cls.__name__, f"betas[{i}]", beta)
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        _check_number(cls.__name__, "weight_decay", o["weight_decay"])
+        if not 0.0 <= o["weight_decay"]:
+            raise ValueError(f"Invalid weight_decay value: {o['weight_decay']}")
+
+    def step(self, closure=None):
+        """Do one step; ``closure`` (optional) re-evaluates the model and returns the loss."""
+        return self._step(closure)
+
+    def _update(self, group, p, grad, state, commit):
+        beta1, beta2 = (_scalar(b) for b in group["betas"])
+        amsgrad = group["amsgrad"]
+        step_t, step = self._next_step(state)
+        a = p._data
+        exp_avg_t = state.get("exp_avg") if state else None
+        exp_avg_sq_t = state.get("exp_avg_sq") if state else None
+        max_t = state.get("max_exp_avg_sq") if state else None
+        inputs = [a, grad] + [t._data if isinstance(t, Tensor) else np.zeros_like(a)
+                              for t in (exp_avg_t, exp_avg_sq_t)]
+        inputs.append((max_t._data if isinstance(max_t, Tensor) else np.zeros_like(a)) if amsgrad else None)
+        new, scale = _adam(*_as_real(inputs, a), step=float(step), lr=_scalar(group["lr"]), beta1=beta1,
+                    beta2=beta2, eps=_scalar(group["eps"]), weight_decay=_scalar(group["weight_decay"]),
+                    amsgrad=amsgrad, maximize=group["maximize"],
+                    decoupled=group.get("decoupled_weight_decay", False))
+        delta, new_avg, new_sq, new_max = _from_real(new, a)
+        commit.set(p, "step", step_t, step)
+        commit.set(p, "exp_avg", exp_avg_t, new_avg)
+        commit.set(p, "exp_avg_sq", exp_avg_sq_t, new_sq)
+        if amsgrad:
+            commit.set(p, "max_exp_avg_sq", max_t, new_max)
+        commit.add(p, delta, scale)
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter), as ``torch.optim.AdamW``:
+    ``p *= 1 - lr * weight_decay`` before the Adam update (default weight_decay 1e-2)."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
+
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        for group in self.param_groups:  # an AdamW always decouples, whatever was saved
+            group["decoupled_weight_decay"] = True
+
+
+__all__ = ["Adam", "AdamW"]
