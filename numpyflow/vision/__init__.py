@@ -1,1 +1,2 @@
 """Vision: datasets, transforms and models, as ``torchvision``."""
+from . import datasets, models, transforms  # noqa: F401

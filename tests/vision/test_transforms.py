@@ -1,0 +1,276 @@
+"""Transforms: hand-computed expectations, torchvision's documented semantics, and
+torch.nn.functional where it computes the same thing (resize, reflect/edge padding)."""
+import numpy as np
+import pytest
+
+import numpyflow as nf
+from numpyflow.vision import transforms as T
+from reference import needs_torch, torch
+
+
+def img(h=4, w=5, c=None, dtype=np.uint8):
+    shape = (h, w) if c is None else (h, w, c)
+    return (np.arange(int(np.prod(shape))) % 251).astype(dtype).reshape(shape)
+
+
+# -- ToTensor, Normalize, Compose, Lambda ----------------------------------------------------
+
+def test_to_tensor_scales_uint8_gray_to_float32_chw_in_unit_range():
+    x = np.array([[0, 255], [51, 102]], np.uint8)
+    t = T.ToTensor()(x)
+    assert t.dtype == nf.float32 and tuple(t.shape) == (1, 2, 2)
+    np.testing.assert_array_equal(t.numpy(), (x / np.float32(255)).astype(np.float32)[None])
+
+
+def test_to_tensor_moves_channels_first():
+    x = img(3, 4, 3)
+    t = T.ToTensor()(x).numpy()
+    assert t.shape == (3, 3, 4) and t.flags.c_contiguous
+    np.testing.assert_array_equal(t[2, 1, 3], np.float32(x[1, 3, 2]) / np.float32(255))
+
+
+def test_to_tensor_keeps_float_values_and_dtype():
+    x = np.random.default_rng(0).random((2, 3, 2)).astype(np.float32)
+    t = T.ToTensor()(x)
+    assert t.dtype == nf.float32
+    np.testing.assert_array_equal(t.numpy(), x.transpose(2, 0, 1))
+    assert T.ToTensor()(x.astype(np.float64)).dtype == nf.float64
+
+
+def test_to_tensor_rejects_tensors_and_wrong_ranks():
+    with pytest.raises(TypeError, match="pic should be a numpy array"):
+        T.ToTensor()(nf.zeros(1, 2, 2))
+    with pytest.raises(ValueError, match="pic should be 2/3 dimensional. Got 4"):
+        T.ToTensor()(np.zeros((1, 1, 1, 1), np.uint8))
+
+
+def test_normalize_subtracts_mean_and_divides_by_std_per_channel():
+    x = nf.from_numpy(np.arange(12, dtype=np.float32).reshape(3, 2, 2))
+    out = T.Normalize((1.0, 2.0, 3.0), (1.0, 2.0, 4.0))(x).numpy()
+    expected = (np.arange(12, dtype=np.float32).reshape(3, 2, 2) - np.array([1, 2, 3], np.float32)[:, None, None]) \
+        / np.array([1, 2, 4], np.float32)[:, None, None]
+    np.testing.assert_array_equal(out, expected)
+    assert x.numpy()[0, 0, 0] == 0  # not in place by default
+
+
+def test_normalize_works_on_batches_and_in_place_when_asked():
+    x = nf.ones(2, 1, 2, 2)
+    out = T.Normalize([0.5], [0.25], inplace=True)(x)
+    assert out is x and x.tolist() == [[[[2.0, 2.0], [2.0, 2.0]]]] * 2
+
+
+def test_normalize_passes_gradients_through():
+    x = nf.ones(2, 3, 3, requires_grad=True)
+    T.Normalize((0.5, 0.0), (2.0, 4.0))(x).sum().backward()
+    assert x.grad[:, 0, 0].tolist() == [0.5, 0.25]
+
+
+@pytest.mark.parametrize("tensor, mean, std, error, message", [
+    (nf.ones(1, 2, 2), (0.0,), (0.0,), ValueError, "std evaluated to zero"),
+    (nf.ones(1, 2, 2, dtype=nf.int64), (0.0,), (1.0,), TypeError, "should be a float tensor"),
+    (nf.ones(2, 2), (0.0,), (1.0,), ValueError, "tensor image of size \\(..., C, H, W\\)"),
+    (nf.ones(3, 2, 2), (0.0, 0.0), (1.0, 1.0), ValueError, "got 2 values of mean for an image with 3 channels"),
+])
+def test_normalize_rejects_bad_input_with_clear_errors(tensor, mean, std, error, message):
+    with pytest.raises(error, match=message):
+        T.Normalize(mean, std)(tensor)
+
+
+def test_compose_applies_transforms_in_order_and_lambda_wraps_a_function():
+    t = T.Compose([T.Lambda(lambda x: x + 1), T.Lambda(lambda x: x * 10)])
+    assert t(1) == 20
+    assert "Lambda()" in repr(t)
+    with pytest.raises(TypeError, match="should be callable"):
+        T.Lambda(3)
+
+
+def test_functional_module_is_importable_like_torchvision():
+    import numpyflow.vision.transforms.functional as F
+    assert F.hflip(np.array([[1, 2, 3]])).tolist() == [[3, 2, 1]]
+
+
+# -- Pad -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("padding, ltrb", [(1, (1, 1, 1, 1)), ((2,), (2, 2, 2, 2)), ((1, 2), (1, 2, 1, 2)),
+                                           ((1, 2, 3, 0), (1, 2, 3, 0))])
+def test_pad_constant_follows_torchvision_padding_order(padding, ltrb):
+    x = img(3, 4)
+    out = T.Pad(padding, fill=7)(x)
+    left, top, right, bottom = ltrb
+    expected = np.pad(x, ((top, bottom), (left, right)), constant_values=7)
+    np.testing.assert_array_equal(out, expected)
+    assert out.dtype == np.uint8
+
+
+def test_pad_symmetric_and_reflect_differ_by_repeating_the_edge():
+    x = np.array([[1, 2, 3]], np.uint8)
+    assert T.Pad((2, 0), padding_mode="reflect")(x).tolist() == [[3, 2, 1, 2, 3, 2, 1]]
+    assert T.Pad((2, 0), padding_mode="symmetric")(x).tolist() == [[2, 1, 1, 2, 3, 3, 2]]
+    assert T.Pad((2, 0), padding_mode="edge")(x).tolist() == [[1, 1, 1, 2, 3, 3, 3]]
+
+
+@needs_torch
+@pytest.mark.parametrize("mode, torch_mode", [("reflect", "reflect"), ("edge", "replicate"), ("constant", "constant")])
+def test_pad_on_tensors_matches_torch_pad(mode, torch_mode):
+    x = np.random.default_rng(1).random((2, 3, 5, 6)).astype(np.float32)
+    ours = T.Pad((1, 2, 3, 1), padding_mode=mode)(nf.from_numpy(x))
+    theirs = torch.nn.functional.pad(torch.from_numpy(x), (1, 3, 2, 1), mode=torch_mode)
+    assert isinstance(ours, nf.Tensor)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_pad_fills_each_channel_with_its_own_value():
+    out = T.Pad(1, fill=(10, 20, 30))(np.zeros((1, 1, 3), np.uint8))
+    assert out.shape == (3, 3, 3)
+    assert out[0, 0].tolist() == [10, 20, 30] and out[1, 1].tolist() == [0, 0, 0]
+
+
+def test_negative_padding_crops():
+    x = img(4, 4)
+    np.testing.assert_array_equal(T.Pad((-1, 0, 0, -2))(x), x[:2, 1:])
+
+
+@pytest.mark.parametrize("kwargs, error", [({"padding": (1, 2, 3)}, ValueError), ({"padding": "1"}, TypeError),
+                                           ({"padding": 1, "padding_mode": "wrap"}, ValueError)])
+def test_pad_rejects_bad_arguments(kwargs, error):
+    with pytest.raises(error):
+        T.Pad(**kwargs)
+
+
+# -- crops and flips -------------------------------------------------------------------------
+
+def test_random_crop_repeats_with_the_same_seed_and_is_a_window_of_the_padded_image():
+    x = img(6, 6)
+    t = T.RandomCrop(4, padding=2)
+    padded = np.pad(x, 2)
+    seen = set()
+    for seed in range(40):
+        nf.manual_seed(seed)
+        a = t(x)
+        nf.manual_seed(seed)
+        np.testing.assert_array_equal(t(x), a)
+        windows = [(i, j) for i in range(7) for j in range(7) if np.array_equal(padded[i:i + 4, j:j + 4], a)]
+        assert windows
+        seen.update(windows)
+    assert len(seen) > 20  # offsets are spread over the 7 x 7 possible ones
+
+
+def test_random_crop_of_an_array_and_of_its_tensor_pick_the_same_window():
+    x = img(8, 8, 3)
+    t = T.RandomCrop((3, 5))
+    nf.manual_seed(4)
+    a = t(x)
+    nf.manual_seed(4)
+    b = t(nf.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1))))
+    np.testing.assert_array_equal(a.transpose(2, 0, 1), b.numpy())
+
+
+def test_random_crop_of_the_full_size_draws_nothing():
+    x = img(4, 4)
+    nf.manual_seed(0)
+    np.testing.assert_array_equal(T.RandomCrop(4)(x), x)
+    after = nf.rand(1).item()
+    nf.manual_seed(0)
+    assert nf.rand(1).item() == after
+
+
+def test_random_crop_pad_if_needed_pads_both_sides_by_the_shortfall():
+    x = np.ones((2, 3), np.uint8)
+    t = T.RandomCrop((4, 5), pad_if_needed=True)
+    # torchvision pads (5 - 3) = 2 on the left and the right, (4 - 2) = 2 on top and bottom.
+    padded = np.pad(x, 2)
+    for seed in range(10):
+        nf.manual_seed(seed)
+        out = t(x)
+        assert out.shape == (4, 5)
+        assert any(np.array_equal(padded[i:i + 4, j:j + 5], out) for i in range(3) for j in range(3))
+    with pytest.raises(ValueError, match=r"Required crop size \(4, 5\) is larger than input image size \(2, 3\)"):
+        T.RandomCrop((4, 5))(x)
+
+
+def test_random_horizontal_flip_follows_p_and_the_seed():
+    x = img(2, 3)
+    assert np.array_equal(T.RandomHorizontalFlip(p=1.0)(x), x[:, ::-1])
+    assert T.RandomHorizontalFlip(p=0.0)(x) is x
+    nf.manual_seed(0)
+    flips = [T.RandomHorizontalFlip(0.3)(x) is not x for _ in range(400)]
+    nf.manual_seed(0)
+    assert [T.RandomHorizontalFlip(0.3)(x) is not x for _ in range(400)] == flips
+    assert 80 < sum(flips) < 160
+
+
+def test_flips_of_tensors_mirror_the_last_dims():
+    t = nf.arange(6).reshape(1, 2, 3)
+    assert T.RandomHorizontalFlip(1.0)(t).tolist() == [[[2, 1, 0], [5, 4, 3]]]
+    assert T.RandomVerticalFlip(1.0)(t).tolist() == [[[3, 4, 5], [0, 1, 2]]]
+
+
+@pytest.mark.parametrize("h, w, size, top, left", [(5, 5, 2, 2, 2), (6, 6, 3, 2, 2), (4, 4, 3, 0, 0),
+                                                   (7, 4, (3, 2), 2, 1)])
+def test_center_crop_offsets_round_half_to_even_like_torchvision(h, w, size, top, left):
+    x = img(h, w)
+    th, tw = (size, size) if isinstance(size, int) else size
+    np.testing.assert_array_equal(T.CenterCrop(size)(x), x[top:top + th, left:left + tw])
+
+
+def test_center_crop_larger_than_the_image_pads_with_zeros():
+    x = np.full((2, 2), 9, np.uint8)
+    out = T.CenterCrop(4)(x)
+    assert out.tolist() == [[0, 0, 0, 0], [0, 9, 9, 0], [0, 9, 9, 0], [0, 0, 0, 0]]
+    out = T.CenterCrop(3)(x)  # odd shortfall: the extra row/column goes right and bottom
+    assert out.tolist() == [[9, 9, 0], [9, 9, 0], [0, 0, 0]]
+
+
+# -- Resize ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape, size, expected", [((10, 20), 5, (5, 10)), ((20, 10), 5, (10, 5)),
+                                                   ((7, 10), 4, (4, 5)), ((7, 10), [4], (4, 5)),
+                                                   ((8, 8), (3, 6), (3, 6)), ((6, 9), 12, (12, 18))])
+def test_resize_int_matches_the_smaller_edge_keeping_aspect_ratio(shape, size, expected):
+    assert T.Resize(size)(np.zeros(shape, np.float32)).shape == expected
+
+
+def test_resize_to_the_same_size_returns_the_input():
+    x = img(4, 6)
+    assert T.Resize(4)(x) is x
+
+
+def test_resize_respects_max_size_for_the_longer_edge():
+    assert T.Resize(4, max_size=6)(np.zeros((4, 8), np.float32)).shape == (3, 6)
+
+
+@needs_torch
+@pytest.mark.parametrize("antialias", [True, False])
+@pytest.mark.parametrize("shape, size", [((10, 13), (4, 5)), ((7, 9), (15, 20)), ((32, 32), (17, 9)),
+                                         ((28, 28), 14)])
+def test_bilinear_resize_of_tensors_matches_torch_interpolate(shape, size, antialias):
+    x = np.random.default_rng(2).random((2, 3) + shape).astype(np.float32)
+    out = T.Resize(size, antialias=antialias)(nf.from_numpy(x))
+    hw = (size, size) if isinstance(size, int) else size
+    ref = torch.nn.functional.interpolate(torch.from_numpy(x), size=hw, mode="bilinear", align_corners=False,
+                                          antialias=antialias)
+    assert out.dtype == nf.float32
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-5, atol=2e-6)
+
+
+@needs_torch
+def test_nearest_resize_matches_torch_interpolate():
+    x = np.random.default_rng(3).random((1, 2, 7, 5)).astype(np.float32)
+    out = T.Resize((3, 11), interpolation=T.InterpolationMode.NEAREST)(nf.from_numpy(x))
+    ref = torch.nn.functional.interpolate(torch.from_numpy(x), size=(3, 11), mode="nearest")
+    np.testing.assert_array_equal(out.numpy(), ref.numpy())
+
+
+def test_resize_of_a_uint8_hwc_array_rounds_back_to_uint8_per_channel():
+    x = np.zeros((2, 2, 2), np.uint8)
+    x[..., 0] = [[0, 100], [100, 200]]
+    x[..., 1] = 50
+    out = T.Resize((1, 1))(x)  # shrinking 2x2 -> 1x1 averages all four pixels
+    assert out.dtype == np.uint8 and out.shape == (1, 1, 2)
+    assert out[0, 0].tolist() == [100, 50]
+
+
+def test_resize_upscaling_interpolates_between_pixels():
+    x = np.array([[0.0, 1.0]], np.float32)
+    out = T.Resize((1, 4))(x)
+    np.testing.assert_allclose(out, [[0.0, 0.25, 0.75, 1.0]])
