@@ -175,9 +175,8 @@ def run(args, explicit=frozenset()) -> dict:
                                  f"not {getattr(args, key)}")
         keep = {"workers": args.workers, "out": args.out, "resume": args.resume}
         args = argparse.Namespace(**{**saved, **keep})
-    os.makedirs(args.out, exist_ok=True)
-
     train_set, test_set, black = load_data(args, spec)
+    os.makedirs(args.out, exist_ok=True)
     manual_seed(args.seed)
     model = build_model(args, spec)
     optimizer = build_optimizer(args, model)
@@ -197,11 +196,11 @@ def run(args, explicit=frozenset()) -> dict:
         print(f"resuming {args.out}: epoch {start_epoch + 1}, batch {start_batch}", file=sys.stderr)
 
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"{args.model} ({n_params:,} parameters) on {args.dataset}: {len(train_set)} train / "
-          f"{len(test_set)} test images, {args.epochs} epochs, batch {args.batch_size}, {args.optimizer} "
-          f"lr {args.lr}, {args.scheduler} schedule, out {args.out}", file=sys.stderr)
     last_row = history[-1] if history else {}
     with _StopRequest() as stop:
+        print(f"{args.model} ({n_params:,} parameters) on {args.dataset}: {len(train_set)} train / "
+              f"{len(test_set)} test images, {args.epochs} epochs, batch {args.batch_size}, {args.optimizer} "
+              f"lr {args.lr}, {args.scheduler} schedule, out {args.out}", file=sys.stderr, flush=True)
         for epoch in range(start_epoch, args.epochs):
             model.train()
             resuming_here = epoch == start_epoch and start_batch > 0 and stats is not None

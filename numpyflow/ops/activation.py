@@ -1,13 +1,18 @@
-"""Softmax and log-softmax along a dim, numerically stable."""
+"""Activation functions: softmax and log-softmax along a dim (numerically stable), and the
+pointwise activations of ``torch.nn.functional`` (leaky_relu, elu, gelu, silu, ...)."""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from .. import dtypes
+from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..backend import array_module
+from ..backend import array_module, erf as _erf
+from ..tensor import Tensor
 from ._util import floating, normalize_dim
-from .elementwise import exp
+from .elementwise import clamp, erf, exp, sigmoid, tanh, where
 from .reduction import sum
 
 
@@ -67,3 +72,382 @@ def log_softmax(input, dim=None, dtype=None):
     if input._data.ndim == 0:
         return input * 0
     return LogSoftmax.apply(input, d)
+
+
+# -- pointwise activations ------------------------------------------------------------------
+#
+# Each is one Function whose forward is plain numpy on the input's dtype and whose
+# backward is written with numpyflow ops on the saved input, so it is differentiable
+# again (second derivatives are exact).  Piecewise-linear ones multiply the gradient by
+# a constant mask-derived factor: their second derivative is zero, as it should be.
+# ``inplace=True`` writes the result into the input, as PyTorch does.
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_TANH_C = 0.044715
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _times_derivative(grad, a, raw, graph):
+    """``grad * f'(a)``: on raw arrays (``raw(array)``, a new array) when the engine records
+    no graph, else with numpyflow ops (``graph(tensor)``) so it can be differentiated again."""
+    if grad_mode.state.enabled:
+        return grad * graph(a)
+    d = raw(a._data)
+    if getattr(d, "ndim", 0) == 0:  # numpy turns 0-d results into scalars
+        return Tensor._make(array_module(grad._data).asarray(d * grad._data))
+    d *= grad._data
+    return Tensor._make(d)
+
+
+def _activation_input(input, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}: expected a floating-point input, got {input.dtype}")
+    return input
+
+
+def _maybe_inplace(input, inplace, name, fn, *args):
+    if inplace:
+        return input._inplace(name + "_", fn, *args)
+    return fn(input, *args)
+
+
+class LeakyRelu(Function):
+    @staticmethod
+    def forward(ctx, a, slope):
+        ctx.save_for_backward(a)
+        ctx.slope = slope
+        return array_module(a).where(a > 0, a, a * a.dtype.type(slope))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        xp = array_module(a._data)
+        factor = xp.where(a._data > 0, a._data.dtype.type(1), a._data.dtype.type(ctx.slope))
+        return grad * Tensor._make(factor), None
+
+
+class Elu(Function):
+    """``scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1))``: ELU, SELU, CELU."""
+
+    @staticmethod
+    def forward(ctx, a, alpha, scale, input_scale):
+        xp = array_module(a)
+        t = a.dtype.type
+        neg = xp.expm1(xp.minimum(a, 0) * t(input_scale)) * t(alpha)
+        out = xp.where(a > 0, a, neg)
+        if scale != 1:
+            out *= t(scale)
+        ctx.save_for_backward(a)
+        ctx.params = (alpha, scale, input_scale)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        alpha, scale, input_scale = ctx.params
+        k = alpha * input_scale * scale
+
+        # exp of min(x, 0) only: no overflow (and no inf * 0) on the positive side
+        def raw(x):
+            xp = array_module(x)
+            neg = xp.exp(xp.minimum(x, 0) * x.dtype.type(input_scale))
+            neg *= x.dtype.type(k)
+            return xp.where(x > 0, x.dtype.type(scale), neg)
+
+        def graph(x):
+            return where(x > 0, scale, exp(clamp(x, max=0.0) * input_scale) * k)
+
+        return _times_derivative(grad, a, raw, graph), None, None, None
+
+
+class Gelu(Function):
+    @staticmethod
+    def forward(ctx, a, approximate):
+        xp = array_module(a)
+        t = a.dtype.type
+        if approximate == "tanh":
+            inner = xp.tanh((a + a * a * a * t(_GELU_TANH_C)) * t(_SQRT_2_OVER_PI))
+        else:
+            inner = _erf(xp, a * t(_INV_SQRT_2))
+        inner = xp.asarray(inner)
+        out = (inner + 1) * a * t(0.5)
+        # keep tanh(u) or erf(x / sqrt 2): the derivative reuses it (erf is the costly part)
+        ctx.save_for_backward(a, inner)
+        ctx.approximate = approximate
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, inner = ctx.saved_tensors
+        tanh_form = ctx.approximate == "tanh"
+
+        def raw(x):
+            xp = array_module(x)
+            t = x.dtype.type
+            th = inner._data
+            if tanh_form:
+                du = (x * x * t(3 * _GELU_TANH_C) + t(1)) * t(_SQRT_2_OVER_PI)
+                return (th + 1) * t(0.5) + x * t(0.5) * (1 - th * th) * du
+            return (th + 1) * t(0.5) + x * xp.exp(x * x * t(-0.5)) * t(_INV_SQRT_2PI)
+
+        def graph(x):
+            if tanh_form:
+                th = tanh((x + x * x * x * _GELU_TANH_C) * _SQRT_2_OVER_PI)
+                du = (x * x * (3 * _GELU_TANH_C) + 1) * _SQRT_2_OVER_PI
+                return (th + 1) * 0.5 + x * 0.5 * (1 - th * th) * du
+            return (erf(x * _INV_SQRT_2) + 1) * 0.5 + x * exp(x * x * -0.5) * _INV_SQRT_2PI  # Phi + x phi
+
+        return _times_derivative(grad, a, raw, graph), None
+
+
+class Silu(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return a * _sigmoid_array(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+
+        def raw(x):
+            s = _sigmoid_array(x)
+            d = x * (1 - s)
+            d += 1
+            d *= s
+            return d
+
+        def graph(x):
+            s = sigmoid(x)
+            return s * (x * (1 - s) + 1)
+
+        return _times_derivative(grad, a, raw, graph)
+
+
+class Hardtanh(Function):
+    """Clamp to [min_val, max_val]; the gradient passes strictly inside (PyTorch's rule)."""
+
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        ctx.save_for_backward(a)
+        ctx.bounds = (lo, hi)
+        t = a.dtype.type
+        return array_module(a).clip(a, t(lo), t(hi))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        d = a._data
+        return grad * Tensor._make(((d > lo) & (d < hi)).astype(d.dtype)), None, None
+
+
+class Relu6(Hardtanh):
+    _public_name = "Hardtanh"
+
+
+class Softplus(Function):
+    """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where ``beta * x > threshold``."""
+
+    @staticmethod
+    def forward(ctx, a, beta, threshold):
+        xp = array_module(a)
+        t = a.dtype.type
+        z = a * t(beta)
+        soft = xp.logaddexp(t(0), z)
+        if beta != 1:
+            soft /= t(beta)
+        ctx.save_for_backward(a)
+        ctx.params = (beta, threshold)
+        return xp.where(z > threshold, a, soft)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        beta, threshold = ctx.params
+
+        def raw(x):
+            z = x * x.dtype.type(beta)
+            return array_module(x).where(z > threshold, x.dtype.type(1), _sigmoid_array(z))
+
+        def graph(x):
+            z = x * beta
+            return where(z > threshold, 1.0, sigmoid(z))
+
+        return _times_derivative(grad, a, raw, graph), None, None
+
+
+class LogSigmoid(Function):
+    """``log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))``, stable for any ``x``."""
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = array_module(a)
+        ctx.save_for_backward(a)
+        return xp.minimum(a, 0) - xp.log1p(xp.exp(-xp.abs(a)))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return _times_derivative(grad, a, lambda x: _sigmoid_array(-x), lambda x: sigmoid(-x))
+
+
+class Mish(Function):
+    """``x * tanh(softplus(x))``."""
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = array_module(a)
+        t = a.dtype.type
+        sp = xp.where(a > 20, a, xp.logaddexp(t(0), a))
+        ctx.save_for_backward(a)
+        return a * xp.tanh(sp)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+
+        def raw(x):
+            xp = array_module(x)
+            th = xp.tanh(xp.where(x > 20, x, xp.logaddexp(x.dtype.type(0), x)))
+            d = 1 - th * th
+            d *= x
+            d *= _sigmoid_array(x)
+            d += th
+            return d
+
+        def graph(x):
+            th = tanh(softplus(x))
+            return th + x * (1 - th * th) * sigmoid(x)
+
+        return _times_derivative(grad, a, raw, graph)
+
+
+class Hardsigmoid(Function):
+    """``relu6(x + 3) / 6``; gradient 1/6 strictly inside (-3, 3)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        t = a.dtype.type
+        ctx.save_for_backward(a)
+        return array_module(a).clip(a / t(6) + t(0.5), t(0), t(1))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        d = a._data
+        return grad * Tensor._make(((d > -3) & (d < 3)).astype(d.dtype) / d.dtype.type(6))
+
+
+class Hardswish(Function):
+    """``x * relu6(x + 3) / 6``."""
+
+    @staticmethod
+    def forward(ctx, a):
+        t = a.dtype.type
+        ctx.save_for_backward(a)
+        return a * array_module(a).clip(a / t(6) + t(0.5), t(0), t(1))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        # PyTorch: 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above 3
+        return grad * where(a < -3, 0.0, where(a <= 3, a / 3 + 0.5, 1.0))
+
+
+def _sigmoid_array(a):
+    """sigmoid on a raw array, from exp(-|a|) only (no overflow, full relative accuracy)."""
+    xp = array_module(a)
+    e = xp.exp(-xp.abs(a))
+    r = 1 / (1 + e)
+    return xp.where(a >= 0, r, e * r).astype(a.dtype, copy=False)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """``x`` where ``x > 0``, else ``negative_slope * x``."""
+    _activation_input(input, "leaky_relu")
+    return _maybe_inplace(input, inplace, "leaky_relu", LeakyRelu.apply, float(negative_slope))
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``."""
+    _activation_input(input, "elu")
+    return _maybe_inplace(input, inplace, "elu", Elu.apply, float(alpha), 1.0, 1.0)
+
+
+def selu(input, inplace=False):
+    """``scale * elu(x, alpha)`` with the self-normalising constants."""
+    _activation_input(input, "selu")
+    return _maybe_inplace(input, inplace, "selu", Elu.apply, _SELU_ALPHA, _SELU_SCALE, 1.0)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    _activation_input(input, "celu")
+    if alpha == 0:
+        raise RuntimeError("celu: ZeroDivisionError, alpha must not be 0")
+    return _maybe_inplace(input, inplace, "celu", Elu.apply, float(alpha), 1.0, 1.0 / float(alpha))
+
+
+def gelu(input, approximate="none"):
+    """``x * Phi(x)`` (``Phi`` the normal CDF, through erf); ``approximate='tanh'`` uses
+    ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
+    _activation_input(input, "gelu")
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"gelu: approximate argument must be either none or tanh (got '{approximate}')")
+    return Gelu.apply(input, approximate)
+
+
+def silu(input, inplace=False):
+    """``x * sigmoid(x)`` (swish)."""
+    _activation_input(input, "silu")
+    return _maybe_inplace(input, inplace, "silu", Silu.apply)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """``clamp(x, min_val, max_val)``; the gradient is 1 strictly between the bounds."""
+    _activation_input(input, "hardtanh")
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    return _maybe_inplace(input, inplace, "hardtanh", Hardtanh.apply, float(min_val), float(max_val))
+
+
+def relu6(input, inplace=False):
+    """``min(max(x, 0), 6)``."""
+    _activation_input(input, "relu6")
+    return _maybe_inplace(input, inplace, "relu6", Relu6.apply, 0.0, 6.0)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta * x)) / beta``, linear where ``beta * x > threshold``."""
+    _activation_input(input, "softplus")
+    return Softplus.apply(input, float(beta), float(threshold))
+
+
+def logsigmoid(input):
+    """``log(sigmoid(x))``, without overflow."""
+    _activation_input(input, "logsigmoid")
+    return LogSigmoid.apply(input)
+
+
+def mish(input, inplace=False):
+    """``x * tanh(softplus(x))``."""
+    _activation_input(input, "mish")
+    return _maybe_inplace(input, inplace, "mish", Mish.apply)
+
+
+def hardsigmoid(input, inplace=False):
+    """``relu6(x + 3) / 6``."""
+    _activation_input(input, "hardsigmoid")
+    return _maybe_inplace(input, inplace, "hardsigmoid", Hardsigmoid.apply)
+
+
+def hardswish(input, inplace=False):
+    """``x * relu6(x + 3) / 6``."""
+    _activation_input(input, "hardswish")
+    return _maybe_inplace(input, inplace, "hardswish", Hardswish.apply)

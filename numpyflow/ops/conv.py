@@ -1,0 +1,605 @@
+"""2-D convolution and transposed convolution (NCHW), with PyTorch's
+``torch.nn.functional`` signatures and semantics: ``conv2d`` and ``conv_transpose2d``.
+
+How it runs
+-----------
+Forward (``Conv2d``): the zero-padded input is laid out in stride phases (see "Layout"
+below) and viewed through ``as_strided`` as its windows; one copy makes the column
+matrix ``cols (C*kh*kw, N*Ho*Wq)``, and ONE GEMM with the weight ``(O, C*kh*kw)`` gives
+the output as ``(O, N*Ho*Wq)`` (grouped convolutions: one batched matmul over the
+groups).  The copy back to NCHW drops the junk columns and adds the bias.
+
+Backward, each a Function of its own so that second derivatives come for free:
+
+* the input gradient is a transposed convolution, ``ConvTranspose2d(grad, weight)``:
+  for stride 1, a convolution of the padded ``grad`` with the flipped, transposed weight
+  (im2col + one GEMM); for larger strides, one GEMM to columns and a ``col2im`` that
+  adds them back, one contiguous-run add per kernel tap;
+* the weight gradient is ``Conv2dWeightGrad(input, grad)``: one GEMM of ``grad``
+  ``(O, N*Ho*Wq)`` with the forward's column matrix (kept from the forward pass);
+* the bias gradient is ``grad.sum((0, 2, 3))``.
+
+The three Functions are the three bilinear maps of a convolution, and the backward of
+each is written with the other two (and itself), so ``gradgradcheck`` holds for
+``conv2d`` and ``conv_transpose2d``.  Large scratch arrays come from a small pool of
+reusable buffers (fresh large allocations cost page faults that rival the GEMMs).
+float32 stays float32 throughout.
+"""
+from __future__ import annotations
+
+import numbers
+import sys
+from typing import NamedTuple
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..backend import array_module, is_array
+from ..tensor import Tensor
+
+# -- scratch buffers ----------------------------------------------------------------------
+#
+# Fresh large arrays cost page faults (the kernel zeroes every new page), and above
+# glibc's mmap threshold every allocation is fresh: for a ResNet-sized column matrix that
+# costs as much as the GEMM.  So large scratch arrays come from a pool.  A pooled buffer
+# is free when nothing but the pool references it: every view of it (numpy points views
+# at the owning array) holds a reference, so a column matrix saved for backward, or any
+# array still in use, is never handed out twice.
+
+_POOL: list = []                 # owning uint8 buffers, least recently used first
+_POOL_MAX = 48                   # at most this many buffers ...
+_POOL_FREE_BYTES = 2 << 30       # ... and at most this many bytes of free ones are kept
+_POOL_MIN_BYTES = 1 << 20        # smaller arrays are cheap to allocate
+
+
+def _refs(pool, i):
+    """References to ``pool[i]``; ``_FREE_REFS`` when nothing but the pool holds it."""
+    return sys.getrefcount(pool[i])
+
+
+_FREE_REFS = _refs([np.empty(1)], 0)  # calibrated: interpreters count differently
+
+
+def _scratch(xp, shape, dtype):
+    """An uninitialised array of ``shape`` and ``dtype``, from a free pooled buffer of
+    the same size when there is one (numpy only; CuPy has its own memory pool)."""
+    if xp is not np:
+        return xp.empty(shape, dtype)
+    dtype = np.dtype(dtype)
+    nbytes = dtype.itemsize
+    for s in shape:
+        nbytes *= s
+    if nbytes < _POOL_MIN_BYTES:
+        return np.empty(shape, dtype)
+    pool = _POOL
+    for i in range(len(pool)):
+        if pool[i].nbytes == nbytes and _refs(pool, i) <= _FREE_REFS:
+            buf = pool.pop(i)
+            pool.append(buf)  # most recently used last
+            return buf.view(dtype).reshape(shape)
+    # evict free buffers, least recently used first, to stay within the limits
+    free = sum(pool[i].nbytes for i in range(len(pool)) if _refs(pool, i) <= _FREE_REFS)
+    i = 0
+    while i < len(pool) and (len(pool) >= _POOL_MAX or free + nbytes > _POOL_FREE_BYTES):
+        if _refs(pool, i) <= _FREE_REFS:
+            free -= pool[i].nbytes
+            del pool[i]
+        else:
+            i += 1
+    buf = np.empty(nbytes, np.uint8)
+    if len(pool) < _POOL_MAX and nbytes <= _POOL_FREE_BYTES:
+        pool.append(buf)
+    return buf.view(dtype).reshape(shape)
+
+
+def release_buffers():
+    """Drop the pooled scratch buffers no array uses (like ``torch.cuda.empty_cache``)."""
+    _POOL[:] = [b for b in _POOL if sys.getrefcount(b) > _FREE_REFS + 1]
+
+
+def _zeros(xp, shape, dtype):
+    out = _scratch(xp, shape, dtype)
+    out.fill(0)
+    return out
+
+
+# -- argument checks shared with pooling --------------------------------------------------
+
+def _int(v, name, op):
+    if isinstance(v, Tensor):
+        v = v.item()
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        raise TypeError(f"{op}: {name} must be an int or a tuple of 2 ints, got {v!r}")
+    return int(v)
+
+
+def _pair(v, name, op):
+    """``v`` (an int, or a sequence of two ints) as a tuple of two ints."""
+    if isinstance(v, (tuple, list)):
+        if len(v) == 1:
+            v = (v[0], v[0])
+        if len(v) != 2:
+            raise RuntimeError(f"{op}: expected {name} to be a single int or a tuple of 2 ints, "
+                               f"but got {name}={tuple(v)}")
+        return _int(v[0], name, op), _int(v[1], name, op)
+    v = _int(v, name, op)
+    return v, v
+
+
+def _check_tensor(x, name, op):
+    if isinstance(x, Tensor):
+        return x
+    if is_array(x):
+        return Tensor._make(x)
+    raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+
+
+def _shape(t):
+    return tuple(t._data.shape)
+
+
+# -- geometry -----------------------------------------------------------------------------
+
+class ConvGeometry(NamedTuple):
+    """Everything about a convolution from an ``x`` space ``(N, C, H, W)`` to a ``y`` space
+    ``(N, O, Ho, Wo)`` but the batch and channel counts: window ``k``, stride ``s``,
+    dilation ``d``, padding top/bottom/left/right and groups.  ``Ho, Wo`` may be smaller
+    than the natural output size (a transposed convolution's ``output_padding`` makes
+    ``x`` larger than the windows reach)."""
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    dh: int
+    dw: int
+    pt: int
+    pb: int
+    pl: int
+    pr: int
+    groups: int
+    H: int
+    W: int
+    Ho: int
+    Wo: int
+
+
+def _flipped_weight(w, groups):
+    """The weight of the stride-1 convolution that is this convolution's transpose:
+    ``(C, O/groups, kh, kw)``, channels swapped within each group, kernel flipped."""
+    O, Cg, kh, kw = w.shape
+    Og = O // groups
+    wf = w.reshape(groups, Og, Cg, kh, kw)[:, :, :, ::-1, ::-1].transpose(0, 2, 1, 3, 4)
+    return wf.reshape(groups * Cg, Og, kh, kw)  # a copy (the flip makes it non-contiguous)
+
+
+def _transposed_geometry(g: ConvGeometry) -> ConvGeometry:
+    """For stride 1: the convolution of ``grad`` (y space) with the flipped weight that
+    gives the input gradient (x space).  Negative padding means cropping."""
+    top = g.dh * (g.kh - 1) - g.pt
+    left = g.dw * (g.kw - 1) - g.pl
+    bottom = g.H + g.dh * (g.kh - 1) - g.Ho - top
+    right = g.W + g.dw * (g.kw - 1) - g.Wo - left
+    return ConvGeometry(g.kh, g.kw, 1, 1, g.dh, g.dw, top, bottom, left, right, g.groups,
+                        g.Ho, g.Wo, g.H, g.W)
+
+
+# -- raw kernels --------------------------------------------------------------------------
+#
+# Layout.  The zero-padded input is stored as stride phases: for stride (sh, sw), plane
+# (n, c, a, b) holds padded rows a, a+sh, a+2sh, ... and columns b, b+sw, ...: a
+# ``(N, C, sh, sw, Hq, Wq)`` buffer (for stride 1 it is just the padded input).  Kernel
+# tap (i, j) then reads, for every output row, a run of consecutive elements of one plane,
+# and the ``Ho`` rows it reads are themselves consecutive when output rows are taken
+# ``Wq`` wide instead of ``Wo`` ("wide" rows: the last ``Wq - Wo`` columns of each row are
+# junk, computed and thrown away).  So every copy in im2col and every add in col2im runs
+# over ``Ho*Wq`` contiguous elements, and the GEMMs see ``M = N*Ho*Wq`` columns.
+
+def _valid_range(offset, stride, n_out, n_in):
+    """Positions ``o`` in ``[o0, o1)`` with ``o*stride + offset`` in ``[0, n_in)``;
+    returns ``(o0, o1, o0*stride + offset)``."""
+    o0 = 0 if offset >= 0 else (stride - 1 - offset) // stride
+    o1 = min(n_out, (n_in - 1 - offset) // stride + 1) if offset < n_in else 0
+    return o0, max(o0, o1), o0 * stride + offset
+
+
+def _plane_dims(g: ConvGeometry):
+    """``(Hq, Wq)``: rows and columns of one stride-phase plane of the padded input."""
+    return -(-(g.H + g.pt + g.pb) // g.sh), -(-(g.W + g.pl + g.pr) // g.sw)
+
+
+def _tap(g: ConvGeometry, i, j, Hq, Wq):
+    """Offset (in elements, inside one ``(n, c)`` block) of the first element tap (i, j)
+    reads: its phase plane, then its row and column shift inside the plane."""
+    r0, a = divmod(i * g.dh, g.sh)
+    c0, b = divmod(j * g.dw, g.sw)
+    return ((a * g.sw + b) * Hq + r0) * Wq + c0
+
+
+def _phase_ranges(g: ConvGeometry, Hq, Wq):
+    """For each phase (a, b): the plane rows/cols that hold input values, and where."""
+    for a in range(g.sh):
+        h0, h1, r = _valid_range(a - g.pt, g.sh, Hq, g.H)
+        for b in range(g.sw):
+            w0, w1, c = _valid_range(b - g.pl, g.sw, Wq, g.W)
+            yield a, b, (h0, h1, r), (w0, w1, c)
+
+
+def _to_phases(x, g: ConvGeometry, fill=0):
+    """The flat phase buffer of ``x (N, C, H, W)``, padded with ``fill``:
+    ``N*C*sh*sw*Hq*Wq`` elements and ``Wq`` of slack (the junk columns of the last rows
+    read past the end)."""
+    xp = array_module(x)
+    N, C = x.shape[:2]
+    Hq, Wq = _plane_dims(g)
+    size = N * C * g.sh * g.sw * Hq * Wq
+    buf = _scratch(xp, (size + Wq,), x.dtype)
+    buf[size:] = fill
+    P = buf[:size].reshape(N, C, g.sh, g.sw, Hq, Wq)
+    for a, b, (h0, h1, r), (w0, w1, c) in _phase_ranges(g, Hq, Wq):
+        plane = P[:, :, a, b]
+        plane[:, :, :h0] = fill
+        plane[:, :, h1:] = fill
+        plane[:, :, h0:h1, :w0] = fill
+        plane[:, :, h0:h1, w1:] = fill
+        if h1 > h0 and w1 > w0:
+            plane[:, :, h0:h1, w0:w1] = x[:, :, r:r + (h1 - h0 - 1) * g.sh + 1:g.sh,
+                                          c:c + (w1 - w0 - 1) * g.sw + 1:g.sw]
+    return buf
+
+
+def _from_phases(buf, g: ConvGeometry, shape):
+    """The inverse of ``_to_phases``: a new ``(N, C, H, W)`` array (padding dropped)."""
+    xp = array_module(buf)
+    N, C = shape[:2]
+    Hq, Wq = _plane_dims(g)
+    P = buf[:N * C * g.sh * g.sw * Hq * Wq].reshape(N, C, g.sh, g.sw, Hq, Wq)
+    cropped = min(g.pt, g.pb, g.pl, g.pr) < 0  # cropped-away positions get no value
+    out = (xp.zeros if cropped else xp.empty)(shape, buf.dtype)
+    for a, b, (h0, h1, r), (w0, w1, c) in _phase_ranges(g, Hq, Wq):
+        if h1 > h0 and w1 > w0:
+            out[:, :, r:r + (h1 - h0 - 1) * g.sh + 1:g.sh, c:c + (w1 - w0 - 1) * g.sw + 1:g.sw] = \
+                P[:, :, a, b, h0:h1, w0:w1]
+    return out
+
+
+def _tap_views(buf, g: ConvGeometry, N, C):
+    """``(i, j, view)`` per kernel tap: ``view (C, N, Ho*Wq)`` of the phase buffer, the
+    (wide) output rows' inputs under that tap."""
+    xp = array_module(buf)
+    Hq, Wq = _plane_dims(g)
+    item = buf.itemsize
+    cs = g.sh * g.sw * Hq * Wq
+    strides = (cs * item, C * cs * item, item)
+    shape = (C, N, g.Ho * Wq)
+    for i in range(g.kh):
+        for j in range(g.kw):
+            off = _tap(g, i, j, Hq, Wq)
+            yield i, j, xp.lib.stride_tricks.as_strided(buf[off:], shape, strides)
+
+
+def _im2col(x, g: ConvGeometry):
+    """The column matrix ``(C*kh*kw, N*Ho*Wq)`` of ``x (N, C, H, W)``: row ``(c, i, j)``
+    holds what kernel tap ``(i, j)`` of channel ``c`` sees at every (wide) output
+    position.  One strided copy for stride 1, one per tap otherwise."""
+    xp = array_module(x)
+    N, C = x.shape[:2]
+    Hq, Wq = _plane_dims(g)
+    buf = _to_phases(x, g)
+    L = g.Ho * Wq
+    cols = _scratch(xp, (C, g.kh, g.kw, N, L), x.dtype)
+    if g.sh == 1 and g.sw == 1:
+        item = buf.itemsize
+        cs = Hq * Wq
+        view = xp.lib.stride_tricks.as_strided(
+            buf, (C, g.kh, g.kw, N, L), (cs * item, g.dh * Wq * item, g.dw * item, C * cs * item, item))
+        xp.copyto(cols, view)
+    else:
+        for i, j, view in _tap_views(buf, g, N, C):
+            xp.copyto(cols[:, i, j], view)
+    return cols.reshape(C * g.kh * g.kw, N * L)
+
+
+def _gemm_weight_cols(w, cols, groups, transpose_w=False):
+    """``w`` as ``(O, K)`` (or its transpose) times ``cols (K, M)``: one GEMM, or one
+    batched matmul over the groups."""
+    xp = array_module(w, cols)
+    K, M = cols.shape
+    if transpose_w:   # w (K', Kg...) : rows of the result are w's columns
+        O = w.shape[1] * w.shape[2] * w.shape[3] * groups
+        wg = w.reshape(groups, K // groups, -1).transpose(0, 2, 1)
+    else:
+        O = w.shape[0]
+        wg = w.reshape(groups, O // groups, K // groups)
+    out = _scratch(xp, (O, M), cols.dtype)
+    if groups == 1:
+        xp.matmul(wg[0], cols, out=out)
+    else:
+        xp.matmul(wg, cols.reshape(groups, K // groups, M), out=out.reshape(groups, O // groups, M))
+    return out
+
+
+def _wide_to_nchw(y, N, Ho, Wo, Wq, bias=None):
+    """``y (O, N*Ho*Wq)`` (wide rows) as a new contiguous ``(N, O, Ho, Wo)`` array, plus
+    ``bias`` per channel when given."""
+    xp = array_module(y)
+    O = y.shape[0]
+    src = y.reshape(O, N, Ho, Wq)[:, :, :, :Wo].transpose(1, 0, 2, 3)
+    out = xp.empty((N, O, Ho, Wo), y.dtype)
+    if bias is not None:
+        xp.add(src, bias.reshape(O, 1, 1), out=out)
+    else:
+        xp.copyto(out, src)
+    return out
+
+
+def _wide_grad(gy, Wq):
+    """``grad (N, O, Ho, Wo)`` as the GEMM operand ``(O, N*Ho*Wq)``, junk columns zero."""
+    xp = array_module(gy)
+    N, O, Ho, Wo = gy.shape
+    out = _scratch(xp, (O, N, Ho, Wq), gy.dtype)
+    out[:, :, :, Wo:] = 0
+    out[:, :, :, :Wo] = gy.transpose(1, 0, 2, 3)
+    return out.reshape(O, N * Ho * Wq)
+
+
+def conv_forward(x, w, bias, g: ConvGeometry, keep_cols=False):
+    """Raw convolution: ``(y, cols)``, ``cols`` the column matrix when asked for."""
+    cols = _im2col(x, g)
+    y = _gemm_weight_cols(w, cols, g.groups)
+    out = _wide_to_nchw(y, x.shape[0], g.Ho, g.Wo, _plane_dims(g)[1], bias)
+    return out, (cols if keep_cols else None)
+
+
+def conv_weight_grad(x, gy, w_shape, g: ConvGeometry, cols=None):
+    """Raw weight gradient: ``grad (O, M)`` times ``cols (K, M)`` transposed, one GEMM."""
+    xp = array_module(x, gy)
+    if cols is None:
+        cols = _im2col(x, g)
+    g2 = _wide_grad(gy, _plane_dims(g)[1])
+    O, groups = w_shape[0], g.groups
+    if groups == 1:
+        gw = g2 @ cols.T
+    else:
+        K, M = cols.shape
+        gw = xp.matmul(g2.reshape(groups, O // groups, M), cols.reshape(groups, K // groups, M).transpose(0, 2, 1))
+    return gw.reshape(w_shape)
+
+
+def conv_input_grad(gy, w, x_shape, g: ConvGeometry, bias=None):
+    """Raw input gradient (the transposed convolution of ``gy`` with ``w``), of shape
+    ``x_shape``, plus ``bias`` per channel when given."""
+    xp = array_module(gy, w)
+    N, C = x_shape[0], x_shape[1]
+    if g.sh == 1 and g.sw == 1:
+        # a stride-1 convolution of the (padded or cropped) grad with the flipped weight
+        tg = _transposed_geometry(g)
+        y = _gemm_weight_cols(_flipped_weight(w, g.groups), _im2col(gy, tg), g.groups)
+        return _wide_to_nchw(y, N, g.H, g.W, _plane_dims(tg)[1], bias)
+    # col2im: one GEMM to columns, then one contiguous-run add per kernel tap
+    Hq, Wq = _plane_dims(g)
+    dcols = _gemm_weight_cols(w, _wide_grad(gy, Wq), g.groups, transpose_w=True)
+    dcols = dcols.reshape(C, g.kh, g.kw, N, g.Ho * Wq)
+    size = N * C * g.sh * g.sw * Hq * Wq
+    buf = _zeros(xp, (size + Wq,), gy.dtype)
+    for i, j, view in _tap_views(buf, g, N, C):
+        view += dcols[:, i, j]
+    out = _from_phases(buf, g, x_shape)
+    if bias is not None:
+        out += bias.reshape(C, 1, 1)
+    return out
+
+
+# -- Functions ----------------------------------------------------------------------------
+
+def _sum_channels(grad):
+    return grad.sum((0, 2, 3))
+
+
+class Conv2d(Function):
+    """``y = conv2d(x, w) + b``; the weight gradient reuses the forward's column matrix."""
+
+    _public_name = "Convolution"
+
+    @staticmethod
+    def forward(ctx, x, w, b, geom):
+        need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        y, cols = conv_forward(x, w, b, geom, keep_cols=need_w)
+        ctx.geom, ctx.shapes = geom, (x.shape, w.shape)
+        ctx.save_for_backward(x if need_w else None, w if need_x else None, cols)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w, cols = ctx.saved_tensors
+        geom = ctx.geom
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gx = ConvTranspose2d.apply(grad, w, None, geom, ctx.shapes[0])
+        if ctx.needs_input_grad[1]:
+            gw = Conv2dWeightGrad.apply(x, grad, geom, ctx.shapes[1], cols._data)
+        if ctx.needs_input_grad[2]:
+            gb = _sum_channels(grad)
+        return gx, gw, gb, None
+
+
+class ConvTranspose2d(Function):
+    """``z = conv_x^T(g; w) + b``: the adjoint of the convolution ``x -> conv2d(x, w)``
+    (geometry ``geom``) applied to ``g``; ``x_shape`` is the shape of ``z``."""
+
+    _public_name = "Convolution"
+
+    @staticmethod
+    def forward(ctx, g, w, b, geom, x_shape):
+        ctx.geom, ctx.w_shape = geom, w.shape
+        ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
+        return conv_input_grad(g, w, x_shape, geom, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g, w = ctx.saved_tensors
+        geom = ctx.geom
+        gg = gw = gb = None
+        if ctx.needs_input_grad[0]:   # d<grad, conv^T(g; w)>/dg = conv(grad; w)
+            gg = Conv2d.apply(grad, w, None, geom)
+        if ctx.needs_input_grad[1]:   # ... /dw = the weight gradient of conv(grad; w) at g
+            gw = Conv2dWeightGrad.apply(grad, g, geom, ctx.w_shape, None)
+        if ctx.needs_input_grad[2]:
+            gb = _sum_channels(grad)
+        return gg, gw, gb, None, None
+
+
+class Conv2dWeightGrad(Function):
+    """``gw = dconv2d(x, w)/dw`` contracted with ``g``: bilinear in ``(x, g)``."""
+
+    _public_name = "ConvolutionBackward"
+
+    @staticmethod
+    def forward(ctx, x, g, geom, w_shape, cols):
+        ctx.geom, ctx.x_shape = geom, x.shape
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, g if ctx.needs_input_grad[0] else None)
+        return conv_weight_grad(x, g, w_shape, geom, cols)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, g = ctx.saved_tensors
+        geom = ctx.geom
+        gx = gg = None
+        if ctx.needs_input_grad[0]:   # <grad, W(x, g)> = <conv(x; grad), g>: d/dx = conv^T(g; grad)
+            gx = ConvTranspose2d.apply(g, grad, None, geom, ctx.x_shape)
+        if ctx.needs_input_grad[1]:   # d/dg = conv(x; grad)
+            gg = Conv2d.apply(x, grad, None, geom)
+        return gx, gg, None, None, None
+
+
+# -- public functions ---------------------------------------------------------------------
+
+def _check_common(op, x, w, b):
+    if x._data.ndim not in (3, 4):
+        raise RuntimeError(f"{op}: expected a 3-D (unbatched) or 4-D (batched) input, but got input of "
+                           f"shape {_shape(x)}")
+    if w._data.ndim != 4:
+        raise RuntimeError(f"{op}: expected a 4-D weight, but got weight of shape {_shape(w)}")
+    dts = [x._data.dtype, w._data.dtype] + ([b._data.dtype] if b is not None else [])
+    if any(d.kind != "f" for d in dts):
+        raise RuntimeError(f"{op}: expected floating-point tensors, but got input {x.dtype}, weight {w.dtype}"
+                           + (f", bias {b.dtype}" if b is not None else ""))
+    if len(set(dts)) != 1:
+        raise RuntimeError(f"{op}: input, weight and bias must have the same dtype, but got input {x.dtype}, "
+                           f"weight {w.dtype}" + (f", bias {b.dtype}" if b is not None else ""))
+
+
+def _check_bias(op, b, n, w):
+    if b is not None and (b._data.ndim != 1 or b._data.shape[0] != n):
+        raise RuntimeError(f"{op}: expected bias to be 1-D with {n} elements (one per output channel), but got "
+                           f"bias of shape {_shape(b)} (weight shape {_shape(w)})")
+
+
+def _check_positive(op, **params):
+    for name, (a, b) in params.items():
+        if a <= 0 or b <= 0:
+            raise RuntimeError(f"{op}: {name} must be positive, but got {name}={(a, b)}")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution over an ``(N, C, H, W)`` (or unbatched ``(C, H, W)``) input with a
+    ``(O, C/groups, kH, kW)`` weight, as ``torch.nn.functional.conv2d``.  ``padding`` is an
+    int, a pair, ``'valid'`` (no padding) or ``'same'`` (output size = input size; stride 1,
+    any odd padding goes to the bottom/right)."""
+    op = "conv2d"
+    x = _check_tensor(input, "input", op)
+    w = _check_tensor(weight, "weight", op)
+    b = _check_tensor(bias, "bias", op) if bias is not None else None
+    _check_common(op, x, w, b)
+    unbatched = x._data.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    N, C, H, W = _shape(x)
+    O, Cg, kh, kw = _shape(w)
+    sh, sw = _pair(stride, "stride", op)
+    dh, dw = _pair(dilation, "dilation", op)
+    _check_positive(op, stride=(sh, sw), dilation=(dh, dw))
+    groups = _int(groups, "groups", op)
+    if groups <= 0:
+        raise RuntimeError(f"{op}: groups must be positive, but got groups={groups}")
+    if isinstance(padding, str):
+        if padding == "valid":
+            pt = pb = pl = pr = 0
+        elif padding == "same":
+            if sh != 1 or sw != 1:
+                raise RuntimeError(f"{op}: padding='same' is not supported for strided convolutions "
+                                   f"(stride={(sh, sw)})")
+            th, tw = dh * (kh - 1), dw * (kw - 1)
+            pt, pl = th // 2, tw // 2
+            pb, pr = th - pt, tw - pl
+        else:
+            raise RuntimeError(f"{op}: invalid padding string {padding!r}, expected 'valid' or 'same'")
+    else:
+        pt, pl = _pair(padding, "padding", op)
+        if pt < 0 or pl < 0:
+            raise RuntimeError(f"{op}: negative padding is not supported, but got padding={(pt, pl)}")
+        pb, pr = pt, pl
+    if O % groups:
+        raise RuntimeError(f"{op}: the weight's {O} output channels are not divisible by groups={groups} "
+                           f"(weight shape {_shape(w)})")
+    if C != Cg * groups:
+        extra = f", groups={groups}" if groups != 1 else ""
+        raise RuntimeError(f"{op}: input has {C} channels but the weight expects {Cg * groups} "
+                           f"(input shape {_shape(x)}, weight shape {_shape(w)}{extra})")
+    _check_bias(op, b, O, w)
+    Hp, Wp = H + pt + pb, W + pl + pr
+    ekh, ekw = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    if Hp < ekh or Wp < ekw:
+        raise RuntimeError(f"{op}: the kernel ({kh}x{kw}, dilation {(dh, dw)}: {ekh}x{ekw}) is larger than the "
+                           f"padded input ({Hp}x{Wp}) (input shape {_shape(x)}, padding {(pt, pl)})")
+    Ho, Wo = (Hp - ekh) // sh + 1, (Wp - ekw) // sw + 1
+    geom = ConvGeometry(kh, kw, sh, sw, dh, dw, pt, pb, pl, pr, groups, H, W, Ho, Wo)
+    y = Conv2d.apply(x, w, b, geom)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """2-D transposed convolution (the gradient of ``conv2d`` with respect to its input)
+    over ``(N, C_in, H, W)`` (or ``(C_in, H, W)``) with a ``(C_in, C_out/groups, kH, kW)``
+    weight, as ``torch.nn.functional.conv_transpose2d``."""
+    op = "conv_transpose2d"
+    x = _check_tensor(input, "input", op)
+    w = _check_tensor(weight, "weight", op)
+    b = _check_tensor(bias, "bias", op) if bias is not None else None
+    _check_common(op, x, w, b)
+    unbatched = x._data.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    N, Cin, Hin, Win = _shape(x)
+    Wc, Cog, kh, kw = _shape(w)
+    sh, sw = _pair(stride, "stride", op)
+    dh, dw = _pair(dilation, "dilation", op)
+    _check_positive(op, stride=(sh, sw), dilation=(dh, dw))
+    if isinstance(padding, str):
+        raise RuntimeError(f"{op}: padding must be an int or a tuple of 2 ints, but got {padding!r}")
+    ph, pw = _pair(padding, "padding", op)
+    if ph < 0 or pw < 0:
+        raise RuntimeError(f"{op}: negative padding is not supported, but got padding={(ph, pw)}")
+    oph, opw = _pair(output_padding, "output_padding", op)
+    if oph < 0 or opw < 0 or oph >= max(sh, dh) or opw >= max(sw, dw):
+        raise RuntimeError(f"{op}: output padding must be smaller than either stride or dilation, but got "
+                           f"output_padding={(oph, opw)}, stride={(sh, sw)}, dilation={(dh, dw)}")
+    groups = _int(groups, "groups", op)
+    if groups <= 0:
+        raise RuntimeError(f"{op}: groups must be positive, but got groups={groups}")
+    if Wc % groups:
+        raise RuntimeError(f"{op}: the weight's {Wc} input channels are not divisible by groups={groups} "
+                           f"(weight shape {_shape(w)})")
+    if Cin != Wc:
+        raise RuntimeError(f"{op}: input has {Cin} channels but the weight expects {Wc} "
+                           f"(input shape {_shape(x)}, weight shape {_shape(w)})")
+    Cout = Cog * groups
+    _check_bias(op, b, Cout, w)
+    H = (Hin - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
+    W = (Win - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
+    if H <= 0 or W <= 0:
+        raise RuntimeError(f"{op}: output size is too small: input {Hin}x{Win} gives output {H}x{W} "
+                           f"(input shape {_shape(x)}, weight shape {_shape(w)}, stride {(sh, sw)}, "
+                           f"padding {(ph, pw)})")
+    geom = ConvGeometry(kh, kw, sh, sw, dh, dw, ph, ph, pw, pw, groups, H, W, Hin, Win)
+    y = ConvTranspose2d.apply(x, w, b, geom, (N, Cout, H, W))
+    return y.squeeze(0) if unbatched else y

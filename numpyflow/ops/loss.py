@@ -1,0 +1,642 @@
+"""Loss functions with ``torch.nn.functional``'s signatures and semantics.
+
+``cross_entropy`` is one fused op (log-softmax and the negative log-likelihood in one
+``Function``).  Written per position ``i`` of the batch (and of any extra dims) with a
+per-class target vector ``q_i``, every form of it is
+
+    loss_i = -sum_c q_ic * log_softmax(x_i)_c
+    dloss / dx_i = s_i * (sum_c q_ic * softmax(x_i) - q_i)
+
+where ``s_i`` is the reduction's scale times the incoming gradient, and
+``q_i = (1 - eps) * w[t_i] * onehot(t_i) + eps / C * w`` for class indices ``t_i``
+(zero where ``t_i == ignore_index``; ``eps`` is the label smoothing, ``w`` the class
+weights or ones), or ``q_i = ((1 - eps) * p_i + eps / C) * w`` for class probabilities
+``p_i``.  Without weights or smoothing this is the familiar softmax minus one-hot.
+
+As in the normalization ops, the backward works on raw arrays when no graph is being
+recorded and with numpyflow ops (``softmax`` of the saved input) under
+``create_graph=True``, so second derivatives are exact.  The other losses are short
+compositions of differentiable ops, or elementwise Functions whose backward is written
+with numpyflow ops.
+
+Reductions: ``'mean'`` (PyTorch's weighted mean where class weights apply: the sum
+divided by the total weight of the non-ignored targets), ``'sum'`` and ``'none'``.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ..autograd import grad_mode
+from ..autograd.function import Function
+from ..backend import array_module
+from ..tensor import Tensor
+from ._util import as_tensor_arg, promote
+from .activation import logsigmoid, softmax, log_softmax
+from .elementwise import abs as _abs, clamp, log, log1p, sigmoid, where
+from .reduction import mean as _mean, sum as _sum
+from .shape import broadcast_tensors, reshape
+
+__all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+# -- reduction arguments ------------------------------------------------------------------
+
+def _legacy_reduction(size_average, reduce):
+    """PyTorch's mapping of the deprecated ``size_average`` / ``reduce`` flags."""
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction='"
+                  f"{'none' if reduce is False else ('sum' if size_average is False else 'mean')}' instead.",
+                  UserWarning, stacklevel=3)
+    if size_average is None:
+        size_average = True
+    if reduce is None:
+        reduce = True
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+def _reduction(reduction, size_average=None, reduce=None):
+    if size_average is not None or reduce is not None:
+        return _legacy_reduction(size_average, reduce)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return _mean(loss)
+    if reduction == "sum":
+        return _sum(loss)
+    return loss
+
+
+def _check_tensor(t, what, op):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{op}(): argument '{what}' must be Tensor, not {type(t).__name__}")
+
+
+def _floating(t, what, op):
+    _check_tensor(t, what, op)
+    if t._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating-point {what}, got {t.dtype}")
+
+
+def _size_warning(input, target, op):
+    if tuple(input.shape) != tuple(target.shape):
+        warnings.warn(f"{op}: Using a target size ({tuple(target.shape)}) that is different to the input size "
+                      f"({tuple(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
+                      "Please ensure they have the same size.", UserWarning, stacklevel=3)
+
+
+# -- class-index targets: shared checks and gathers ------------------------------------------
+
+def _log_softmax(xp, x):
+    """log_softmax over dim 1 on a raw array (two full-size temporaries at most)."""
+    out = x - x.max(axis=1, keepdims=True)
+    e = xp.exp(out)
+    with np.errstate(divide="ignore"):
+        out -= xp.log(e.sum(axis=1, keepdims=True))
+    return out
+
+
+def _class_weight(weight, input, c, op):
+    """The class-weight array (input's dtype) or None."""
+    if weight is None:
+        return None
+    _check_tensor(weight, "weight", op)
+    if weight._data.ndim != 1 or weight._data.shape[0] != c:
+        raise RuntimeError(f"{op}: weight tensor should be defined either for all {c} classes or no classes but "
+                           f"got weight tensor of shape: {list(weight.shape)}")
+    if weight._requires_grad and grad_mode.state.enabled:
+        raise RuntimeError(f"{op}: the derivative for 'weight' is not implemented (as in PyTorch); "
+                           "pass weight.detach()")
+    return weight._data.astype(input._data.dtype, copy=False)
+
+
+def _class_targets(input, target, ignore_index, op):
+    """Check class-index ``target`` against ``input`` ((N, C, d1, ...) or (C,)); return
+    the (N, C, ...) input Tensor, the target array (N, ...) and whether the output of
+    reduction='none' is squeezed back to 0-d (unbatched input)."""
+    tdata = target._data
+    if tdata.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: expected target dtype to be an integer type (class indices, e.g. int64), but "
+                           f"got {target.dtype}; class-probability targets must have the input's shape "
+                           f"{list(input.shape)} (got {list(target.shape)})")
+    shape = tuple(input._data.shape)
+    squeeze = False
+    if len(shape) == 1:
+        if tdata.ndim != 0:
+            raise ValueError(f"{op}: for 1D input (a single sample of {shape[0]} classes), the target must be "
+                             f"0-D, but got target size: {list(target.shape)}")
+        input = reshape(input, (1, shape[0]))
+        tdata = tdata.reshape(1)
+        squeeze = True
+    elif len(shape) == 0:
+        raise RuntimeError(f"{op}: input must have at least 1 dimension (classes), got a 0-D tensor")
+    else:
+        if tdata.ndim == 0 or tdata.shape[0] != shape[0]:
+            got = tdata.shape[0] if tdata.ndim else "a 0-D target"
+            raise ValueError(f"{op}: Expected input batch_size ({shape[0]}) to match target batch_size ({got}).")
+        if len(shape) == 2 and tdata.ndim != 1:
+            raise RuntimeError(f"{op}: 0D or 1D target tensor expected, multi-target not supported "
+                               f"(input {list(shape)}, target {list(target.shape)})")
+        if tdata.shape != shape[:1] + shape[2:]:
+            raise RuntimeError(f"{op}: size mismatch (got input: {list(shape)}, target: {list(target.shape)}); "
+                               f"the target must have the input's shape without the class dim 1")
+    c = input._data.shape[1]
+    if tdata.size and (tdata.min() < 0 or tdata.max() >= c):
+        bad = ((tdata < 0) | (tdata >= c)) & (tdata != ignore_index)
+        if bad.any():
+            value = int(tdata[bad].reshape(-1)[0])
+            raise IndexError(f"{op}: Target {value} is out of bounds: class indices must be in [0, {c}) "
+                             f"(or equal ignore_index={ignore_index})")
+    return input, tdata.astype(np.int64, copy=False), squeeze
+
+
+class _Picked:
+    """The per-position pieces every class-index loss needs: the safe target indices,
+    the mask of non-ignored positions, and each position's class weight."""
+
+    __slots__ = ("index", "valid", "wt", "total", "count")
+
+    def __init__(self, xp, target, weight, ignore_index, dtype):
+        valid = target != ignore_index
+        if bool(valid.all()):
+            self.valid = None  # nothing ignored: skip every mask
+            t = target
+        else:
+            self.valid = valid
+            t = xp.where(valid, target, 0)
+        self.index = t[:, None]  # the class dim, for take_along_axis
+        if weight is not None:
+            wt = weight[t]
+            if self.valid is not None:
+                wt *= self.valid
+        else:
+            wt = self.valid.astype(dtype) if self.valid is not None else None
+        self.wt = wt  # None: every weight is 1
+        self.count = target.size
+        # the weighted-mean denominator: the total weight of the non-ignored targets
+        self.total = wt.sum(dtype=dtype) if wt is not None else dtype.type(target.size)
+
+    def weighted(self, values):
+        return values * self.wt if self.wt is not None else values
+
+
+def _grad_scale(g, reduction, denominator):
+    """The incoming gradient as the per-position factor ``s`` with the class dim kept."""
+    if reduction == "none":
+        return g[:, None]
+    if reduction == "mean":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g / denominator
+    return g
+
+
+def _graph_scale(grad, reduction, denominator):
+    if reduction == "none":
+        return grad.unsqueeze(1)
+    if reduction == "mean":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad * (1.0 / float(denominator)) if denominator != 0 else grad * math.nan
+    return grad
+
+
+def _finish(loss, reduction, denominator):
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "sum":
+        return total
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return total / denominator
+
+
+class CrossEntropy(Function):
+    """log_softmax + nll with class-index targets, in one op."""
+
+    _public_name = "CrossEntropyLoss"
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, smoothing):
+        xp = array_module(x)
+        dtype = x.dtype
+        c = x.shape[1]
+        logp = _log_softmax(xp, x)
+        pk = _Picked(xp, target, weight, ignore_index, dtype)
+        loss = pk.weighted(xp.take_along_axis(logp, pk.index, axis=1)[:, 0])
+        loss = -loss
+        if smoothing:
+            smooth = xp.einsum("nc...,c->n...", logp, weight) if weight is not None else logp.sum(axis=1)
+            if pk.valid is not None:
+                smooth *= pk.valid
+            loss *= dtype.type(1 - smoothing)
+            loss -= dtype.type(smoothing / c) * smooth
+        ctx.meta = (pk, weight, reduction, smoothing)
+        ctx.save_for_backward(x, logp)
+        return _finish(loss, reduction, pk.total)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, logp = ctx.saved_tensors
+        pk, weight, reduction, eps = ctx.meta
+        c = logp.shape[1]
+        if grad_mode.state.enabled:  # create_graph: softmax of x keeps the graph
+            q = _dense_target(array_module(logp._data), logp._data, pk, weight, eps)
+            a = Tensor._make(q.sum(axis=1, keepdims=True))
+            s = _graph_scale(grad, reduction, pk.total)
+            return s * (softmax(x, 1) * a - Tensor._make(q)), None, None, None, None, None
+        xp = array_module(logp._data)
+        dtype = logp._data.dtype
+        s = _grad_scale(grad._data, reduction, pk.total)
+        p = xp.exp(logp._data)
+        # a_i = sum_c q_ic: (1 - eps) * w[t_i] + eps / C * sum(w), zero where ignored
+        a = pk.wt
+        if eps:
+            wsum = float(weight.sum()) if weight is not None else float(c)
+            a = (a * dtype.type(1 - eps)) if a is not None else dtype.type(1 - eps)
+            spread = dtype.type(eps / c * wsum)
+            a = a + (spread * pk.valid if pk.valid is not None else spread)
+        coef = s if a is None else (s * a[:, None] if getattr(a, "ndim", 0) else s * a)
+        p *= coef
+        # minus (1 - eps) * w[t_i] at each target class
+        hit = s * dtype.type(1 - eps)
+        if pk.wt is not None:
+            hit = hit * pk.wt[:, None]
+        cur = xp.take_along_axis(p, pk.index, axis=1)
+        cur -= hit
+        xp.put_along_axis(p, pk.index, cur, axis=1)
+        if eps:  # minus eps / C * w spread over every class
+            spread = s * dtype.type(eps / c)
+            if pk.valid is not None:
+                spread = spread * pk.valid[:, None]
+            if weight is not None:
+                spread = spread * weight.reshape((1, c) + (1,) * (p.ndim - 2))
+            p -= spread
+        return Tensor._make(p), None, None, None, None, None
+
+
+def _dense_target(xp, like, pk, weight, eps):
+    """The per-class target vectors ``q`` of a class-index loss, as a dense array."""
+    c = like.shape[1]
+    dtype = like.dtype
+    q = xp.zeros(like.shape, dtype)
+    hit = xp.full(pk.index.shape, dtype.type(1 - eps)) if pk.wt is None else (pk.wt * dtype.type(1 - eps))[:, None]
+    xp.put_along_axis(q, pk.index, hit, axis=1)
+    if eps:
+        spread = xp.full((1, c) + (1,) * (like.ndim - 2), dtype.type(eps / c)) if weight is None else \
+            (weight * dtype.type(eps / c)).reshape((1, c) + (1,) * (like.ndim - 2))
+        if pk.valid is not None:
+            spread = spread * pk.valid[:, None]
+        q += spread
+    return q
+
+
+class CrossEntropyProbs(Function):
+    """log_softmax + cross-entropy against class probabilities (same shape as the input),
+    in one op; differentiable in the input and in the target."""
+
+    _public_name = "CrossEntropyLoss"
+
+    @staticmethod
+    def forward(ctx, x, target, weight, reduction, smoothing):
+        xp = array_module(x)
+        logp = _log_softmax(xp, x)
+        q = _prob_target(target, weight, smoothing, x.shape[1])
+        loss = -xp.einsum("nc...,nc...->n...", logp, q)
+        count = loss.size
+        ctx.meta = (weight, reduction, smoothing, count)
+        ctx.save_for_backward(x, target, logp)
+        return _finish(loss, reduction, x.dtype.type(count) if count else x.dtype.type(math.nan))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, target, logp = ctx.saved_tensors
+        weight, reduction, eps, count = ctx.meta
+        need_x, need_t = ctx.needs_input_grad[:2]
+        c = logp.shape[1]
+        wview = weight.reshape((1, c) + (1,) * (logp.ndim - 2)) if weight is not None else None
+        denominator = count if count else math.nan
+        gx = gt = None
+        if grad_mode.state.enabled:  # create_graph
+            s = _graph_scale(grad, reduction, denominator)
+            q = target * (1 - eps) + eps / c if eps else target
+            if wview is not None:
+                q = q * Tensor._make(wview)
+            if need_x:
+                gx = s * (softmax(x, 1) * _sum(q, 1, True) - q)
+            if need_t:
+                gt = -s * log_softmax(x, 1) * (1 - eps)
+                if wview is not None:
+                    gt = gt * Tensor._make(wview)
+            return gx, gt, None, None, None
+        xp = array_module(logp._data)
+        dtype = logp._data.dtype
+        s = _grad_scale(grad._data, reduction, dtype.type(denominator))
+        if need_x:
+            q = _prob_target(target._data, weight, eps, c)
+            p = xp.exp(logp._data)
+            p *= q.sum(axis=1, keepdims=True)
+            p -= q
+            p *= s
+            gx = Tensor._make(p)
+        if need_t:
+            g = logp._data * (-s * dtype.type(1 - eps))
+            if wview is not None:
+                g *= wview
+            gt = Tensor._make(g)
+        return gx, gt, None, None, None
+
+
+def _prob_target(target, weight, eps, c):
+    q = target
+    if eps:
+        q = target * target.dtype.type(1 - eps) + target.dtype.type(eps / c)
+    if weight is not None:
+        q = q * weight.reshape((1, c) + (1,) * (target.ndim - 2))
+    return q
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Cross-entropy between ``log_softmax(input, 1)`` and the target.
+
+    ``input`` is (N, C), (N, C, d1, ...) or (C,) unnormalised scores.  ``target`` is either
+    class indices (an integer tensor of shape (N,), (N, d1, ...) or ()), where entries
+    equal to ``ignore_index`` contribute nothing, or class probabilities (a floating
+    tensor of the input's shape).  ``weight`` (C,) rescales each class;
+    ``label_smoothing`` mixes the target with the uniform distribution.
+    """
+    op = "cross_entropy"
+    reduction = _reduction(reduction, size_average, reduce)
+    _floating(input, "input", op)
+    _check_tensor(target, "target", op)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"{op}: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    smoothing = float(label_smoothing)
+    if target._data.dtype.kind == "f" and tuple(target.shape) == tuple(input.shape):
+        if input._data.ndim == 0:
+            raise RuntimeError(f"{op}: input must have at least 1 dimension (classes), got a 0-D tensor")
+        x, t = promote(input, target, op)
+        squeeze = x._data.ndim == 1
+        if squeeze:
+            x, t = reshape(x, (1, -1)), reshape(t, (1, -1))
+        w = _class_weight(weight, x, x._data.shape[1], op)
+        out = CrossEntropyProbs.apply(x, t, w, reduction, smoothing)
+    else:
+        x, t, squeeze = _class_targets(input, target, ignore_index, op)
+        w = _class_weight(weight, x, x._data.shape[1], op)
+        out = CrossEntropy.apply(x, t, w, int(ignore_index), reduction, smoothing)
+    if squeeze and reduction == "none":
+        out = reshape(out, ())
+    return out
+
+
+class NllLoss(Function):
+    """The negative log-likelihood of log-probabilities at the target classes."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        xp = array_module(x)
+        pk = _Picked(xp, target, weight, ignore_index, x.dtype)
+        loss = -pk.weighted(xp.take_along_axis(x, pk.index, axis=1)[:, 0])
+        ctx.meta = (pk, weight, reduction, x.shape)
+        return _finish(loss, reduction, pk.total)
+
+    @staticmethod
+    def backward(ctx, grad):
+        pk, weight, reduction, shape = ctx.meta
+        xp = array_module(grad._data)
+        dtype = grad._data.dtype
+        # d loss / d x: -w[t_i] at each target class (zero where ignored), then scaled;
+        # linear in grad, so the product below is differentiable in grad.
+        coef = xp.zeros(shape, dtype)
+        hit = -(pk.wt if pk.wt is not None else xp.ones(pk.index.shape[:1] + pk.index.shape[2:], dtype))
+        xp.put_along_axis(coef, pk.index, hit[:, None], axis=1)
+        s = _graph_scale(grad, reduction, pk.total)
+        return s * Tensor._make(coef), None, None, None, None
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """The negative log-likelihood loss: ``-weight[t] * input[i, t]`` per position, for
+    log-probabilities ``input`` ((N, C), (N, C, d1, ...) or (C,)) and class indices
+    ``target``; positions whose target is ``ignore_index`` contribute nothing."""
+    op = "nll_loss"
+    reduction = _reduction(reduction, size_average, reduce)
+    _floating(input, "input", op)
+    _check_tensor(target, "target", op)
+    x, t, squeeze = _class_targets(input, target, ignore_index, op)
+    w = _class_weight(weight, x, x._data.shape[1], op)
+    out = NllLoss.apply(x, t, w, int(ignore_index), reduction)
+    if squeeze and reduction == "none":
+        out = reshape(out, ())
+    return out
+
+
+# -- regression losses ----------------------------------------------------------------------
+
+def _pointwise_weighted(loss, weight, input, reduction, op, mean_by_weight=True):
+    """PyTorch's elementwise ``weight`` of mse_loss / l1_loss / huber_loss."""
+    _check_tensor(weight, "weight", op)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError(f"{op}: Weights and input must have the same size (weight {list(weight.shape)}, "
+                         f"input {list(input.shape)}).")
+    loss = loss * weight
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return _sum(loss)
+    return _sum(loss) / _sum(weight) if mean_by_weight else _mean(loss)
+
+
+def _difference(input, target, op):
+    _floating(input, "input", op)
+    _check_tensor(target, "target", op)
+    _size_warning(input, target, op)
+    a, b = promote(input, target, op)
+    try:
+        a, b = broadcast_tensors(a, b)
+    except (ValueError, RuntimeError):
+        raise RuntimeError(f"{op}: the input {list(input.shape)} and target {list(target.shape)} sizes cannot be "
+                           "broadcast together") from None
+    return a - b
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """The squared error ``(input - target) ** 2``, optionally weighted elementwise."""
+    reduction = _reduction(reduction, size_average, reduce)
+    d = _difference(input, target, "mse_loss")
+    loss = d * d
+    if weight is not None:
+        return _pointwise_weighted(loss, weight, input, reduction, "mse_loss")
+    return _reduce(loss, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """The absolute error ``|input - target|`` (gradient 0 where they are equal)."""
+    reduction = _reduction(reduction, size_average, reduce)
+    loss = _abs(_difference(input, target, "l1_loss"))
+    if weight is not None:
+        return _pointwise_weighted(loss, weight, input, reduction, "l1_loss")
+    return _reduce(loss, reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """``0.5 * d ** 2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 * beta``
+    (``d = input - target``); ``beta=0`` is the L1 loss."""
+    op = "smooth_l1_loss"
+    reduction = _reduction(reduction, size_average, reduce)
+    if beta < 0:
+        raise RuntimeError(f"{op} does not support negative values for beta (got {beta}).")
+    d = _difference(input, target, op)
+    ad = _abs(d)
+    if beta == 0.0:
+        return _reduce(ad, reduction)
+    loss = where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """``0.5 * d ** 2`` where ``|d| < delta``, else ``delta * (|d| - 0.5 * delta)``."""
+    op = "huber_loss"
+    reduction = _reduction(reduction)
+    if delta <= 0:
+        raise RuntimeError(f"{op} does not support non-positive values for delta (got {delta}).")
+    d = _difference(input, target, op)
+    ad = _abs(d)
+    loss = where(ad < delta, d * d * 0.5, (ad - 0.5 * delta) * delta)
+    if weight is not None:
+        return _pointwise_weighted(loss, weight, input, reduction, op, mean_by_weight=False)
+    return _reduce(loss, reduction)
+
+
+# -- binary cross-entropy ------------------------------------------------------------------
+
+class BinaryCrossEntropy(Function):
+    """Elementwise ``-(t * log(x) + (1 - t) * log(1 - x))``, each log clamped to >= -100."""
+
+    @staticmethod
+    def forward(ctx, x, t):
+        xp = array_module(x)
+        with np.errstate(divide="ignore"):
+            log_x = xp.maximum(xp.log(x), x.dtype.type(-100))
+            log_1mx = xp.maximum(xp.log1p(-x), x.dtype.type(-100))
+        ctx.save_for_backward(x, t)
+        loss = (t - 1) * log_1mx
+        loss -= t * log_x
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        gx = gt = None
+        if ctx.needs_input_grad[0]:  # PyTorch's formula: (x - t) / max(x (1 - x), 1e-12)
+            gx = grad * (x - t) / clamp((1 - x) * x, min=1e-12)
+        if ctx.needs_input_grad[1]:  # -logit(x)
+            gt = grad * (log1p(-x) - log(x))
+        return gx, gt
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Binary cross-entropy of probabilities ``input`` (in [0, 1]) against ``target`` (same
+    shape); logs are clamped to >= -100 as in PyTorch, so the loss is finite at 0 and 1."""
+    op = "binary_cross_entropy"
+    reduction = _reduction(reduction, size_average, reduce)
+    _floating(input, "input", op)
+    _check_tensor(target, "target", op)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"{op}: Using a target size ({tuple(target.shape)}) that is different to the input size "
+                         f"({tuple(input.shape)}) is deprecated. Please ensure they have the same size.")
+    x, t = promote(input, target, op)
+    if t._data.dtype.kind != "f":
+        t = t.to(x._data.dtype)
+    xd, td = x._data, t._data
+    if xd.size and not (bool((xd >= 0).all()) and bool((xd <= 1).all())):
+        raise RuntimeError(f"{op}: all elements of input should be between 0 and 1")
+    if td.size and not (bool((td >= 0).all()) and bool((td <= 1).all())):
+        raise RuntimeError(f"{op}: all elements of target should be between 0 and 1")
+    loss = BinaryCrossEntropy.apply(x, t)
+    if weight is not None:
+        weight = as_tensor_arg(weight)
+        try:
+            np.broadcast_shapes(tuple(weight.shape), tuple(target.shape))
+        except ValueError:
+            raise RuntimeError(f"{op}: weight of shape {list(weight.shape)} cannot be broadcast to the target's "
+                               f"shape {list(target.shape)}") from None
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """Elementwise ``(1 - t) * x - (1 + (pw - 1) * t) * logsigmoid(x)``: sigmoid and binary
+    cross-entropy in one numerically stable op (no overflow for any ``x``)."""
+
+    @staticmethod
+    def forward(ctx, x, t, pos_weight):
+        xp = array_module(x)
+        log_sig = xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))  # logsigmoid(x)
+        if pos_weight is not None:
+            log_sig = log_sig * ((pos_weight - 1) * t + 1)
+        loss = (1 - t) * x - log_sig
+        ctx.save_for_backward(x, t, pos_weight)
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t, pw = ctx.saved_tensors
+        need_x, need_t, need_pw = ctx.needs_input_grad
+        gx = gt = gpw = None
+        if pw is None:
+            if need_x:
+                gx = grad * (sigmoid(x) - t)
+            if need_t:
+                gt = grad * -x
+            return gx, gt, None
+        if need_x:  # (1 + (pw - 1) t) sigmoid(x) - pw t
+            gx = grad * (((pw - 1) * t + 1) * sigmoid(x) - pw * t)
+        if need_t or need_pw:
+            ls = logsigmoid(x)
+            if need_t:
+                gt = grad * (-x - (pw - 1) * ls)
+            if need_pw:
+                gpw = grad * (-t * ls)
+        return gx, gt, gpw
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """Binary cross-entropy of ``sigmoid(input)`` against ``target``, computed stably from
+    the logits.  ``pos_weight`` (broadcast along the last dim) weighs the positive term;
+    ``weight`` (broadcast) weighs each element."""
+    op = "binary_cross_entropy_with_logits"
+    reduction = _reduction(reduction, size_average, reduce)
+    _floating(input, "input", op)
+    _check_tensor(target, "target", op)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"{op}: Target size ({tuple(target.shape)}) must be the same as input size "
+                         f"({tuple(input.shape)})")
+    x, t = promote(input, target, op)
+    if t._data.dtype.kind != "f":
+        t = t.to(x._data.dtype)
+    pw = None
+    if pos_weight is not None:
+        pw = as_tensor_arg(pos_weight)
+        if pw._data.dtype != x._data.dtype:
+            pw = pw.to(x._data.dtype)
+        try:
+            np.broadcast_shapes(tuple(pw.shape), tuple(x.shape))
+        except ValueError:
+            raise RuntimeError(f"{op}: pos_weight of shape {list(pw.shape)} cannot be broadcast to the input's "
+                               f"shape {list(x.shape)}") from None
+    loss = BinaryCrossEntropyWithLogits.apply(x, t, pw)
+    if weight is not None:
+        loss = loss * as_tensor_arg(weight)
+    return _reduce(loss, reduction)

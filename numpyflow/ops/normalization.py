@@ -1,0 +1,432 @@
+"""Batch, layer and group normalization, with ``torch.nn.functional``'s signatures.
+
+Each is one fused ``Function``: the forward normalises in a few vectorised numpy passes
+(float32 stays float32) and the backward is the closed-form gradient
+
+    xhat = (x - mean) * invstd,    dxhat = grad * weight
+    dx = invstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+    dweight = sum(grad * xhat),    dbias = sum(grad)
+
+with the means over the elements that share a statistic.  The three ops differ only in
+which elements share a statistic and which share an affine parameter (a ``_Layout``):
+
+=============  ======================  ==========  =====================  ==========
+op             statistics view         over axes   affine view            params on
+=============  ======================  ==========  =====================  ==========
+batch_norm     (N, C, L)               (0, 2)      (N, C, L)              C
+layer_norm     (M, K)                  (1,)        (M, K)                 K
+group_norm     (N, G, C/G * L)         (2,)        (N, C, L)              C
+=============  ======================  ==========  =====================  ==========
+
+Every backward comes in two forms that compute the same numbers.  When the engine runs
+it without recording (a plain ``backward()``), it works on raw arrays: sums are
+``einsum`` contractions (no temporary for ``sum(a * b)``) and the input gradient is built
+in place in one full-size array.  When ``backward(create_graph=True)`` asked for a graph,
+it recomputes the statistics from the saved input with numpyflow ops and writes the
+formula above with them, so second and higher derivatives are exact.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ..autograd import grad_mode
+from ..autograd.function import Function
+from ..backend import array_module
+from ..tensor import Tensor
+from .elementwise import rsqrt
+from .reduction import mean as _mean, sum as _sum
+from .shape import reshape
+
+__all__ = ["batch_norm", "layer_norm", "group_norm", "running_average_factor"]
+
+_LETTERS = "abcdefgh"
+
+
+def _contract(xp, arrays, ndim, axes):
+    """``sum(arrays[0] * arrays[1] * ..., axes)`` without the product's temporary."""
+    letters = _LETTERS[:ndim]
+    kept = "".join(c for i, c in enumerate(letters) if i not in axes)
+    return xp.einsum(",".join([letters] * len(arrays)) + "->" + kept, *arrays)
+
+
+class _Layout:
+    """Where the statistics and the affine parameters of a normalization live."""
+
+    __slots__ = ("stat_shape", "stat_axes", "kept_shape", "affine_shape", "param_view", "param_axes",
+                 "param_shape", "count")
+
+    def __init__(self, stat_shape, stat_axes, affine_shape, param_view, param_axes, param_shape):
+        self.stat_shape = stat_shape      # the input viewed so that statistics reduce `stat_axes`
+        self.stat_axes = stat_axes
+        self.kept_shape = tuple(1 if i in stat_axes else s for i, s in enumerate(stat_shape))
+        self.affine_shape = affine_shape  # the input viewed against `param_view`
+        self.param_view = param_view      # the shape a weight or bias is viewed as
+        self.param_axes = param_axes      # axes of affine_shape a parameter's gradient sums over
+        self.param_shape = param_shape    # the parameters' own shape
+        self.count = math.prod(stat_shape[a] for a in stat_axes)
+
+    def statistics(self, x, eps):
+        """``(xc, mean, low, var, invstd)``: ``xc = x - mean`` in the statistics view; the
+        exact mean is ``mean + low`` (``low``, the mean of ``xc``, recovers what rounding
+        ``mean`` to the input's dtype lost: float32 inputs far from zero keep full accuracy
+        for ``xhat = (xc - low) * invstd``); ``var`` is the biased variance.  All but ``xc``
+        have kept dims."""
+        xp = array_module(x)
+        xs = x.reshape(self.stat_shape)
+        nd, axes, kept = len(self.stat_shape), self.stat_axes, self.kept_shape
+        n = x.dtype.type(self.count)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = (_contract(xp, [xs], nd, axes) / n).reshape(kept)
+            xc = xs - mean
+            low = (_contract(xp, [xc], nd, axes) / n).reshape(kept)
+            var = xp.maximum(_contract(xp, [xc, xc], nd, axes).reshape(kept) / n - low * low, 0)
+            invstd = 1 / xp.sqrt(var + x.dtype.type(eps))
+        return xc, mean, low, var, invstd
+
+
+def _wrap(*arrays):
+    return tuple(Tensor._make(a) if a is not None else None for a in arrays)
+
+
+def _graph_backward(grad, x, weight, layout, eps, need_x, need_w, need_b):
+    """The gradients with numpyflow ops (a differentiable backward), recomputing the
+    statistics from ``x``."""
+    axes = layout.stat_axes
+    xs = reshape(x, layout.stat_shape)
+    xc = xs - _mean(xs, axes, True)
+    invstd = rsqrt(_mean(xc * xc, axes, True) + eps)
+    xhat = xc * invstd
+    ga = reshape(grad, layout.affine_shape)
+    xa = reshape(xhat, layout.affine_shape)
+    gx = gw = gb = None
+    if need_w:
+        gw = reshape(_sum(ga * xa, layout.param_axes), layout.param_shape)
+    if need_b:
+        gb = reshape(_sum(ga, layout.param_axes), layout.param_shape)
+    if need_x:
+        dxhat = ga * reshape(weight, layout.param_view) if weight is not None else ga
+        ds = reshape(dxhat, layout.stat_shape)
+        gs = invstd * (ds - _mean(ds, axes, True) - xhat * _mean(ds * xhat, axes, True))
+        gx = reshape(gs, tuple(x.shape))
+    return gx, gw, gb
+
+
+class BatchNorm(Function):
+    """Batch normalization with the batch's statistics (training mode).  The running
+    statistics, when given, are updated in place as a side effect (outside the graph).
+
+    Saves only the input and two per-channel vectors (as PyTorch does); the backward
+    rebuilds ``x - mean`` in its one full-size buffer.
+    """
+
+    _public_name = "NativeBatchNorm"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, layout, eps, running_mean, running_var, momentum):
+        xc, mean, low, var, invstd = layout.statistics(x, eps)
+        n = layout.count
+        # PyTorch's update, in double precision like its CPU kernel: the running variance
+        # gets the unbiased batch variance.
+        if running_mean is not None:
+            batch = (mean.astype(np.float64) + low).reshape(running_mean.shape)
+            running_mean[...] = momentum * batch + (1 - momentum) * running_mean
+        if running_var is not None:
+            batch = var.astype(np.float64).reshape(running_var.shape) * (n / (n - 1))
+            running_var[...] = momentum * batch + (1 - momentum) * running_var
+        scale = invstd if weight is None else invstd * weight.reshape(layout.param_view)
+        shift = -low * scale if bias is None else bias.reshape(layout.param_view) - low * scale
+        out = xc  # xc becomes the output in place: (xc - low) * scale + bias
+        out *= scale
+        out += shift
+        ctx.meta = (layout, eps, mean, low, invstd)
+        ctx.save_for_backward(x, weight)
+        return out.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        layout, eps, mean, low, invstd = ctx.meta
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        if grad_mode.state.enabled:  # create_graph
+            return _graph_backward(grad, x, weight, layout, eps, need_x, need_w, need_b) + (None,) * 5
+        xp = array_module(grad._data)
+        g = grad._data.reshape(layout.stat_shape)
+        n = layout.count
+        kept = layout.kept_shape
+        s1 = _contract(xp, [g], 3, (0, 2)).reshape(kept)                  # sum(grad)
+        tmp = x._data.reshape(layout.stat_shape) - mean                    # x - mean (xhat = (tmp - low) * invstd)
+        s2 = (_contract(xp, [g, tmp], 3, (0, 2)).reshape(kept) - low * s1) * invstd  # sum(grad * xhat)
+        gx = None
+        if need_x:
+            scale = invstd if weight is None else invstd * weight._data.reshape(layout.param_view)
+            # dx = scale * (g - xhat * s2 / n - s1 / n) = scale * (g + tmp * c1 - low * c1 - s1 / n)
+            c1 = invstd * s2 / -n
+            tmp *= c1
+            tmp += g
+            tmp -= low * c1 + s1 / n
+            tmp *= scale
+            gx = tmp.reshape(x.shape)
+        gw = s2.reshape(layout.param_shape) if need_w else None
+        gb = s1.reshape(layout.param_shape) if need_b else None
+        return _wrap(gx, gw, gb) + (None,) * 5
+
+
+class BatchNormInference(Function):
+    """Batch normalization with fixed (running) statistics: the per-channel affine map
+    ``y = x * scale + shift``, ``scale = weight / sqrt(var + eps)``,
+    ``shift = bias - mean * scale``."""
+
+    _public_name = "NativeBatchNorm"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, layout, mean, invstd):
+        xp = array_module(x)
+        scale = invstd if weight is None else invstd * weight
+        shift = -mean * scale if bias is None else bias - mean * scale
+        view = layout.param_view
+        out = xp.multiply(x.reshape(layout.affine_shape), scale.reshape(view))
+        out += shift.reshape(view)
+        ctx.meta = (layout, mean, invstd, scale)
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, weight)
+        return out.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        layout, mean, invstd, scale = ctx.meta
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        view, axes = layout.param_view, layout.param_axes
+        gx = gw = gb = None
+        if grad_mode.state.enabled:  # create_graph: weight (and x) stay in the graph
+            ga = reshape(grad, layout.affine_shape)
+            if need_x:
+                s = Tensor._make(invstd.reshape(view))
+                if weight is not None:
+                    s = reshape(weight, view) * s
+                gx = reshape(ga * s, tuple(grad.shape))
+            if need_w:
+                xa = reshape(x, layout.affine_shape)
+                xhat = (xa - Tensor._make(mean.reshape(view))) * Tensor._make(invstd.reshape(view))
+                gw = reshape(_sum(ga * xhat, axes), layout.param_shape)
+            if need_b:
+                gb = reshape(_sum(ga, axes), layout.param_shape)
+            return gx, gw, gb, None, None, None
+        xp = array_module(grad._data)
+        g = grad._data.reshape(layout.affine_shape)
+        s1 = _contract(xp, [g], 3, axes) if need_w or need_b else None
+        if need_x:
+            gx = (g * scale.reshape(view)).reshape(grad.shape)
+        if need_w:
+            sx = _contract(xp, [g, x._data.reshape(layout.affine_shape)], 3, axes)
+            gw = ((sx - mean * s1) * invstd).reshape(layout.param_shape)
+        if need_b:
+            gb = s1.reshape(layout.param_shape)
+        return _wrap(gx, gw, gb) + (None, None, None)
+
+
+class _NormalizeGroups(Function):
+    """Layer and group normalization: statistics per row of the statistics view, affine
+    parameters along another view.  Saves the normalised input ``xhat``."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, layout, eps):
+        xp = array_module(x)
+        xhat, _, low, _, invstd = layout.statistics(x, eps)
+        xhat -= low
+        xhat *= invstd
+        xa = xhat.reshape(layout.affine_shape)
+        if weight is None and bias is None:
+            out = xa.reshape(x.shape)  # the output is xhat itself (saved as the output)
+        else:
+            out = xp.multiply(xa, weight.reshape(layout.param_view)) if weight is not None else xa.copy()
+            if bias is not None:
+                out += bias.reshape(layout.param_view)
+            out = out.reshape(x.shape)
+        ctx.meta = (layout, eps, invstd)
+        ctx.save_for_backward(x, weight, out if weight is None and bias is None else xhat)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, xhat = ctx.saved_tensors
+        layout, eps, invstd = ctx.meta
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        if grad_mode.state.enabled:  # create_graph
+            return _graph_backward(grad, x, weight, layout, eps, need_x, need_w, need_b) + (None, None)
+        xp = array_module(grad._data)
+        ga = grad._data.reshape(layout.affine_shape)
+        xa = xhat._data.reshape(layout.affine_shape)
+        nd = len(layout.affine_shape)
+        gw = _contract(xp, [ga, xa], nd, layout.param_axes).reshape(layout.param_shape) if need_w else None
+        gb = _contract(xp, [ga], nd, layout.param_axes).reshape(layout.param_shape) if need_b else None
+        gx = None
+        if need_x:
+            dxhat = ga * weight._data.reshape(layout.param_view) if weight is not None else ga
+            ds = dxhat.reshape(layout.stat_shape)
+            xs = xa.reshape(layout.stat_shape)
+            ns, axes, n = len(layout.stat_shape), layout.stat_axes, layout.count
+            m1 = _contract(xp, [ds], ns, axes).reshape(layout.kept_shape) / n
+            m2 = _contract(xp, [ds, xs], ns, axes).reshape(layout.kept_shape) / n
+            tmp = xp.multiply(xs, m2)
+            tmp += m1
+            xp.subtract(ds, tmp, out=tmp)
+            tmp *= invstd
+            gx = tmp.reshape(grad.shape)
+        return _wrap(gx, gw, gb) + (None, None)
+
+
+class LayerNorm(_NormalizeGroups):
+    _public_name = "NativeLayerNorm"
+
+
+class GroupNorm(_NormalizeGroups):
+    _public_name = "NativeGroupNorm"
+
+
+# -- argument checks ------------------------------------------------------------------------
+
+def _floating_input(input, op):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating-point input, got {input.dtype}")
+
+
+def _param(t, input, shape, what, op):
+    """``t`` checked to have ``shape`` and cast to ``input``'s dtype (None stays None)."""
+    if t is None:
+        return None
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{op}(): {what} must be a Tensor or None, not {type(t).__name__}")
+    if tuple(t._data.shape) != tuple(shape):
+        raise RuntimeError(f"{op}: {what} should have shape {list(shape)}, but got {what} of shape "
+                           f"{list(t.shape)} for input of shape {list(input.shape)}")
+    if t._data.dtype != input._data.dtype:
+        t = t.to(input._data.dtype)
+    return t
+
+
+def _verify_batch_size(size, op):
+    if size[0] * math.prod(size[2:]) == 1:
+        raise ValueError(f"{op}: Expected more than 1 value per channel when training, got input size {list(size)}")
+
+
+def _stat_array(stat, op):
+    if stat is None:
+        return None
+    if stat._requires_grad and grad_mode.state.enabled:
+        raise RuntimeError(f"{op}: running statistics are updated in place and must not require grad")
+    stat._check_writeable(op)
+    return stat._data
+
+
+def running_average_factor(momentum, num_batches_tracked: int) -> float:
+    """The ``momentum`` to pass to :func:`batch_norm` for one training step.
+
+    A number is returned as it is (an exponential moving average).  ``None`` is the
+    cumulative moving average of every batch so far (``nn.BatchNorm(momentum=None)``),
+    whose factor is ``1 / num_batches_tracked`` with the current batch already counted.
+    """
+    if momentum is None:
+        return 1.0 / float(max(int(num_batches_tracked), 1))
+    return float(momentum)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalise each channel (dim 1) of an (N, C), (N, C, L), (N, C, H, W) or
+    (N, C, D, H, W) input to zero mean and unit variance, then ``* weight + bias``.
+
+    ``training=True`` normalises with the batch's statistics (biased variance) and, when
+    given, updates ``running_mean`` and ``running_var`` in place, outside the graph:
+    ``running = (1 - momentum) * running + momentum * batch_statistic``, with the
+    *unbiased* batch variance for ``running_var`` (PyTorch's rule).  ``momentum`` is that
+    factor; for ``nn.BatchNorm(momentum=None)`` (a cumulative average) pass
+    ``1 / num_batches_tracked`` (:func:`running_average_factor`).
+    ``training=False`` normalises with the running statistics.
+    """
+    op = "batch_norm"
+    _floating_input(input, op)
+    shape = tuple(input._data.shape)
+    if len(shape) < 2:
+        raise RuntimeError(f"{op}: expected an input with at least 2 dims (N, C, ...), got shape {list(shape)}")
+    if training:
+        _verify_batch_size(shape, op)
+        if eps <= 0.0:
+            raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    elif eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    n, c = shape[0], shape[1]
+    length = math.prod(shape[2:])
+    layout = _Layout((n, c, length), (0, 2), (n, c, length), (1, c, 1), (0, 2), (c,))
+    weight = _param(weight, input, (c,), "weight", op)
+    bias = _param(bias, input, (c,), "bias", op)
+    for name, stat in (("running_mean", running_mean), ("running_var", running_var)):
+        if stat is not None and (not isinstance(stat, Tensor) or stat._data.size != c):
+            got = list(stat.shape) if isinstance(stat, Tensor) else type(stat).__name__
+            raise RuntimeError(f"{op}: {name} should contain {c} elements, got {got}")
+    if training:
+        if momentum is None:
+            raise ValueError("batch_norm: momentum=None (a cumulative moving average) needs the number of "
+                             "batches seen: pass momentum=1/num_batches_tracked, as nn.BatchNorm does "
+                             "(see running_average_factor)")
+        rm = _stat_array(running_mean, op)
+        rv = _stat_array(running_var, op)
+        out = BatchNorm.apply(input, weight, bias, layout, float(eps), rm, rv, float(momentum))
+        for stat in (running_mean, running_var):
+            if stat is not None:
+                stat._vc.value += 1
+        return out
+    if running_mean is None or running_var is None:
+        missing = "running_mean" if running_mean is None else "running_var"
+        raise RuntimeError(f"{op}: {missing} must be defined in evaluation mode (training=False)")
+    xp = array_module(input._data)
+    dtype = input._data.dtype
+    mean = running_mean._data.reshape(-1).astype(dtype)
+    invstd = (1 / xp.sqrt(running_var._data.reshape(-1).astype(np.float64) + eps)).astype(dtype)
+    return BatchNormInference.apply(input, weight, bias, layout, mean, invstd)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last ``len(normalized_shape)`` dims, then ``* weight + bias``
+    (both of shape ``normalized_shape``), elementwise."""
+    op = "layer_norm"
+    _floating_input(input, op)
+    if isinstance(normalized_shape, numbers.Integral):
+        normalized_shape = (int(normalized_shape),)
+    normalized_shape = tuple(int(s) for s in normalized_shape)
+    shape = tuple(input._data.shape)
+    k = len(normalized_shape)
+    if k == 0 or len(shape) < k or shape[len(shape) - k:] != normalized_shape:
+        raise RuntimeError(f"{op}: Given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, normalized_shape))}], but got input of size {list(shape)}")
+    weight = _param(weight, input, normalized_shape, "weight", op)
+    bias = _param(bias, input, normalized_shape, "bias", op)
+    size = math.prod(normalized_shape)
+    m = math.prod(shape[:len(shape) - k])
+    layout = _Layout((m, size), (1,), (m, size), (1, size), (0,), normalized_shape)
+    return LayerNorm.apply(input, weight, bias, layout, float(eps))
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Split the channels (dim 1) into ``num_groups`` groups, normalise each group of each
+    sample, then ``* weight + bias`` per channel."""
+    op = "group_norm"
+    _floating_input(input, op)
+    shape = tuple(input._data.shape)
+    if len(shape) < 2:
+        raise RuntimeError(f"{op}: Expected at least 2 dimensions for input tensor but received {len(shape)}")
+    n, c = shape[0], shape[1]
+    g = int(num_groups)
+    if g <= 0 or c % g:
+        raise RuntimeError(f"{op}: Expected number of channels in input to be divisible by num_groups, but got "
+                           f"input of shape {list(shape)} and num_groups={num_groups}")
+    _verify_batch_size([n * c // g, g] + list(shape[2:]), op)
+    weight = _param(weight, input, (c,), "weight", op)
+    bias = _param(bias, input, (c,), "bias", op)
+    length = math.prod(shape[2:])
+    layout = _Layout((n, g, (c // g) * length), (2,), (n, c, length), (1, c, 1), (0, 2), (c,))
+    return GroupNorm.apply(input, weight, bias, layout, float(eps))

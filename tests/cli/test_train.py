@@ -1,0 +1,97 @@
+"""numpyflow/cli: the training and evaluation commands, end to end on the embedded digits."""
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import numpyflow as nf
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TRAIN = [sys.executable, "-m", "numpyflow", "train", "--dataset", "digits", "--model", "resnet20",
+         "--batch-size", "128", "--lr", "0.05", "--augment", "--seed", "3"]
+
+
+def _run(args, **kw):
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600, **kw)
+
+
+def _weights(path):
+    ckpt = nf.load(path)
+    return {k: v.numpy() for k, v in ckpt["model"].items()}
+
+
+def test_train_writes_checkpoints_metrics_and_curves_then_evaluate_reports(tmp_path):
+    out = tmp_path / "run"
+    res = _run(TRAIN + ["--epochs", "2", "--out", str(out)])
+    assert res.returncode == 0, res.stderr
+    assert "epoch 2/2: train loss" in res.stderr and "test loss" in res.stderr and "img/s" in res.stderr
+    assert sorted(os.listdir(out)) == ["best.pt", "curves.png", "last.pt", "metrics.csv"]
+    with open(out / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["epoch"]) for r in rows] == [1, 2]
+    assert 0 <= float(rows[-1]["test_acc"]) <= 1 and float(rows[-1]["images_per_second"]) > 0
+    assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    ev = _run([sys.executable, "-m", "numpyflow", "evaluate", "--checkpoint", str(out / "best.pt"),
+               "--json", str(tmp_path / "eval.json")])
+    assert ev.returncode == 0, ev.stderr
+    assert "accuracy" in ev.stdout and "per-class accuracy" in ev.stdout and "confusion matrix" in ev.stdout
+    import json
+    result = json.loads((tmp_path / "eval.json").read_text())
+    assert np.array(result["confusion_matrix"]).sum() == 359
+    assert result["accuracy"] == pytest.approx(max(float(r["test_acc"]) for r in rows))
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
+def test_interrupted_run_saves_and_resume_continues_exactly(tmp_path, sig, code):
+    straight = tmp_path / "straight"
+    assert _run(TRAIN + ["--epochs", "2", "--out", str(straight)]).returncode == 0
+    stopped = tmp_path / "stopped"
+    proc = subprocess.Popen(TRAIN + ["--epochs", "2", "--out", str(stopped)], cwd=ROOT,
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    banner = proc.stderr.readline()  # printed once the signal handlers are in place
+    assert "parameters) on digits" in banner
+    time.sleep(1.5)
+    proc.send_signal(sig)
+    err = proc.stderr.read()
+    assert proc.wait(timeout=300) == code, err
+    assert "checkpoint saved" in err
+    ckpt = nf.load(stopped / "last.pt")
+    assert (ckpt["epoch"], ckpt["batch"]) != (2, 0), "the run finished before the signal"
+    res = _run(TRAIN + ["--epochs", "2", "--out", str(stopped), "--resume"])
+    assert res.returncode == 0, res.stderr
+    assert "resuming" in res.stderr
+    a, b = _weights(straight / "last.pt"), _weights(stopped / "last.pt")
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_resume_refuses_a_checkpoint_of_another_model(tmp_path):
+    out = tmp_path / "run"
+    assert _run(TRAIN + ["--epochs", "1", "--out", str(out)]).returncode == 0
+    before = (out / "last.pt").read_bytes()
+    res = _run(TRAIN[:6] + ["--model", "resnet32", "--epochs", "2", "--out", str(out), "--resume"])
+    assert res.returncode == 1 and "is for --model resnet20, not resnet32" in res.stderr
+    assert (out / "last.pt").read_bytes() == before
+
+
+def test_evaluate_rejects_a_foreign_or_missing_checkpoint(tmp_path):
+    foreign = tmp_path / "other.pt"
+    nf.save({"model": nf.nn.Linear(2, 2).state_dict()}, foreign)
+    res = _run([sys.executable, "-m", "numpyflow", "evaluate", "--checkpoint", str(foreign)])
+    assert res.returncode == 1 and "not a checkpoint written by" in res.stderr
+    res = _run([sys.executable, "-m", "numpyflow", "evaluate", "--checkpoint", str(tmp_path / "none.pt")])
+    assert res.returncode == 1 and "no checkpoint at" in res.stderr
+
+
+def test_missing_data_set_is_a_clear_error_and_writes_nothing(tmp_path):
+    out = tmp_path / "run"
+    res = _run([sys.executable, "-m", "numpyflow", "train", "--dataset", "cifar10", "--data-dir",
+                str(tmp_path / "nowhere"), "--out", str(out)])
+    assert res.returncode == 1
+    assert "nowhere" in res.stderr and "CIFAR" in res.stderr
+    assert not out.exists()
