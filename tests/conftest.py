@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent))  # benchmarks.torch_reference
 
 settings.register_profile(
     "ci", max_examples=150, deadline=None, derandomize=True,

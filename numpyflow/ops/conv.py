@@ -47,7 +47,7 @@ from ..tensor import Tensor
 # array still in use, is never handed out twice.
 
 _POOL: list = []                 # owning uint8 buffers, least recently used first
-_POOL_MAX = 48                   # at most this many buffers ...
+_POOL_MAX = 128                  # at most this many buffers ...
 _POOL_FREE_BYTES = 2 << 30       # ... and at most this many bytes of free ones are kept
 _POOL_MIN_BYTES = 1 << 20        # smaller arrays are cheap to allocate
 

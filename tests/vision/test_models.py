@@ -48,7 +48,7 @@ def test_wrong_channel_count_is_a_clear_error():
 
 def _pair(name, dtype=np.float32):
     """The same network in both frameworks, weights copied by state_dict key."""
-    from torch_resnets import CifarResNet, ResNet18
+    from benchmarks.torch_reference import CifarResNet, ResNet18
     torch.manual_seed(0)
     if name == "resnet20":
         theirs, ours, shape = CifarResNet(20), models.resnet20(), (16, 3, 32, 32)

@@ -1,6 +1,7 @@
-"""Reference ResNets written in PyTorch with the same module names as numpyflow's
-(torchvision's ResNet-18 layout, and He et al.'s CIFAR ResNet with option-A shortcuts);
-torchvision itself is not installable beside the pinned torch."""
+"""Reference ResNets in PyTorch with the same module names (state_dict keys) as
+numpyflow.vision.models: torchvision's ResNet-18 layout and He et al.'s CIFAR ResNet with
+option-A shortcuts (torchvision itself can't be installed beside the pinned torch).
+Used by the parity tests and by the side-by-side benchmarks."""
 import torch
 import torch.nn as tnn
 import torch.nn.functional as TF
@@ -51,6 +52,9 @@ class CifarResNet(tnn.Module):
         self.layer3 = self._make(64, n, 2)
         self.avgpool = tnn.AdaptiveAvgPool2d((1, 1))
         self.fc = tnn.Linear(64, num_classes)
+        for m in self.modules():  # the same initialisation as numpyflow's CifarResNet
+            if isinstance(m, (tnn.Conv2d, tnn.Linear)):
+                tnn.init.kaiming_normal_(m.weight)
 
     def _make(self, planes, blocks, stride):
         layers = []
