@@ -13,6 +13,7 @@ import numpy as np
 
 from . import dtypes
 from ._format import format_values
+from ._handles import RemovableHandle
 from .autograd import grad_mode
 from .autograd.engine import AccumulateGrad
 from .backend import Device, array_module, device_of, is_array, to_device, to_numpy
@@ -293,7 +294,7 @@ class Tensor:
             if fn._tensor_hooks is None:
                 fn._tensor_hooks = {}
             table = fn._tensor_hooks.setdefault(self._output_nr, {})
-        return _RemovableHandle(table, hook)
+        return RemovableHandle(table, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor with respect to the graph's leaves and add it
@@ -895,27 +896,6 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
                "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
                "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 _TYPE_NAMES_INVERSE = {v: k for k, v in _TYPE_NAMES.items()}
-
-
-class _RemovableHandle:
-    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, table: dict, hook):
-        _RemovableHandle._next_id += 1
-        self.id = _RemovableHandle._next_id
-        self._table = table
-        table[self.id] = hook
-
-    def remove(self):
-        self._table.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 def _rebuild(array, requires_grad, device):

@@ -8,6 +8,14 @@ from .module import Module
 from .parameter import Parameter
 
 
+def _position(idx, n: int) -> int:
+    """``idx`` (negative allowed) as a position in a container of ``n`` modules."""
+    idx = operator.index(idx)
+    if not -n <= idx < n:
+        raise IndexError(f"index {idx} is out of range")
+    return idx % n
+
+
 class Sequential(Module):
     """Modules run one after another: ``Sequential(conv, bn, relu)`` or from an OrderedDict."""
 
@@ -26,11 +34,7 @@ class Sequential(Module):
         return input
 
     def _index(self, idx):
-        n = len(self._modules)
-        idx = operator.index(idx)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range")
-        return idx % n
+        return _position(idx, len(self._modules))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -87,11 +91,7 @@ class ModuleList(Module):
             self.extend(modules)
 
     def _index(self, idx):
-        n = len(self._modules)
-        idx = operator.index(idx)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range")
-        return idx % n
+        return _position(idx, len(self._modules))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):

@@ -150,3 +150,13 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
         return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
+
+
+def reset_weight_and_bias(weight: Tensor, bias: Tensor | None = None) -> None:
+    """PyTorch's default for Linear and convolution layers: ``kaiming_uniform_(a=sqrt(5))``
+    weights and a U(-1/sqrt(fan_in), 1/sqrt(fan_in)) bias."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)

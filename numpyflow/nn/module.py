@@ -5,38 +5,18 @@ Assigning a Parameter, a Module or a registered buffer to an attribute registers
 """
 from __future__ import annotations
 
-import itertools
 from collections import OrderedDict, namedtuple
 
 import numpy as np
 
 from .. import dtypes
+from .._handles import RemovableHandle
 from ..autograd.grad_mode import no_grad
 from ..backend import Device, to_device
 from ..tensor import Tensor
 from .parameter import Buffer, Parameter
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-class _RemovableHandle:
-    """Returned by the hook registrations; ``remove()`` unregisters the hook."""
-
-    _ids = itertools.count()
-
-    def __init__(self, table: dict, hook):
-        self.id = next(self._ids)
-        self._table = table
-        table[self.id] = hook
-
-    def remove(self):
-        self._table.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 class Module:
@@ -413,11 +393,11 @@ class Module:
 
     def register_forward_hook(self, hook):
         """``hook(module, args, output)`` runs after ``forward``; a returned value replaces the output."""
-        return _RemovableHandle(self._forward_hooks, hook)
+        return RemovableHandle(self._forward_hooks, hook)
 
     def register_forward_pre_hook(self, hook):
         """``hook(module, args)`` runs before ``forward``; a returned value replaces the args."""
-        return _RemovableHandle(self._forward_pre_hooks, hook)
+        return RemovableHandle(self._forward_pre_hooks, hook)
 
     # -- printing ---------------------------------------------------------------------
 
