@@ -31,6 +31,7 @@ from .ops import *  # noqa: F401,F403
 from . import autograd  # noqa: F401
 from .autograd import Function  # noqa: F401
 from .serialization import load, save  # noqa: F401
+from . import profiler  # noqa: F401
 
 
 def is_tensor(obj):
