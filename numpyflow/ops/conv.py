@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import numbers
 import sys
+import threading
 from typing import NamedTuple
 
 import numpy as np
 
 from ..autograd.function import Function
 from ..backend import array_module, is_array
+from ..parallel import get_num_threads, parallel_for
 from ..tensor import Tensor
 
 # -- scratch buffers ----------------------------------------------------------------------
@@ -50,6 +52,7 @@ _POOL: list = []                 # owning uint8 buffers, least recently used fir
 _POOL_MAX = 128                  # at most this many buffers ...
 _POOL_FREE_BYTES = 2 << 30       # ... and at most this many bytes of free ones are kept
 _POOL_MIN_BYTES = 1 << 20        # smaller arrays are cheap to allocate
+_POOL_LOCK = threading.Lock()    # ops split their work over threads
 
 
 def _refs(pool, i):
@@ -71,12 +74,18 @@ def _scratch(xp, shape, dtype):
         nbytes *= s
     if nbytes < _POOL_MIN_BYTES:
         return np.empty(shape, dtype)
+    with _POOL_LOCK:
+        return _pooled(nbytes).view(dtype).reshape(shape)
+
+
+def _pooled(nbytes):
+    """A free pooled ``uint8`` buffer of ``nbytes`` bytes, or a new one."""
     pool = _POOL
     for i in range(len(pool)):
         if pool[i].nbytes == nbytes and _refs(pool, i) <= _FREE_REFS:
             buf = pool.pop(i)
             pool.append(buf)  # most recently used last
-            return buf.view(dtype).reshape(shape)
+            return buf
     # evict free buffers, least recently used first, to stay within the limits
     free = sum(pool[i].nbytes for i in range(len(pool)) if _refs(pool, i) <= _FREE_REFS)
     i = 0
@@ -89,12 +98,13 @@ def _scratch(xp, shape, dtype):
     buf = np.empty(nbytes, np.uint8)
     if len(pool) < _POOL_MAX and nbytes <= _POOL_FREE_BYTES:
         pool.append(buf)
-    return buf.view(dtype).reshape(shape)
+    return buf
 
 
 def release_buffers():
     """Drop the pooled scratch buffers no array uses (like ``torch.cuda.empty_cache``)."""
-    _POOL[:] = [b for b in _POOL if sys.getrefcount(b) > _FREE_REFS + 1]
+    with _POOL_LOCK:
+        _POOL[:] = [b for b in _POOL if sys.getrefcount(b) > _FREE_REFS + 1]
 
 
 def _zeros(xp, shape, dtype):
@@ -247,14 +257,13 @@ def _to_phases(x, g: ConvGeometry, fill=0):
     return buf
 
 
-def _from_phases(buf, g: ConvGeometry, shape):
-    """The inverse of ``_to_phases``: a new ``(N, C, H, W)`` array (padding dropped)."""
-    xp = array_module(buf)
-    N, C = shape[:2]
+def _from_phases(buf, g: ConvGeometry, out):
+    """The inverse of ``_to_phases``: fills ``out (N, C, H, W)`` (padding dropped)."""
+    N, C = out.shape[:2]
     Hq, Wq = _plane_dims(g)
     P = buf[:N * C * g.sh * g.sw * Hq * Wq].reshape(N, C, g.sh, g.sw, Hq, Wq)
-    cropped = min(g.pt, g.pb, g.pl, g.pr) < 0  # cropped-away positions get no value
-    out = (xp.zeros if cropped else xp.empty)(shape, buf.dtype)
+    if min(g.pt, g.pb, g.pl, g.pr) < 0:  # cropped-away positions get no value
+        out.fill(0)
     for a, b, (h0, h1, r), (w0, w1, c) in _phase_ranges(g, Hq, Wq):
         if h1 > h0 and w1 > w0:
             out[:, :, r:r + (h1 - h0 - 1) * g.sh + 1:g.sh, c:c + (w1 - w0 - 1) * g.sw + 1:g.sw] = \
@@ -318,13 +327,12 @@ def _gemm_weight_cols(w, cols, groups, transpose_w=False):
     return out
 
 
-def _wide_to_nchw(y, N, Ho, Wo, Wq, bias=None):
-    """``y (O, N*Ho*Wq)`` (wide rows) as a new contiguous ``(N, O, Ho, Wo)`` array, plus
-    ``bias`` per channel when given."""
+def _wide_to_nchw(y, N, Ho, Wo, Wq, out, bias=None):
+    """Write ``y (O, N*Ho*Wq)`` (wide rows) into ``out (N, O, Ho, Wo)``, plus ``bias``
+    per channel when given."""
     xp = array_module(y)
     O = y.shape[0]
     src = y.reshape(O, N, Ho, Wq)[:, :, :, :Wo].transpose(1, 0, 2, 3)
-    out = xp.empty((N, O, Ho, Wo), y.dtype)
     if bias is not None:
         xp.add(src, bias.reshape(O, 1, 1), out=out)
     else:
@@ -342,27 +350,69 @@ def _wide_grad(gy, Wq):
     return out.reshape(O, N * Ho * Wq)
 
 
-def conv_forward(x, w, bias, g: ConvGeometry, keep_cols=False):
-    """Raw convolution: ``(y, cols)``, ``cols`` the column matrix when asked for."""
-    cols = _im2col(x, g)
-    y = _gemm_weight_cols(w, cols, g.groups)
-    out = _wide_to_nchw(y, x.shape[0], g.Ho, g.Wo, _plane_dims(g)[1], bias)
-    return out, (cols if keep_cols else None)
+# Work goes through the batch in chunks whose column matrix fits in the CPU's caches:
+# im2col writes a chunk and the GEMM reads it back from cache instead of from memory,
+# and no column matrix of the whole batch ever exists (forward ~1.5x faster, and the
+# backward needs nothing saved but the input).
+_CHUNK_BYTES = 4 << 20
 
 
-def conv_weight_grad(x, gy, w_shape, g: ConvGeometry, cols=None):
-    """Raw weight gradient: ``grad (O, M)`` times ``cols (K, M)`` transposed, one GEMM."""
-    xp = array_module(x, gy)
-    if cols is None:
-        cols = _im2col(x, g)
-    g2 = _wide_grad(gy, _plane_dims(g)[1])
-    O, groups = w_shape[0], g.groups
-    if groups == 1:
-        gw = g2 @ cols.T
+def _batch_chunks(N, bytes_per_image):
+    """``(n0, n1)`` ranges covering ``range(N)``, each about ``_CHUNK_BYTES`` of columns."""
+    step = max(1, min(-(-N // get_num_threads()), _CHUNK_BYTES // max(bytes_per_image, 1)))
+    return [(n0, min(N, n0 + step)) for n0 in range(0, N, step)]
+
+
+def _for_chunks(xp, chunks, work):
+    """``work(chunks)``, split over threads on the CPU (a GPU runs it as one stream)."""
+    if xp is np:
+        parallel_for(chunks, work)
     else:
-        K, M = cols.shape
-        gw = xp.matmul(g2.reshape(groups, O // groups, M), cols.reshape(groups, K // groups, M).transpose(0, 2, 1))
-    return gw.reshape(w_shape)
+        work(chunks)
+
+
+def _cols_bytes(C, g: ConvGeometry, itemsize):
+    """Bytes of one image's column matrix."""
+    return C * g.kh * g.kw * g.Ho * _plane_dims(g)[1] * itemsize
+
+
+def conv_forward(x, w, bias, g: ConvGeometry):
+    """Raw convolution of ``x (N, C, H, W)`` with ``w``: a new ``(N, O, Ho, Wo)`` array."""
+    xp = array_module(x, w)
+    N, C = x.shape[:2]
+    Wq = _plane_dims(g)[1]
+    out = xp.empty((N, w.shape[0], g.Ho, g.Wo), x.dtype)
+
+    def work(chunks):
+        for n0, n1 in chunks:
+            y = _gemm_weight_cols(w, _im2col(x[n0:n1], g), g.groups)
+            _wide_to_nchw(y, n1 - n0, g.Ho, g.Wo, Wq, out[n0:n1], bias)
+    _for_chunks(xp, _batch_chunks(N, _cols_bytes(C, g, x.itemsize)), work)
+    return out
+
+
+def conv_weight_grad(x, gy, w_shape, g: ConvGeometry):
+    """Raw weight gradient: ``grad (O, M)`` times ``cols (K, M)`` transposed, summed over
+    batch chunks."""
+    xp = array_module(x, gy)
+    N, C = x.shape[:2]
+    Wq = _plane_dims(g)[1]
+    O, groups = w_shape[0], g.groups
+    K = C * g.kh * g.kw // groups
+    partial = []  # one (groups, K, O/groups) sum per thread
+
+    def work(chunks):
+        acc = xp.zeros((groups, K, O // groups), x.dtype)
+        for n0, n1 in chunks:
+            cols = _im2col(x[n0:n1], g)
+            g2 = _wide_grad(gy[n0:n1], Wq)
+            M = cols.shape[1]
+            # (K, M) @ (M, O): faster than the (O, M) @ (M, K) orientation for small O
+            acc += xp.matmul(cols.reshape(groups, K, M), g2.reshape(groups, O // groups, M).transpose(0, 2, 1))
+        partial.append(acc)
+    _for_chunks(xp, _batch_chunks(N, _cols_bytes(C, g, x.itemsize)), work)
+    gw = sum(partial[1:], partial[0]) if partial else xp.zeros((groups, K, O // groups), x.dtype)
+    return xp.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(w_shape)
 
 
 def conv_input_grad(gy, w, x_shape, g: ConvGeometry, bias=None):
@@ -372,18 +422,21 @@ def conv_input_grad(gy, w, x_shape, g: ConvGeometry, bias=None):
     N, C = x_shape[0], x_shape[1]
     if g.sh == 1 and g.sw == 1:
         # a stride-1 convolution of the (padded or cropped) grad with the flipped weight
-        tg = _transposed_geometry(g)
-        y = _gemm_weight_cols(_flipped_weight(w, g.groups), _im2col(gy, tg), g.groups)
-        return _wide_to_nchw(y, N, g.H, g.W, _plane_dims(tg)[1], bias)
+        return conv_forward(gy, _flipped_weight(w, g.groups), bias, _transposed_geometry(g))
     # col2im: one GEMM to columns, then one contiguous-run add per kernel tap
     Hq, Wq = _plane_dims(g)
-    dcols = _gemm_weight_cols(w, _wide_grad(gy, Wq), g.groups, transpose_w=True)
-    dcols = dcols.reshape(C, g.kh, g.kw, N, g.Ho * Wq)
-    size = N * C * g.sh * g.sw * Hq * Wq
-    buf = _zeros(xp, (size + Wq,), gy.dtype)
-    for i, j, view in _tap_views(buf, g, N, C):
-        view += dcols[:, i, j]
-    out = _from_phases(buf, g, x_shape)
+    out = xp.empty(x_shape, gy.dtype)
+
+    def work(chunks):
+        for n0, n1 in chunks:
+            n = n1 - n0
+            dcols = _gemm_weight_cols(w, _wide_grad(gy[n0:n1], Wq), g.groups, transpose_w=True)
+            dcols = dcols.reshape(C, g.kh, g.kw, n, g.Ho * Wq)
+            buf = _zeros(xp, (n * C * g.sh * g.sw * Hq * Wq + Wq,), gy.dtype)
+            for i, j, view in _tap_views(buf, g, n, C):
+                view += dcols[:, i, j]
+            _from_phases(buf, g, out[n0:n1])
+    _for_chunks(xp, _batch_chunks(N, _cols_bytes(C, g, gy.itemsize)), work)
     if bias is not None:
         out += bias.reshape(C, 1, 1)
     return out
@@ -396,27 +449,25 @@ def _sum_channels(grad):
 
 
 class Conv2d(Function):
-    """``y = conv2d(x, w) + b``; the weight gradient reuses the forward's column matrix."""
+    """``y = conv2d(x, w) + b``."""
 
     _public_name = "Convolution"
 
     @staticmethod
     def forward(ctx, x, w, b, geom):
-        need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
-        y, cols = conv_forward(x, w, b, geom, keep_cols=need_w)
         ctx.geom, ctx.shapes = geom, (x.shape, w.shape)
-        ctx.save_for_backward(x if need_w else None, w if need_x else None, cols)
-        return y
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
+        return conv_forward(x, w, b, geom)
 
     @staticmethod
     def backward(ctx, grad):
-        x, w, cols = ctx.saved_tensors
+        x, w = ctx.saved_tensors
         geom = ctx.geom
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             gx = ConvTranspose2d.apply(grad, w, None, geom, ctx.shapes[0])
         if ctx.needs_input_grad[1]:
-            gw = Conv2dWeightGrad.apply(x, grad, geom, ctx.shapes[1], cols._data)
+            gw = Conv2dWeightGrad.apply(x, grad, geom, ctx.shapes[1])
         if ctx.needs_input_grad[2]:
             gb = _sum_channels(grad)
         return gx, gw, gb, None
@@ -442,7 +493,7 @@ class ConvTranspose2d(Function):
         if ctx.needs_input_grad[0]:   # d<grad, conv^T(g; w)>/dg = conv(grad; w)
             gg = Conv2d.apply(grad, w, None, geom)
         if ctx.needs_input_grad[1]:   # ... /dw = the weight gradient of conv(grad; w) at g
-            gw = Conv2dWeightGrad.apply(grad, g, geom, ctx.w_shape, None)
+            gw = Conv2dWeightGrad.apply(grad, g, geom, ctx.w_shape)
         if ctx.needs_input_grad[2]:
             gb = _sum_channels(grad)
         return gg, gw, gb, None, None
@@ -454,10 +505,10 @@ class Conv2dWeightGrad(Function):
     _public_name = "ConvolutionBackward"
 
     @staticmethod
-    def forward(ctx, x, g, geom, w_shape, cols):
+    def forward(ctx, x, g, geom, w_shape):
         ctx.geom, ctx.x_shape = geom, x.shape
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, g if ctx.needs_input_grad[0] else None)
-        return conv_weight_grad(x, g, w_shape, geom, cols)
+        return conv_weight_grad(x, g, w_shape, geom)
 
     @staticmethod
     def backward(ctx, grad):
@@ -468,7 +519,7 @@ class Conv2dWeightGrad(Function):
             gx = ConvTranspose2d.apply(g, grad, None, geom, ctx.x_shape)
         if ctx.needs_input_grad[1]:   # d/dg = conv(x; grad)
             gg = Conv2d.apply(x, grad, None, geom)
-        return gx, gg, None, None, None
+        return gx, gg, None, None
 
 
 # -- public functions ---------------------------------------------------------------------

@@ -12,12 +12,14 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import Function
 from ..backend import array_module, erf as _erf
+from ..parallel import elementwise as _blockwise
 from ..tensor import Tensor
 from ._util import as_tensor_arg, floating, promote, scalar_or_tensor, tensor_arg
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_BLOCKWISE_MIN = 1 << 16  # elements: smaller arrays are done in one call
 
 
 # -- arithmetic ---------------------------------------------------------------------------
@@ -25,6 +27,9 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
+        if getattr(a, "size", 0) >= _BLOCKWISE_MIN and getattr(b, "shape", None) == a.shape and b.dtype == a.dtype:
+            xp = array_module(a)
+            return _blockwise(lambda out, x, y: xp.add(x, y, out=out), xp.empty_like(a), a, b)
         return a + b
 
     @staticmethod
@@ -408,14 +413,35 @@ class Sigmoid(Function):
 class Relu(Function):
     @staticmethod
     def forward(ctx, a):
-        out = array_module(a).maximum(a, 0)
+        xp = array_module(a)
+        out = _blockwise(lambda o, x: xp.maximum(x, 0, out=o), xp.empty_like(a), a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         out, = ctx.saved_tensors
-        return grad * (out > 0)
+        return ReluBackward.apply(grad, out)
+
+
+class ReluBackward(Function):
+    """``grad`` where ``out > 0``, else 0: ReLU's backward as one op (linear in ``grad``;
+    the mask has no gradient)."""
+
+    _public_name = "ThresholdBackward"
+
+    @staticmethod
+    def forward(ctx, grad, out):
+        xp = array_module(grad, out)
+        ctx.save_for_backward(out)
+        if grad.shape != out.shape or grad.dtype != out.dtype:
+            return grad * (out > 0)
+        return _blockwise(lambda r, g, o: xp.multiply(g, o > 0, out=r), xp.empty_like(grad), grad, out)
+
+    @staticmethod
+    def backward(ctx, gg):
+        out, = ctx.saved_tensors
+        return ReluBackward.apply(gg, out), None
 
 
 class Erf(Function):

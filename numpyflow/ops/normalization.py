@@ -35,6 +35,7 @@ import numpy as np
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..backend import array_module
+from ..parallel import map_ranges
 from ..tensor import Tensor
 from .elementwise import rsqrt
 from .reduction import mean as _mean, sum as _sum
@@ -79,12 +80,48 @@ class _Layout:
         nd, axes, kept = len(self.stat_shape), self.stat_axes, self.kept_shape
         n = x.dtype.type(self.count)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = (_contract(xp, [xs], nd, axes) / n).reshape(kept)
-            xc = xs - mean
-            low = (_contract(xp, [xc], nd, axes) / n).reshape(kept)
-            var = xp.maximum(_contract(xp, [xc, xc], nd, axes).reshape(kept) / n - low * low, 0)
+            if self.blockwise(xs):
+                mean = (_block_sum(xs, lambda b: _contract(np, [b], 3, axes)) / n).reshape(kept)
+                xc = np.empty_like(xs)
+
+                def center(i0, i1):
+                    b = np.subtract(xs[i0:i1], mean, out=xc[i0:i1])
+                    return np.stack([_contract(np, [b], 3, axes), _contract(np, [b, b], 3, axes)])
+                low, sq = sum(map_ranges(len(xs), xs[0].nbytes, center)) / n
+                low, sq = low.reshape(kept), sq.reshape(kept)
+            else:
+                mean = (_contract(xp, [xs], nd, axes) / n).reshape(kept)
+                xc = xs - mean
+                low = (_contract(xp, [xc], nd, axes) / n).reshape(kept)
+                sq = _contract(xp, [xc, xc], nd, axes).reshape(kept) / n
+            var = xp.maximum(sq - low * low, 0)
             invstd = 1 / xp.sqrt(var + x.dtype.type(eps))
         return xc, mean, low, var, invstd
+
+    def blockwise(self, xs):
+        """Whether the work on ``xs`` (statistics view) goes in blocks of batch rows over
+        the threads: batch norm's layout, on the CPU."""
+        return self.stat_axes == (0, 2) and type(xs) is np.ndarray and len(xs) > 1
+
+
+def _block_sum(xs, partial):
+    """``sum(partial(block))`` over blocks of rows of ``xs``, on all threads."""
+    return sum(map_ranges(len(xs), xs[0].nbytes, lambda i0, i1: partial(xs[i0:i1])))
+
+
+def _affine_rows(x, out, scale, shift, blockwise):
+    """``out = x * scale + shift`` (``out`` may be ``x``); in blocks of rows on all
+    threads when ``blockwise``."""
+    xp = array_module(x)
+
+    def body(i0, i1):
+        b = xp.multiply(x[i0:i1], scale, out=out[i0:i1])
+        b += shift
+    if blockwise:
+        map_ranges(len(out), out[0].nbytes, body)
+    else:
+        body(0, len(out))
+    return out
 
 
 def _wrap(*arrays):
@@ -139,8 +176,7 @@ class BatchNorm(Function):
         scale = invstd if weight is None else invstd * weight.reshape(layout.param_view)
         shift = -low * scale if bias is None else bias.reshape(layout.param_view) - low * scale
         out = xc  # xc becomes the output in place: (xc - low) * scale + bias
-        out *= scale
-        out += shift
+        _affine_rows(out, out, scale, shift, layout.blockwise(out))
         ctx.meta = (layout, eps, mean, low, invstd)
         ctx.save_for_backward(x, weight)
         return out.reshape(x.shape)
@@ -154,21 +190,40 @@ class BatchNorm(Function):
             return _graph_backward(grad, x, weight, layout, eps, need_x, need_w, need_b) + (None,) * 5
         xp = array_module(grad._data)
         g = grad._data.reshape(layout.stat_shape)
+        xs = x._data.reshape(layout.stat_shape)
         n = layout.count
         kept = layout.kept_shape
-        s1 = _contract(xp, [g], 3, (0, 2)).reshape(kept)                  # sum(grad)
-        tmp = x._data.reshape(layout.stat_shape) - mean                    # x - mean (xhat = (tmp - low) * invstd)
-        s2 = (_contract(xp, [g, tmp], 3, (0, 2)).reshape(kept) - low * s1) * invstd  # sum(grad * xhat)
+        # with tmp = x - mean (so xhat = (tmp - low) * invstd):
+        # s1 = sum(grad), s2 = sum(grad * xhat)
+        # dx = scale * (g - xhat * s2 / n - s1 / n) = scale * (g + tmp * c1 - (low * c1 + s1 / n))
+        if layout.blockwise(g):
+            def sums(i0, i1):
+                gb = g[i0:i1]
+                return np.stack([_contract(np, [gb], 3, (0, 2)), _contract(np, [gb, xs[i0:i1] - mean], 3, (0, 2))])
+            s1, sgt = sum(map_ranges(len(g), g[0].nbytes, sums))
+            s1, sgt = s1.reshape(kept), sgt.reshape(kept)
+        else:
+            s1 = _contract(xp, [g], 3, (0, 2)).reshape(kept)
+            sgt = _contract(xp, [g, xs - mean], 3, (0, 2)).reshape(kept)
+        s2 = (sgt - low * s1) * invstd
         gx = None
         if need_x:
             scale = invstd if weight is None else invstd * weight._data.reshape(layout.param_view)
-            # dx = scale * (g - xhat * s2 / n - s1 / n) = scale * (g + tmp * c1 - low * c1 - s1 / n)
             c1 = invstd * s2 / -n
-            tmp *= c1
-            tmp += g
-            tmp -= low * c1 + s1 / n
-            tmp *= scale
-            gx = tmp.reshape(x.shape)
+            c0 = low * c1 + s1 / n
+            out = xp.empty_like(g)
+
+            def dx(i0, i1):
+                b = xp.subtract(xs[i0:i1], mean, out=out[i0:i1])
+                b *= c1
+                b += g[i0:i1]
+                b -= c0
+                b *= scale
+            if layout.blockwise(g):
+                map_ranges(len(g), g[0].nbytes, dx)
+            else:
+                dx(0, len(g))
+            gx = out.reshape(x.shape)
         gw = s2.reshape(layout.param_shape) if need_w else None
         gb = s1.reshape(layout.param_shape) if need_b else None
         return _wrap(gx, gw, gb) + (None,) * 5
@@ -187,8 +242,8 @@ class BatchNormInference(Function):
         scale = invstd if weight is None else invstd * weight
         shift = -mean * scale if bias is None else bias - mean * scale
         view = layout.param_view
-        out = xp.multiply(x.reshape(layout.affine_shape), scale.reshape(view))
-        out += shift.reshape(view)
+        xa = x.reshape(layout.affine_shape)
+        out = _affine_rows(xa, xp.empty_like(xa), scale.reshape(view), shift.reshape(view), layout.blockwise(xa))
         ctx.meta = (layout, mean, invstd, scale)
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, weight)
         return out.reshape(x.shape)

@@ -98,7 +98,8 @@ class PoolGeometry:
 
     def unphase(self, buf, lead):
         n = math.prod(lead)
-        return _from_phases(buf, self.cg, (1, n, self.H, self.W)).reshape(*lead, self.H, self.W)
+        out = array_module(buf).empty((1, n, self.H, self.W), buf.dtype)
+        return _from_phases(buf, self.cg, out).reshape(*lead, self.H, self.W)
 
     def wide(self, y):
         """``y (..., Ho, Wo)`` as ``(n, Ho*Wq)`` with zero junk columns."""

@@ -87,11 +87,13 @@ def test_logits_match_pytorch_in_train_and_eval_mode_float32(name):
 def test_every_parameter_gradient_matches_pytorch(name):
     """float64: every gradient equal to PyTorch's to 1e-8 relative.
 
-    float32: on random weights and inputs the gradient itself is ill-conditioned (ReLU
-    kinks coupled through batch statistics): perturbing the float64 input by 1e-7, the
-    size of float32 rounding, already moves some exact gradients by ~1e-3.  So each float32
-    gradient must be within 1e-3 of the exact one, or within 4x of the larger of that
-    sensitivity and PyTorch's own float32 error."""
+    float32 against the exact (float64) gradient.  In train mode the gradient of a random
+    network is ill-conditioned (ReLU kinks coupled through batch statistics): a float32
+    rounding that moves one pre-activation across zero moves exact gradients by up to
+    ~5e-3, in PyTorch as here, and which kinks flip depends on the order of float32 sums
+    (BLAS blocking, batch chunks, thread count).  So train mode bounds every gradient by
+    1e-2 (or 4x PyTorch's worst): a real error is O(1).  Eval mode is well conditioned:
+    the median error must be at rounding level (1e-5) and every one within 1e-3."""
     rng = np.random.default_rng(1)
     ours64, theirs64, shape = _pair(name, np.float64)
     ours64.double()
@@ -101,17 +103,22 @@ def test_every_parameter_gradient_matches_pytorch(name):
     reference = _gradients(torch, theirs64, x, y)
     for key in reference:
         assert _rel(exact[key], reference[key]) < 1e-8, key
-    nudged = _gradients(nf, ours64, x * (1 + 1e-7 * rng.standard_normal(shape)), y)
     ours32, theirs32, _ = _pair(name)
-    g_ours = _gradients(nf, ours32, x.astype(np.float32), y)
-    g_theirs = _gradients(torch, theirs32, x.astype(np.float32), y)
 
-    def err(g, key):
-        return np.linalg.norm(g[key] - exact[key]) / np.linalg.norm(exact[key])
+    def errors(g, exact):
+        return {key: np.linalg.norm(g[key] - exact[key]) / np.linalg.norm(exact[key]) for key in exact}
 
-    for key in exact:
-        bound = max(1e-3, 4 * max(err(nudged, key), err(g_theirs, key)))
-        assert err(g_ours, key) < bound, f"{key}: ours {err(g_ours, key):.1e}, bound {bound:.1e}"
+    ours_err = errors(_gradients(nf, ours32, x.astype(np.float32), y), exact)
+    theirs_err = errors(_gradients(torch, theirs32, x.astype(np.float32), y), exact)
+    worst = max(ours_err, key=ours_err.get)
+    assert ours_err[worst] < max(1e-2, 4 * max(theirs_err.values())), f"train: {worst}: {ours_err[worst]:.1e}"
+
+    ours64.eval()
+    ours32.eval()
+    ours_err = errors(_gradients(nf, ours32, x.astype(np.float32), y), _gradients(nf, ours64, x, y))
+    worst = max(ours_err, key=ours_err.get)
+    assert np.median(list(ours_err.values())) < 1e-5
+    assert ours_err[worst] < 1e-3, f"eval: {worst}: {ours_err[worst]:.1e}"
 
 
 @needs_torch
