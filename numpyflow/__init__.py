@@ -32,6 +32,7 @@ from . import autograd  # noqa: F401
 from .autograd import Function  # noqa: F401
 from .serialization import load, save  # noqa: F401
 from . import profiler  # noqa: F401
+from .parallel import get_num_threads, set_num_threads  # noqa: F401
 
 
 def is_tensor(obj):

@@ -359,7 +359,11 @@ _CHUNK_BYTES = 4 << 20
 
 def _batch_chunks(N, bytes_per_image):
     """``(n0, n1)`` ranges covering ``range(N)``, each about ``_CHUNK_BYTES`` of columns."""
-    step = max(1, min(-(-N // get_num_threads()), _CHUNK_BYTES // max(bytes_per_image, 1)))
+    threads = get_num_threads()
+    step = max(1, _CHUNK_BYTES // max(bytes_per_image, 1))
+    count = -(-N // step)
+    count = min(N, -(-count // threads) * threads)  # a multiple of the threads: balanced
+    step = max(1, -(-N // max(count, 1)))
     return [(n0, min(N, n0 + step)) for n0 in range(0, N, step)]
 
 
@@ -376,10 +380,26 @@ def _cols_bytes(C, g: ConvGeometry, itemsize):
     return C * g.kh * g.kw * g.Ho * _plane_dims(g)[1] * itemsize
 
 
+def _pointwise(g: ConvGeometry):
+    """A 1x1 convolution without padding or groups: a matmul over channels per image."""
+    return g.kh == 1 and g.kw == 1 and g.groups == 1 and g.pt == g.pb == g.pl == g.pr == 0
+
+
+def _sampled(x, g: ConvGeometry):
+    """``x (N, C, H, W)`` at the positions a 1x1 kernel reads: ``(N, C, Ho*Wo)``."""
+    xs = x[:, :, :(g.Ho - 1) * g.sh + 1:g.sh, :(g.Wo - 1) * g.sw + 1:g.sw]
+    return array_module(x).ascontiguousarray(xs).reshape(x.shape[0], x.shape[1], g.Ho * g.Wo)
+
+
 def conv_forward(x, w, bias, g: ConvGeometry):
     """Raw convolution of ``x (N, C, H, W)`` with ``w``: a new ``(N, O, Ho, Wo)`` array."""
     xp = array_module(x, w)
     N, C = x.shape[:2]
+    if _pointwise(g):
+        out = xp.matmul(w.reshape(w.shape[0], C), _sampled(x, g)).reshape(N, w.shape[0], g.Ho, g.Wo)
+        if bias is not None:
+            out += bias.reshape(-1, 1, 1)
+        return out
     Wq = _plane_dims(g)[1]
     out = xp.empty((N, w.shape[0], g.Ho, g.Wo), x.dtype)
 
@@ -396,6 +416,9 @@ def conv_weight_grad(x, gy, w_shape, g: ConvGeometry):
     batch chunks."""
     xp = array_module(x, gy)
     N, C = x.shape[:2]
+    if _pointwise(g):
+        gy3 = gy.reshape(N, w_shape[0], g.Ho * g.Wo)
+        return xp.tensordot(gy3, _sampled(x, g), axes=([0, 2], [0, 2])).reshape(w_shape)
     Wq = _plane_dims(g)[1]
     O, groups = w_shape[0], g.groups
     K = C * g.kh * g.kw // groups
@@ -417,13 +440,26 @@ def conv_weight_grad(x, gy, w_shape, g: ConvGeometry):
 
 def conv_input_grad(gy, w, x_shape, g: ConvGeometry, bias=None):
     """Raw input gradient (the transposed convolution of ``gy`` with ``w``), of shape
-    ``x_shape``, plus ``bias`` per channel when given."""
+    ``x_shape``, plus ``bias`` per channel when given.
+
+    Stride 1 with no more output than input channels: a stride-1 convolution of the
+    padded ``grad`` with the flipped weight (its column matrix has ``O*kh*kw`` rows).
+    Otherwise col2im: one GEMM to the ``C*kh*kw``-row column matrix, then one
+    contiguous-run add per kernel tap."""
     xp = array_module(gy, w)
     N, C = x_shape[0], x_shape[1]
-    if g.sh == 1 and g.sw == 1:
-        # a stride-1 convolution of the (padded or cropped) grad with the flipped weight
+    if _pointwise(g):
+        gx = xp.matmul(w.reshape(w.shape[0], C).T, gy.reshape(N, w.shape[0], g.Ho * g.Wo))
+        gx = gx.reshape(N, C, g.Ho, g.Wo)
+        if (g.Ho, g.Wo, g.sh, g.sw) != (g.H, g.W, 1, 1):
+            full = xp.zeros(x_shape, gy.dtype)
+            full[:, :, :(g.Ho - 1) * g.sh + 1:g.sh, :(g.Wo - 1) * g.sw + 1:g.sw] = gx
+            gx = full
+        if bias is not None:
+            gx += bias.reshape(C, 1, 1)
+        return gx
+    if g.sh == 1 and g.sw == 1 and w.shape[0] <= C:
         return conv_forward(gy, _flipped_weight(w, g.groups), bias, _transposed_geometry(g))
-    # col2im: one GEMM to columns, then one contiguous-run add per kernel tap
     Hq, Wq = _plane_dims(g)
     out = xp.empty(x_shape, gy.dtype)
 

@@ -74,20 +74,24 @@ class _Layout:
         exact mean is ``mean + low`` (``low``, the mean of ``xc``, recovers what rounding
         ``mean`` to the input's dtype lost: float32 inputs far from zero keep full accuracy
         for ``xhat = (xc - low) * invstd``); ``var`` is the biased variance.  All but ``xc``
-        have kept dims."""
+        have kept dims.
+
+        Batch norm on the CPU (``blockwise``) makes one pass in blocks of rows instead:
+        ``mean`` is then a pivot (the first row's mean), ``low`` the batch mean's distance
+        from it, and ``xc`` is None (callers rebuild ``x - mean`` block by block)."""
         xp = array_module(x)
         xs = x.reshape(self.stat_shape)
         nd, axes, kept = len(self.stat_shape), self.stat_axes, self.kept_shape
         n = x.dtype.type(self.count)
         with np.errstate(invalid="ignore", divide="ignore"):
             if self.blockwise(xs):
-                mean = (_block_sum(xs, lambda b: _contract(np, [b], 3, axes)) / n).reshape(kept)
-                xc = np.empty_like(xs)
+                xc = None
+                mean = (_contract(np, [xs[:1]], 3, axes) / xs.dtype.type(self.count // len(xs))).reshape(kept)
 
-                def center(i0, i1):
-                    b = np.subtract(xs[i0:i1], mean, out=xc[i0:i1])
+                def sums(i0, i1):
+                    b = xs[i0:i1] - mean
                     return np.stack([_contract(np, [b], 3, axes), _contract(np, [b, b], 3, axes)])
-                low, sq = sum(map_ranges(len(xs), xs[0].nbytes, center)) / n
+                low, sq = sum(map_ranges(len(xs), xs[0].nbytes, sums)) / n
                 low, sq = low.reshape(kept), sq.reshape(kept)
             else:
                 mean = (_contract(xp, [xs], nd, axes) / n).reshape(kept)
@@ -104,18 +108,17 @@ class _Layout:
         return self.stat_axes == (0, 2) and type(xs) is np.ndarray and len(xs) > 1
 
 
-def _block_sum(xs, partial):
-    """``sum(partial(block))`` over blocks of rows of ``xs``, on all threads."""
-    return sum(map_ranges(len(xs), xs[0].nbytes, lambda i0, i1: partial(xs[i0:i1])))
-
-
-def _affine_rows(x, out, scale, shift, blockwise):
-    """``out = x * scale + shift`` (``out`` may be ``x``); in blocks of rows on all
-    threads when ``blockwise``."""
+def _affine_rows(x, out, scale, shift, blockwise, center=None):
+    """``out = (x - center) * scale + shift`` (``out`` may be ``x``; no ``center``: 0);
+    in blocks of rows on all threads when ``blockwise``."""
     xp = array_module(x)
 
     def body(i0, i1):
-        b = xp.multiply(x[i0:i1], scale, out=out[i0:i1])
+        if center is None:
+            b = xp.multiply(x[i0:i1], scale, out=out[i0:i1])
+        else:
+            b = xp.subtract(x[i0:i1], center, out=out[i0:i1])
+            b *= scale
         b += shift
     if blockwise:
         map_ranges(len(out), out[0].nbytes, body)
@@ -155,7 +158,7 @@ class BatchNorm(Function):
     """Batch normalization with the batch's statistics (training mode).  The running
     statistics, when given, are updated in place as a side effect (outside the graph).
 
-    Saves only the input and two per-channel vectors (as PyTorch does); the backward
+    Saves only the input and a few per-channel vectors (as PyTorch does); the backward
     rebuilds ``x - mean`` in its one full-size buffer.
     """
 
@@ -175,8 +178,11 @@ class BatchNorm(Function):
             running_var[...] = momentum * batch + (1 - momentum) * running_var
         scale = invstd if weight is None else invstd * weight.reshape(layout.param_view)
         shift = -low * scale if bias is None else bias.reshape(layout.param_view) - low * scale
-        out = xc  # xc becomes the output in place: (xc - low) * scale + bias
-        _affine_rows(out, out, scale, shift, layout.blockwise(out))
+        if xc is None:  # blockwise: out = (x - mean - low) * scale + bias, block by block
+            xs = x.reshape(layout.stat_shape)
+            out = _affine_rows(xs, np.empty_like(xs), scale, shift, True, center=mean)
+        else:  # xc becomes the output in place: (xc - low) * scale + bias
+            out = _affine_rows(xc, xc, scale, shift, False)
         ctx.meta = (layout, eps, mean, low, invstd)
         ctx.save_for_backward(x, weight)
         return out.reshape(x.shape)

@@ -35,6 +35,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backend import array_module, scatter_add
+from ..parallel import map_ranges
 from .conv import (ConvGeometry, _check_tensor, _from_phases, _int, _pair, _plane_dims, _scratch, _shape,
                    _tap_views, _to_phases)
 
@@ -218,6 +219,22 @@ def _max_gather(x, arg, g: PoolGeometry):
     return g.narrow(out, lead)
 
 
+def _by_planes(n, plane_bytes, fn, outs):
+    """Fill ``outs`` (arrays with one row per plane) with ``fn(i0, i1)``, the rows of
+    planes ``[i0, i1)``, over blocks of planes on all threads: each block's passes run in
+    cache.  Small or non-numpy work is one call."""
+    if any(type(o) is not np.ndarray for o in outs) or n < 2:
+        for out, part in zip(outs, fn(0, n)):
+            out[...] = part
+        return outs
+
+    def body(i0, i1):
+        for out, part in zip(outs, fn(i0, i1)):
+            out[i0:i1] = part
+    map_ranges(n, plane_bytes, body)
+    return outs
+
+
 class MaxPool2d(Function):
     """Max over each window; remembers which tap held it (ties: the first)."""
 
@@ -225,7 +242,13 @@ class MaxPool2d(Function):
 
     @staticmethod
     def forward(ctx, x, g, return_indices):
-        values, arg = _max_forward(x, g)
+        xp = array_module(x)
+        planes = x.reshape(-1, g.H, g.W)
+        n = len(planes)
+        values, arg = _by_planes(n, planes[0].nbytes if n else 0, lambda i0, i1: _max_forward(planes[i0:i1], g),
+                                 [xp.empty((n, g.Ho, g.Wo), x.dtype),
+                                  xp.empty((n, g.Ho * g.Wq), _arg_dtype(g.kh * g.kw))])
+        values = values.reshape(*x.shape[:-2], g.Ho, g.Wo)
         ctx.meta = (g, arg)
         if not return_indices:
             return values
@@ -245,7 +268,12 @@ class MaxPool2dBackward(Function):
     @staticmethod
     def forward(ctx, grad, arg, g):
         ctx.meta = (g, arg)
-        return _max_scatter(grad, arg, g)
+        planes = grad.reshape(-1, g.Ho, g.Wo)
+        n = len(planes)
+        out, = _by_planes(n, g.H * g.W * grad.itemsize,
+                          lambda i0, i1: [_max_scatter(planes[i0:i1], arg[i0:i1], g)],
+                          [array_module(grad).empty((n, g.H, g.W), grad.dtype)])
+        return out.reshape(*grad.shape[:-2], g.H, g.W)
 
     @staticmethod
     def backward(ctx, gg):
