@@ -3,21 +3,27 @@
 
 How it runs
 -----------
-Forward (``Conv2d``): the zero-padded input is laid out in stride phases (see "Layout"
-below) and viewed through ``as_strided`` as its windows; one copy makes the column
-matrix ``cols (C*kh*kw, N*Ho*Wq)``, and ONE GEMM with the weight ``(O, C*kh*kw)`` gives
-the output as ``(O, N*Ho*Wq)`` (grouped convolutions: one batched matmul over the
-groups).  The copy back to NCHW drops the junk columns and adds the bias.
+Forward (``Conv2d``): the batch goes in chunks whose column matrix fits in the CPU's
+caches, split over NumpyFlow's threads (``nf.set_num_threads``).  Per chunk, the
+zero-padded input is laid out in stride phases (see "Layout" below) and viewed through
+``as_strided`` as its windows; one copy makes the column matrix ``cols (C*kh*kw,
+n*Ho*Wq)``, and ONE GEMM with the weight ``(O, C*kh*kw)`` gives the output as ``(O,
+n*Ho*Wq)`` (grouped convolutions: one batched matmul over the groups), copied back to
+NCHW without the junk columns, plus the bias.  A 1x1 convolution without padding is a
+matmul over channels per image.  Nothing but the input is saved for backward.
 
 Backward, each a Function of its own so that second derivatives come for free:
 
 * the input gradient is a transposed convolution, ``ConvTranspose2d(grad, weight)``:
-  for stride 1, a convolution of the padded ``grad`` with the flipped, transposed weight
-  (im2col + one GEMM); for larger strides, one GEMM to columns and a ``col2im`` that
-  adds them back, one contiguous-run add per kernel tap;
-* the weight gradient is ``Conv2dWeightGrad(input, grad)``: one GEMM of ``grad``
-  ``(O, N*Ho*Wq)`` with the forward's column matrix (kept from the forward pass);
+  col2im (one GEMM to columns, then one contiguous-run add per kernel tap), or, for
+  stride 1 into at least as many channels as the output has, a convolution of the
+  padded ``grad`` with the flipped, transposed weight (no larger column matrix);
+* the weight gradient is ``Conv2dWeightGrad(input, grad)``: per chunk, one GEMM of the
+  column matrix (rebuilt from the input) with ``grad`` as ``(O, n*Ho*Wq)``;
 * the bias gradient is ``grad.sum((0, 2, 3))``.
+
+A plain ``backward()`` (no graph to record) computes the input and weight gradients in
+one pass over the chunks, each chunk's ``grad`` shared by both (``conv_backward``).
 
 The three Functions are the three bilinear maps of a convolution, and the backward of
 each is written with the other two (and itself), so ``gradgradcheck`` holds for
@@ -34,6 +40,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..backend import array_module, is_array
 from ..parallel import get_num_threads, parallel_for
@@ -363,8 +370,8 @@ def _batch_chunks(N, bytes_per_image):
     step = max(1, _CHUNK_BYTES // max(bytes_per_image, 1))
     count = -(-N // step)
     count = min(N, -(-count // threads) * threads)  # a multiple of the threads: balanced
-    step = max(1, -(-N // max(count, 1)))
-    return [(n0, min(N, n0 + step)) for n0 in range(0, N, step)]
+    bounds = [N * k // count for k in range(count + 1)] if count else [0]
+    return list(zip(bounds[:-1], bounds[1:]))
 
 
 def _for_chunks(xp, chunks, work):
@@ -411,41 +418,68 @@ def conv_forward(x, w, bias, g: ConvGeometry):
     return out
 
 
+def _weight_grad_part(cols, g2, groups, w_shape):
+    """One chunk's weight gradient ``(groups, K, O/groups)``: its column matrix
+    ``(K*groups, M)`` against its wide gradient ``(O, M)``.  The ``(K, M) @ (M, O)``
+    orientation runs faster than ``(O, M) @ (M, K)`` for few output channels."""
+    xp = array_module(cols)
+    M = cols.shape[1]
+    O = w_shape[0]
+    return xp.matmul(cols.reshape(groups, -1, M), g2.reshape(groups, O // groups, M).transpose(0, 2, 1))
+
+
+def _weight_grad_total(partial, w_shape, groups, dtype, xp):
+    """The per-thread chunk sums added up, as ``(O, C/groups, kh, kw)``."""
+    partial = [p for p in partial if not isinstance(p, int)]  # a thread with no chunks adds 0
+    if not partial:  # an empty batch
+        return xp.zeros(w_shape, dtype)
+    gw = sum(partial[1:], partial[0])
+    return xp.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(w_shape)
+
+
+def _col2im_into(w, g2, g: ConvGeometry, out):
+    """``out (n, C, H, W) = `` the input gradient of one chunk from its wide gradient
+    ``g2 (O, n*Ho*Wq)``: one GEMM to columns, then one contiguous-run add per tap."""
+    xp = array_module(g2)
+    n, C = out.shape[:2]
+    Hq, Wq = _plane_dims(g)
+    dcols = _gemm_weight_cols(w, g2, g.groups, transpose_w=True).reshape(C, g.kh, g.kw, n, g.Ho * Wq)
+    buf = _zeros(xp, (n * C * g.sh * g.sw * Hq * Wq + Wq,), g2.dtype)
+    for i, j, view in _tap_views(buf, g, n, C):
+        view += dcols[:, i, j]
+    _from_phases(buf, g, out)
+
+
 def conv_weight_grad(x, gy, w_shape, g: ConvGeometry):
-    """Raw weight gradient: ``grad (O, M)`` times ``cols (K, M)`` transposed, summed over
-    batch chunks."""
+    """Raw weight gradient: ``grad (O, M)`` against ``cols (K, M)``, summed over batch
+    chunks."""
     xp = array_module(x, gy)
     N, C = x.shape[:2]
     if _pointwise(g):
         gy3 = gy.reshape(N, w_shape[0], g.Ho * g.Wo)
         return xp.tensordot(gy3, _sampled(x, g), axes=([0, 2], [0, 2])).reshape(w_shape)
     Wq = _plane_dims(g)[1]
-    O, groups = w_shape[0], g.groups
-    K = C * g.kh * g.kw // groups
-    partial = []  # one (groups, K, O/groups) sum per thread
+    partial = []  # one sum per thread
 
     def work(chunks):
-        acc = xp.zeros((groups, K, O // groups), x.dtype)
+        acc = 0
         for n0, n1 in chunks:
-            cols = _im2col(x[n0:n1], g)
-            g2 = _wide_grad(gy[n0:n1], Wq)
-            M = cols.shape[1]
-            # (K, M) @ (M, O): faster than the (O, M) @ (M, K) orientation for small O
-            acc += xp.matmul(cols.reshape(groups, K, M), g2.reshape(groups, O // groups, M).transpose(0, 2, 1))
+            acc = acc + _weight_grad_part(_im2col(x[n0:n1], g), _wide_grad(gy[n0:n1], Wq), g.groups, w_shape)
         partial.append(acc)
     _for_chunks(xp, _batch_chunks(N, _cols_bytes(C, g, x.itemsize)), work)
-    gw = sum(partial[1:], partial[0]) if partial else xp.zeros((groups, K, O // groups), x.dtype)
-    return xp.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(w_shape)
+    return _weight_grad_total(partial, w_shape, g.groups, x.dtype, xp)
+
+
+def _transposed_conv_path(g: ConvGeometry, C, O):
+    """Whether the input gradient is best a stride-1 convolution of the padded gradient
+    with the flipped weight (its column matrix has ``O*kh*kw`` rows) rather than col2im
+    (``C*kh*kw`` rows, and nine adds back; measured slower on ResNet layers with O = C)."""
+    return g.sh == 1 and g.sw == 1 and O <= C
 
 
 def conv_input_grad(gy, w, x_shape, g: ConvGeometry, bias=None):
     """Raw input gradient (the transposed convolution of ``gy`` with ``w``), of shape
-    ``x_shape``, plus ``bias`` per channel when given.
-
-    Stride 1 with no more output than input channels: a stride-1 convolution of the
-    padded ``grad`` with the flipped weight (its column matrix has ``O*kh*kw`` rows).
-    Otherwise col2im: one GEMM to the ``C*kh*kw``-row column matrix, then one
-    contiguous-run add per kernel tap."""
+    ``x_shape``, plus ``bias`` per channel when given."""
     xp = array_module(gy, w)
     N, C = x_shape[0], x_shape[1]
     if _pointwise(g):
@@ -458,24 +492,41 @@ def conv_input_grad(gy, w, x_shape, g: ConvGeometry, bias=None):
         if bias is not None:
             gx += bias.reshape(C, 1, 1)
         return gx
-    if g.sh == 1 and g.sw == 1 and w.shape[0] <= C:
+    if _transposed_conv_path(g, C, w.shape[0]):
         return conv_forward(gy, _flipped_weight(w, g.groups), bias, _transposed_geometry(g))
-    Hq, Wq = _plane_dims(g)
+    Wq = _plane_dims(g)[1]
     out = xp.empty(x_shape, gy.dtype)
 
     def work(chunks):
         for n0, n1 in chunks:
-            n = n1 - n0
-            dcols = _gemm_weight_cols(w, _wide_grad(gy[n0:n1], Wq), g.groups, transpose_w=True)
-            dcols = dcols.reshape(C, g.kh, g.kw, n, g.Ho * Wq)
-            buf = _zeros(xp, (n * C * g.sh * g.sw * Hq * Wq + Wq,), gy.dtype)
-            for i, j, view in _tap_views(buf, g, n, C):
-                view += dcols[:, i, j]
-            _from_phases(buf, g, out[n0:n1])
+            _col2im_into(w, _wide_grad(gy[n0:n1], Wq), g, out[n0:n1])
     _for_chunks(xp, _batch_chunks(N, _cols_bytes(C, g, gy.itemsize)), work)
     if bias is not None:
         out += bias.reshape(C, 1, 1)
     return out
+
+
+def conv_backward(x, gy, w, g: ConvGeometry):
+    """Raw ``(input gradient, weight gradient)`` in one pass over the batch chunks, each
+    chunk's wide gradient shared by both; None where col2im isn't the input gradient's
+    best path (see ``conv_input_grad``)."""
+    xp = array_module(x, gy, w)
+    N, C = x.shape[:2]
+    if _pointwise(g) or _transposed_conv_path(g, C, w.shape[0]):
+        return None
+    Wq = _plane_dims(g)[1]
+    gx = xp.empty(x.shape, x.dtype)
+    partial = []
+
+    def work(chunks):
+        acc = 0
+        for n0, n1 in chunks:
+            g2 = _wide_grad(gy[n0:n1], Wq)
+            acc = acc + _weight_grad_part(_im2col(x[n0:n1], g), g2, g.groups, w.shape)
+            _col2im_into(w, g2, g, gx[n0:n1])
+        partial.append(acc)
+    _for_chunks(xp, _batch_chunks(N, _cols_bytes(C, g, x.itemsize)), work)
+    return gx, _weight_grad_total(partial, w.shape, g.groups, x.dtype, xp)
 
 
 # -- Functions ----------------------------------------------------------------------------
@@ -500,12 +551,16 @@ class Conv2d(Function):
         x, w = ctx.saved_tensors
         geom = ctx.geom
         gx = gw = gb = None
+        if ctx.needs_input_grad[2]:
+            gb = _sum_channels(grad)
+        if ctx.needs_input_grad[0] and ctx.needs_input_grad[1] and not grad_mode.state.enabled:
+            both = conv_backward(x._data, grad._data, w._data, geom)  # no graph: one fused pass
+            if both is not None:
+                return Tensor._make(both[0]), Tensor._make(both[1]), gb, None
         if ctx.needs_input_grad[0]:
             gx = ConvTranspose2d.apply(grad, w, None, geom, ctx.shapes[0])
         if ctx.needs_input_grad[1]:
             gw = Conv2dWeightGrad.apply(x, grad, geom, ctx.shapes[1])
-        if ctx.needs_input_grad[2]:
-            gb = _sum_channels(grad)
         return gx, gw, gb, None
 
 
