@@ -128,6 +128,7 @@ def _run_both(fn_ours, fn_torch, arrays, grads):
 
 
 CONVS = [("3x3 s1", (24, 16, 16, 16), (16, 16, 3, 3), dict(padding=1)),
+         ("3x3 s1 many channels", (24, 32, 8, 8), (32, 32, 3, 3), dict(padding=1)),
          ("3x3 s2", (24, 16, 16, 16), (32, 16, 3, 3), dict(stride=2, padding=1)),
          ("3x3 few in channels", (24, 3, 16, 16), (16, 3, 3, 3), dict(padding=1)),
          ("3x3 groups", (24, 16, 16, 16), (16, 4, 3, 3), dict(padding=1, groups=4)),

@@ -80,6 +80,8 @@ CONV2D = [
     ("padding_larger_than_kernel", (1, 2, 4, 4), (3, 2, 3, 3), True, dict(padding=3, stride=2)),
     ("padding_larger_than_kernel_stride1", (1, 2, 4, 3), (3, 2, 2, 2), True, dict(padding=(3, 2))),
     ("batch1_large_channels", (1, 16, 5, 5), (8, 16, 3, 3), True, dict(padding=1)),
+    ("many_channels_stride1", (2, 20, 5, 6), (6, 20, 3, 3), True, dict(padding=1)),
+    ("many_channels_dilated", (2, 20, 7, 6), (5, 20, 3, 2), False, dict(padding=(2, 1), dilation=2)),
     ("output_1x1", (2, 3, 3, 3), (2, 3, 3, 3), True, {}),
     ("stride_skips_input_edge", (2, 2, 8, 8), (3, 2, 3, 3), True, dict(stride=3)),
 ]
