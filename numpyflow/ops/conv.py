@@ -27,15 +27,11 @@ one pass over the chunks, each chunk's ``grad`` shared by both (``conv_backward`
 
 The three Functions are the three bilinear maps of a convolution, and the backward of
 each is written with the other two (and itself), so ``gradgradcheck`` holds for
-``conv2d`` and ``conv_transpose2d``.  Large scratch arrays come from a small pool of
-reusable buffers (fresh large allocations cost page faults that rival the GEMMs).
-float32 stays float32 throughout.
+``conv2d`` and ``conv_transpose2d``.  float32 stays float32 throughout.
 """
 from __future__ import annotations
 
 import numbers
-import sys
-import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -45,80 +41,6 @@ from ..autograd.function import Function
 from ..backend import array_module, is_array
 from ..parallel import get_num_threads, parallel_for
 from ..tensor import Tensor
-
-# -- scratch buffers ----------------------------------------------------------------------
-#
-# Fresh large arrays cost page faults (the kernel zeroes every new page), and above
-# glibc's mmap threshold every allocation is fresh: for a ResNet-sized column matrix that
-# costs as much as the GEMM.  So large scratch arrays come from a pool.  A pooled buffer
-# is free when nothing but the pool references it: every view of it (numpy points views
-# at the owning array) holds a reference, so a column matrix saved for backward, or any
-# array still in use, is never handed out twice.
-
-_POOL: list = []                 # owning uint8 buffers, least recently used first
-_POOL_MAX = 128                  # at most this many buffers ...
-_POOL_FREE_BYTES = 2 << 30       # ... and at most this many bytes of free ones are kept
-_POOL_MIN_BYTES = 1 << 20        # smaller arrays are cheap to allocate
-_POOL_LOCK = threading.Lock()    # ops split their work over threads
-
-
-def _refs(pool, i):
-    """References to ``pool[i]``; ``_FREE_REFS`` when nothing but the pool holds it."""
-    return sys.getrefcount(pool[i])
-
-
-_FREE_REFS = _refs([np.empty(1)], 0)  # calibrated: interpreters count differently
-
-
-def _scratch(xp, shape, dtype):
-    """An uninitialised array of ``shape`` and ``dtype``, from a free pooled buffer of
-    the same size when there is one (numpy only; CuPy has its own memory pool)."""
-    if xp is not np:
-        return xp.empty(shape, dtype)
-    dtype = np.dtype(dtype)
-    nbytes = dtype.itemsize
-    for s in shape:
-        nbytes *= s
-    if nbytes < _POOL_MIN_BYTES:
-        return np.empty(shape, dtype)
-    with _POOL_LOCK:
-        return _pooled(nbytes).view(dtype).reshape(shape)
-
-
-def _pooled(nbytes):
-    """A free pooled ``uint8`` buffer of ``nbytes`` bytes, or a new one."""
-    pool = _POOL
-    for i in range(len(pool)):
-        if pool[i].nbytes == nbytes and _refs(pool, i) <= _FREE_REFS:
-            buf = pool.pop(i)
-            pool.append(buf)  # most recently used last
-            return buf
-    # evict free buffers, least recently used first, to stay within the limits
-    free = sum(pool[i].nbytes for i in range(len(pool)) if _refs(pool, i) <= _FREE_REFS)
-    i = 0
-    while i < len(pool) and (len(pool) >= _POOL_MAX or free + nbytes > _POOL_FREE_BYTES):
-        if _refs(pool, i) <= _FREE_REFS:
-            free -= pool[i].nbytes
-            del pool[i]
-        else:
-            i += 1
-    buf = np.empty(nbytes, np.uint8)
-    if len(pool) < _POOL_MAX and nbytes <= _POOL_FREE_BYTES:
-        pool.append(buf)
-    return buf
-
-
-def release_buffers():
-    """Drop the pooled scratch buffers no array uses (like ``torch.cuda.empty_cache``)."""
-    with _POOL_LOCK:
-        _POOL[:] = [b for b in _POOL if sys.getrefcount(b) > _FREE_REFS + 1]
-
-
-def _zeros(xp, shape, dtype):
-    out = _scratch(xp, shape, dtype)
-    out.fill(0)
-    return out
-
 
 # -- argument checks shared with pooling --------------------------------------------------
 
@@ -249,7 +171,7 @@ def _to_phases(x, g: ConvGeometry, fill=0):
     N, C = x.shape[:2]
     Hq, Wq = _plane_dims(g)
     size = N * C * g.sh * g.sw * Hq * Wq
-    buf = _scratch(xp, (size + Wq,), x.dtype)
+    buf = xp.empty((size + Wq,), x.dtype)
     buf.fill(fill)  # one pass over a cache-sized buffer costs less than per-edge fills
     P = buf[:size].reshape(N, C, g.sh, g.sw, Hq, Wq)
     for a, b, (h0, h1, r), (w0, w1, c) in _phase_ranges(g, Hq, Wq):
@@ -303,7 +225,7 @@ def _im2col(x, g: ConvGeometry):
     Hq, Wq = _plane_dims(g)
     buf = _to_phases(x, g)
     L = g.Ho * Wq
-    cols = _scratch(xp, (C, g.kh, g.kw, N, L), x.dtype)
+    cols = xp.empty((C, g.kh, g.kw, N, L), x.dtype)
     if g.sh == 1 and g.sw == 1:
         item = buf.itemsize
         cs = Hq * Wq
@@ -327,7 +249,7 @@ def _gemm_weight_cols(w, cols, groups, transpose_w=False):
     else:
         O = w.shape[0]
         wg = w.reshape(groups, O // groups, K // groups)
-    out = _scratch(xp, (O, M), cols.dtype)
+    out = xp.empty((O, M), cols.dtype)
     if groups == 1:
         xp.matmul(wg[0], cols, out=out)
     else:
@@ -352,7 +274,7 @@ def _wide_grad(gy, Wq):
     """``grad (N, O, Ho, Wo)`` as the GEMM operand ``(O, N*Ho*Wq)``, junk columns zero."""
     xp = array_module(gy)
     N, O, Ho, Wo = gy.shape
-    out = _scratch(xp, (O, N, Ho, Wq), gy.dtype)
+    out = xp.empty((O, N, Ho, Wq), gy.dtype)
     out[:, :, :, Wo:] = 0
     out[:, :, :, :Wo] = gy.transpose(1, 0, 2, 3)
     return out.reshape(O, N * Ho * Wq)
@@ -361,7 +283,9 @@ def _wide_grad(gy, Wq):
 # Work goes through the batch in chunks whose column matrix fits in the CPU's caches:
 # im2col writes a chunk and the GEMM reads it back from cache instead of from memory,
 # and no column matrix of the whole batch ever exists (forward ~1.5x faster, and the
-# backward needs nothing saved but the input).
+# backward needs nothing saved but the input).  Scratch arrays are then a few MiB, which
+# malloc reuses from chunk to chunk (a pool of reusable buffers measured no faster and
+# kept hundreds of MiB).
 _CHUNK_BYTES = 4 << 20
 
 
@@ -432,9 +356,9 @@ def _row_shifts(x, g: ConvGeometry):
     Hq, Wq = _rows_dims(g)
     S = n * Hq * Wq
     L = S + (g.kh - 1) * g.dh * Wq
-    buf = _zeros(xp, (C * S + (g.kh - 1) * g.dh * Wq + (g.kw - 1) * g.dw,), x.dtype)
+    buf = xp.zeros((C * S + (g.kh - 1) * g.dh * Wq + (g.kw - 1) * g.dw,), x.dtype)
     buf[:C * S].reshape(C, n, Hq, Wq)[:, :, g.pt:g.pt + g.H, g.pl:g.pl + g.W] = x.transpose(1, 0, 2, 3)
-    R = _scratch(xp, (C, g.kw, L), x.dtype)
+    R = xp.empty((C, g.kw, L), x.dtype)
     item = x.itemsize
     xp.copyto(R, _strided(buf, 0, (C, g.kw, L), (S * item, g.dw * item, item)))
     return R.reshape(C * g.kw, L), S
@@ -454,8 +378,8 @@ def _rows_forward(x, w_rows, g: ConvGeometry, out, bias):
     O = w_rows[0].shape[0]
     Hq, Wq = _rows_dims(g)
     R, S = _row_shifts(x, g)
-    acc = _scratch(xp, (O, S), x.dtype)
-    tmp = _scratch(xp, (O, S), x.dtype)
+    acc = xp.empty((O, S), x.dtype)
+    tmp = xp.empty((O, S), x.dtype)
     xp.matmul(w_rows[0], R[:, :S], out=acc)
     for i in range(1, g.kh):
         off = i * g.dh * Wq
@@ -471,7 +395,7 @@ def _rows_weight_grad(x, gy, g: ConvGeometry):
     n, O = gy.shape[:2]
     Hq, Wq = _rows_dims(g)
     R, S = _row_shifts(x, g)
-    G = _zeros(xp, (O, n, Hq, Wq), gy.dtype)
+    G = xp.zeros((O, n, Hq, Wq), gy.dtype)
     G[:, :, :g.Ho, :g.Wo] = gy.transpose(1, 0, 2, 3)
     G = G.reshape(O, S)
     return xp.stack([R[:, i * g.dh * Wq:i * g.dh * Wq + S] @ G.T for i in range(g.kh)])
@@ -531,7 +455,7 @@ def _col2im_into(w, g2, g: ConvGeometry, out):
     n, C = out.shape[:2]
     Hq, Wq = _plane_dims(g)
     dcols = _gemm_weight_cols(w, g2, g.groups, transpose_w=True).reshape(C, g.kh, g.kw, n, g.Ho * Wq)
-    buf = _zeros(xp, (n * C * g.sh * g.sw * Hq * Wq + Wq,), g2.dtype)
+    buf = xp.zeros((n * C * g.sh * g.sw * Hq * Wq + Wq,), g2.dtype)
     for i, j, view in _tap_views(buf, g, n, C):
         view += dcols[:, i, j]
     _from_phases(buf, g, out)

@@ -36,7 +36,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import array_module, scatter_add
 from ..parallel import map_ranges
-from .conv import (ConvGeometry, _check_tensor, _from_phases, _int, _pair, _plane_dims, _scratch, _shape,
+from .conv import (ConvGeometry, _check_tensor, _from_phases, _int, _pair, _plane_dims, _shape,
                    _tap_views, _to_phases)
 
 
@@ -93,7 +93,7 @@ class PoolGeometry:
     def zeros_phases(self, n, dtype, xp):
         Hq, Wq = _plane_dims(self.cg)
         size = n * self.sh * self.sw * Hq * Wq
-        buf = _scratch(xp, (size + Wq,), dtype)
+        buf = xp.empty((size + Wq,), dtype)
         buf.fill(0)
         return buf
 
@@ -106,7 +106,7 @@ class PoolGeometry:
         """``y (..., Ho, Wo)`` as ``(n, Ho*Wq)`` with zero junk columns."""
         xp = array_module(y)
         n = math.prod(y.shape[:-2])
-        out = _scratch(xp, (n, self.Ho, self.Wq), y.dtype)
+        out = xp.empty((n, self.Ho, self.Wq), y.dtype)
         out[:, :, self.Wo:] = 0
         out[:, :, :self.Wo] = y.reshape(n, self.Ho, self.Wo)
         return out.reshape(n, self.Ho * self.Wq)
@@ -328,7 +328,7 @@ def _avg_forward(x, g: PoolGeometry, divisor):
     acc = None
     for k, v in g.taps(buf, n):
         if acc is None:
-            acc = _scratch(xp, v.shape, x.dtype)
+            acc = xp.empty(v.shape, x.dtype)
             xp.copyto(acc, v)
         else:
             acc += v

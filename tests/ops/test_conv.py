@@ -1,7 +1,7 @@
 """numpyflow/ops/conv.py: conv2d and conv_transpose2d against PyTorch (forward, input,
 weight and bias gradients, float64 and float32), finite differences (first and second
-derivatives), double backward against PyTorch, Hypothesis over random geometries, the
-scratch-buffer pool, and errors."""
+derivatives), double backward against PyTorch, Hypothesis over random geometries, and
+errors."""
 from __future__ import annotations
 
 import re
@@ -309,11 +309,11 @@ def test_empty_batch_gives_empty_output_and_gradients():
 
 
 @needs_torch
-def test_saved_columns_survive_other_convolutions_before_backward():
-    """Large scratch buffers are reused across calls: a forward's saved column matrix must
-    not be handed to a later convolution of the same shape while backward needs it."""
+def test_several_convolutions_before_one_backward():
+    """Three convolutions of the same shape recorded before one backward: each keeps what
+    its backward needs."""
     rng = np.random.default_rng(8)
-    xs = [_values((8, 16, 24, 24), rng) for _ in range(3)]   # columns: 5 MB each, pooled
+    xs = [_values((8, 16, 24, 24), rng) for _ in range(3)]
     w = _values((16, 16, 3, 3), rng)
     results = []
     for lib, fn in ((nf, conv2d), (torch, F.conv2d)):
@@ -324,21 +324,6 @@ def test_saved_columns_survive_other_convolutions_before_backward():
         results.append([wt.grad.numpy()] + [xt.grad.numpy() for xt in xts])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-9)
-
-
-def test_scratch_pool_never_hands_out_a_buffer_in_use():
-    from numpyflow.ops import conv as conv_module
-    a = conv_module._scratch(np, (1 << 19,), np.float32)
-    view = a[10:20]  # a live view pins the buffer too
-    b = conv_module._scratch(np, (1 << 19,), np.float32)
-    assert not np.shares_memory(a, b)
-    del a
-    c = conv_module._scratch(np, (1 << 19,), np.float32)
-    assert not np.shares_memory(view, c) and not np.shares_memory(b, c)
-    del view, b, c
-    n = len(conv_module._POOL)
-    conv_module.release_buffers()  # the three buffers are free now
-    assert len(conv_module._POOL) <= n - 2
 
 
 def test_backward_twice_with_retain_graph_gives_the_same_gradients():
