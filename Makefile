@@ -30,6 +30,9 @@ demo: $(VENV)/.train
 	$(PY) -m numpyflow evaluate --checkpoint runs/digits-demo/best.pt
 
 bench: $(VENV)/.test
+	$(PY) -m benchmarks.resnet_step
+	$(PY) -m benchmarks.resnet_infer
+	$(PY) -m benchmarks.ops
 	$(PY) -m benchmarks.autograd_overhead
 
 clean:
