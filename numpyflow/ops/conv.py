@@ -197,7 +197,7 @@ def _from_phases(buf, g: ConvGeometry, out):
 
 def _strided(buf, offset, shape, strides):
     """A view of the flat array ``buf`` from element ``offset`` with byte ``strides``
-    (numpy's bounds-checked ndarray constructor: ~20x cheaper than ``as_strided``)."""
+    (numpy's bounds-checked ndarray constructor: ~5x cheaper than ``as_strided``)."""
     if type(buf) is np.ndarray and 0 not in shape:
         return np.ndarray(shape, buf.dtype, buffer=buf, offset=offset * buf.itemsize, strides=strides)
     return array_module(buf).lib.stride_tricks.as_strided(buf[offset:], shape, strides)
