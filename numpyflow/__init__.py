@@ -21,6 +21,7 @@ from .autograd.grad_mode import (  # noqa: F401
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
     set_grad_enabled,
 )
+from .autograd.anomaly_mode import is_anomaly_enabled  # noqa: F401
 from .creation import (  # noqa: F401
     arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full, full_like,
     linspace, logspace, multinomial, normal, ones, ones_like, rand, rand_like, randint,

@@ -27,9 +27,10 @@ import numpy as np
 
 from .. import backend
 from ..backend import device_of, is_array
-from . import grad_mode
+from . import anomaly_mode, grad_mode
 
 _state = grad_mode.state
+_anomaly = anomaly_mode.state
 _ndarray = np.ndarray
 
 # The Tensor class; ``numpyflow.tensor`` sets it once the class exists (the two modules
@@ -168,6 +169,10 @@ class Function(FunctionCtx):
             if cls.__module__.startswith("numpyflow."):
                 raise _op_error(cls, e, arrays) from None
             raise
+        if _anomaly.enabled and not _anomaly.in_backward:  # a backward's result is checked as a whole
+            ctx._anomaly_frames = anomaly_mode.call_site()
+            anomaly_mode.check_forward(cls.__dict__.get("_public_name", cls.__name__),
+                                       out if type(out) is tuple else (out,), ctx._anomaly_frames)
         if type(out) is not tuple:
             returned = out
             if type(out) is not _ndarray:  # numpy returns scalars for 0-d results
@@ -251,7 +256,14 @@ class Function(FunctionCtx):
         if self._n_outputs > 1 and self._materialize:
             xp = backend.array_module(next(g for g in grads if g is not None)._data)
             grads = [g if g is not None else Tensor._make(xp.zeros(*meta)) for g, meta in zip(grads, self._output_meta)]
-        result = type(self).backward(self, *grads)
+        if _anomaly.enabled:
+            _anomaly.in_backward += 1
+            try:
+                result = type(self).backward(self, *grads)
+            finally:
+                _anomaly.in_backward -= 1
+        else:
+            result = type(self).backward(self, *grads)
         if type(result) is not tuple:
             result = (result,)
         n = len(self._next)
@@ -271,6 +283,8 @@ class Function(FunctionCtx):
             if g._data.dtype != dtype:
                 g = g.to(dtype)
             out.append(g)
+        if _anomaly.enabled:
+            anomaly_mode.check_backward(self.name(), out, getattr(self, "_anomaly_frames", None))
         return out
 
 
