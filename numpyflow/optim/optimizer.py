@@ -25,6 +25,7 @@ from itertools import chain
 import numpy as np
 
 from .. import dtypes
+from .._handles import RemovableHandle
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..creation import as_tensor
 from ..tensor import Tensor
@@ -181,6 +182,8 @@ class Optimizer:
 
     def __init__(self, params, defaults: dict):
         self.defaults = defaults
+        self._step_pre_hooks: dict = {}
+        self._step_post_hooks: dict = {}
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors "
                             "or dicts, but got " + _typename(params))
@@ -206,6 +209,8 @@ class Optimizer:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        self.__dict__.setdefault("_step_pre_hooks", {})  # hooks are not part of the state
+        self.__dict__.setdefault("_step_post_hooks", {})
 
     def __repr__(self):
         out = self.__class__.__name__ + " ("
@@ -311,8 +316,34 @@ class Optimizer:
         the parameter's state dict, or None before its first step."""
         raise NotImplementedError
 
+    def register_step_pre_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(optimizer, args, kwargs)`` before each ``step``; it may return new
+        ``(args, kwargs)`` for the step.  A hook that raises leaves everything unchanged."""
+        return RemovableHandle(self._step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(optimizer, args, kwargs)`` after each ``step`` is applied."""
+        return RemovableHandle(self._step_post_hooks, hook)
+
     def _step(self, closure=None):
-        """Run ``closure`` (with gradients enabled), compute all updates, then apply them."""
+        """Run the pre-hooks and ``closure`` (with gradients enabled), compute all updates,
+        then apply them, then run the post-hooks."""
+        # as PyTorch: the step's own arguments, the optimizer first
+        args, kwargs = (self,) + ((closure,) if closure is not None else ()), {}
+        for hook in list(self._step_pre_hooks.values()):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(f"a step pre-hook must return None or a tuple (args, kwargs), "
+                                       f"but {hook!r} returned {result!r}")
+                args, kwargs = result
+        closure = args[1] if len(args) > 1 else kwargs.get("closure")
+        loss = self._apply_step(closure)
+        for hook in list(self._step_post_hooks.values()):
+            hook(self, args, kwargs)
+        return loss
+
+    def _apply_step(self, closure):
         loss = None
         if closure is not None:
             with enable_grad():

@@ -420,3 +420,95 @@ def test_load_state_dict_with_state_of_the_wrong_shape_is_an_error_that_changes_
     with pytest.raises(ValueError, match=message):
         opt.load_state_dict(opt_src.state_dict())
     assert opt.param_groups[0]["lr"] == 0.5 and len(opt.state) == 0
+
+
+# -- step hooks -----------------------------------------------------------------------------------
+
+def test_step_hooks_run_before_and_after_the_update_and_can_be_removed():
+    ps = params((3,))
+    opt = nf.optim.SGD(ps, lr=0.1)
+    seen = []
+    pre = opt.register_step_pre_hook(lambda o, args, kwargs: seen.append(("pre", ps[0].detach().numpy().copy())))
+    post = opt.register_step_post_hook(lambda o, args, kwargs: seen.append(("post", ps[0].detach().numpy().copy())))
+    set_grads(ps)
+    before = ps[0].detach().numpy().copy()
+    opt.step()
+    assert [k for k, _ in seen] == ["pre", "post"]
+    np.testing.assert_array_equal(seen[0][1], before)
+    assert not np.array_equal(seen[1][1], before)
+    pre.remove()
+    post.remove()
+    opt.step()
+    assert len(seen) == 2
+
+
+@pytest.mark.parametrize("name", STATEFUL)
+def test_a_pre_hook_that_raises_leaves_parameters_and_state_unchanged(name):
+    ps = params((3, 4), (5,))
+    opt = getattr(nf.optim, name)(ps, **STATEFUL[name])
+    set_grads(ps)
+    opt.step()
+    set_grads(ps, 3)
+
+    def nan_guard(o, args, kwargs):
+        for p in ps:
+            if not np.isfinite(p.grad.numpy()).all():
+                raise RuntimeError("non-finite gradient")
+    opt.register_step_pre_hook(nan_guard)
+    ps[1].grad = nf.tensor([1.0, np.nan, 1.0, 1.0, 1.0])
+    before = snapshot(opt)
+    with pytest.raises(RuntimeError, match="non-finite gradient"):
+        opt.step()
+    assert_unchanged(opt, before)
+
+
+@pytest.mark.parametrize("name", STATEFUL)
+def test_a_hook_that_reshapes_a_gradient_makes_the_step_fail_whole(name):
+    ps = params((3, 4), (5,))
+    opt = getattr(nf.optim, name)(ps, **STATEFUL[name])
+    set_grads(ps)
+    opt.step()
+    set_grads(ps, 4)
+
+    def bad_hook(o, args, kwargs):
+        ps[1].data = nf.zeros(6)  # the parameter no longer matches its gradient
+    opt.register_step_pre_hook(bad_hook)
+    before = snapshot(opt)
+    with pytest.raises(RuntimeError, match="has shape"):  # found before anything is applied
+        opt.step()
+    values, versions, state = snapshot(opt)
+    np.testing.assert_array_equal(values[0], before[0][0])  # the hook changed only ps[1] itself
+    assert versions[0] == before[1][0]
+    assert state.keys() == before[2].keys()
+    for pid in state:
+        for key in state[pid]:
+            np.testing.assert_array_equal(state[pid][key], before[2][pid][key])
+
+
+def test_a_pre_hook_can_replace_the_closure_and_a_bad_return_is_an_error():
+    ps = params((2,))
+    opt = nf.optim.SGD(ps, lr=0.1)
+    set_grads(ps)
+    handle = opt.register_step_pre_hook(lambda o, args, kwargs: ((o, lambda: nf.tensor(7.0)), {}))
+    assert opt.step().item() == 7.0
+    handle.remove()
+    opt.register_step_pre_hook(lambda o, args, kwargs: "nonsense")
+    with pytest.raises(RuntimeError, match="must return None or a tuple"):
+        opt.step()
+
+
+@needs_torch
+def test_step_hooks_see_what_pytorchs_see():
+    seen = {}
+    for lib in (nf, torch):
+        p = lib.zeros(2, requires_grad=True)
+        opt = lib.optim.SGD([p], lr=0.1)
+        p.grad = lib.ones(2)
+        calls = []
+        def record(when):
+            return lambda o, args, kwargs: calls.append((when, o is opt, [a is opt for a in args], kwargs))
+        opt.register_step_pre_hook(record("pre"))
+        opt.register_step_post_hook(record("post"))
+        opt.step()
+        seen[lib.__name__] = calls
+    assert seen["numpyflow"] == seen["torch"]
