@@ -52,10 +52,11 @@ def test_sigkill_at_random_moments_never_leaves_a_torn_checkpoint(tmp_path):
     for _ in range(TRIALS):
         proc = subprocess.Popen([sys.executable, "-c", SAVER, path, str(step)], stdout=subprocess.PIPE, text=True,
                                 env={**os.environ, "NUMPYFLOW_NUM_THREADS": "1"})
-        time.sleep(0.6 + rng.uniform(0, 0.4))  # past the import, then somewhere in the save loop
+        first = proc.stdout.readline()  # the saving loop has started
+        time.sleep(rng.uniform(0, 0.05))  # then a random moment in it
         proc.send_signal(signal.SIGKILL)
         out, _ = proc.communicate()
-        lines = [line.split() for line in out.splitlines() if line.strip()]
+        lines = [line.split() for line in (first + out).splitlines() if line.strip()]
         done = [int(n) for word, n in lines if word == "done"]
         kills_during_a_save += bool(lines) and lines[-1][0] == "begin"
         acknowledged = done[-1] if done else (step - 1 if step else None)
