@@ -8,11 +8,11 @@ from .module import Module
 from .parameter import Parameter
 
 
-def _position(idx, n: int) -> int:
+def _position(idx, n: int, container: str = "container") -> int:
     """``idx`` (negative allowed) as a position in a container of ``n`` modules."""
     idx = operator.index(idx)
     if not -n <= idx < n:
-        raise IndexError(f"index {idx} is out of range")
+        raise IndexError(f"{container}: index {idx} is out of range for {n} modules")
     return idx % n
 
 
@@ -34,7 +34,7 @@ class Sequential(Module):
         return input
 
     def _index(self, idx):
-        return _position(idx, len(self._modules))
+        return _position(idx, len(self._modules), type(self).__name__)
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -91,7 +91,7 @@ class ModuleList(Module):
             self.extend(modules)
 
     def _index(self, idx):
-        return _position(idx, len(self._modules))
+        return _position(idx, len(self._modules), type(self).__name__)
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):

@@ -19,9 +19,11 @@ class _ConvNd(Module):
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
         if in_channels % groups:
-            raise ValueError("in_channels must be divisible by groups")
+            raise ValueError(f"{type(self).__name__}: in_channels must be divisible by groups, but got "
+                             f"in_channels={in_channels}, groups={groups}")
         if out_channels % groups:
-            raise ValueError("out_channels must be divisible by groups")
+            raise ValueError(f"{type(self).__name__}: out_channels must be divisible by groups, but got "
+                             f"out_channels={out_channels}, groups={groups}")
         if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
             raise ValueError(f"padding_mode must be one of 'zeros', 'reflect', 'replicate' or 'circular', "
                              f"but got padding_mode='{padding_mode}'")

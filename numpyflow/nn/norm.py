@@ -63,7 +63,7 @@ class _BatchNorm(Module):
             raise ValueError(f"{type(self).__name__}: expected {dims} input (got {input.dim()}D input of shape "
                              f"{tuple(input.shape)})")
         if input.shape[1] != self.num_features:
-            raise ValueError(f"{type(self).__name__}: input has {input.shape[1]} channels but the layer expects "
+            raise RuntimeError(f"{type(self).__name__}: input has {input.shape[1]} channels but the layer expects "
                              f"{self.num_features} (input shape {tuple(input.shape)})")
 
     def forward(self, input):

@@ -285,11 +285,11 @@ def _resolve_shape(shape, numel, op, in_shape):
     return shape
 
 
-def reshape(input, *shape):
+def reshape(input, *shape, _op="reshape"):
     """The same values in a new shape (``reshape(2, 3)`` or ``reshape((2, 3))``; one -1 allowed)."""
-    shape = shape_arg(shape, "reshape")
+    shape = shape_arg(shape, _op)
     if -1 in shape or math.prod(shape) != input._data.size or builtins.min(shape, default=0) < 0:
-        shape = _resolve_shape(shape, input._data.size, "reshape", tuple(input._data.shape))
+        shape = _resolve_shape(shape, input._data.size, _op, tuple(input._data.shape))
     return Reshape.apply(input, shape)
 
 
@@ -297,7 +297,7 @@ def view(input, *shape):
     """``reshape``; ``view(dtype)`` reinterprets the bytes (no gradient)."""
     if len(shape) == 1 and not isinstance(shape[0], (tuple, list, numbers.Integral, Tensor)):
         return Tensor._make(input._data.view(dtypes.to_numpy(shape[0])))
-    return reshape(input, *shape)
+    return reshape(input, *shape, _op="view")
 
 
 def view_as(input, other):
