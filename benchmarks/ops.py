@@ -33,40 +33,32 @@ def cases(batch):
             return run
         return make
 
-    def maxpool(c, hw):
-        x, g = arr(batch, c, hw, hw), arr(batch, c, hw // 2, hw // 2)
+    def one_input(c, hw, out_hw, setup):
+        """An op of one (batch, c, hw, hw) input; ``setup(lib)`` makes its parameters and
+        returns the op."""
+        x, g = arr(batch, c, hw, hw), arr(batch, c, out_hw, out_hw)
 
         def make(lib):
             xt, gt = lib.tensor(x, requires_grad=True), lib.tensor(g)
+            op = setup(lib)
 
             def run():
-                lib.nn.functional.max_pool2d(xt, 2).backward(gt)
+                op(xt).backward(gt)
             return run
         return make
+
+    def maxpool(c, hw):
+        return one_input(c, hw, hw // 2, lambda lib: lambda x: lib.nn.functional.max_pool2d(x, 2))
 
     def batchnorm(c, hw):
-        x, g = arr(batch, c, hw, hw), arr(batch, c, hw, hw)
-
-        def make(lib):
-            xt, gt = lib.tensor(x, requires_grad=True), lib.tensor(g)
+        def setup(lib):
             w, b = lib.ones(c, requires_grad=True), lib.zeros(c, requires_grad=True)
             rm, rv = lib.zeros(c), lib.ones(c)
-
-            def run():
-                lib.nn.functional.batch_norm(xt, rm, rv, w, b, True, 0.1, 1e-5).backward(gt)
-            return run
-        return make
+            return lambda x: lib.nn.functional.batch_norm(x, rm, rv, w, b, True, 0.1, 1e-5)
+        return one_input(c, hw, hw, setup)
 
     def relu(c, hw):
-        x, g = arr(batch, c, hw, hw), arr(batch, c, hw, hw)
-
-        def make(lib):
-            xt, gt = lib.tensor(x, requires_grad=True), lib.tensor(g)
-
-            def run():
-                lib.nn.functional.relu(xt).backward(gt)
-            return run
-        return make
+        return one_input(c, hw, hw, lambda lib: lib.nn.functional.relu)
 
     def cross_entropy(classes):
         x, y = arr(batch, classes), rng.integers(0, classes, batch)

@@ -20,6 +20,8 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+
 __all__ = ["get_num_threads", "set_num_threads", "parallel_for"]
 
 
@@ -48,8 +50,7 @@ class _BlasThreads:
               ("MKL_Get_Max_Threads", "MKL_Set_Num_Threads")]
 
     def __init__(self):
-        self.get = self.set = None
-        import numpy  # noqa: F401  (loads the BLAS library)
+        self.get = self.set = None  # numpy, imported above, has loaded its BLAS library
         for path in self._loaded_libraries():
             try:
                 lib = ctypes.CDLL(path)
@@ -183,7 +184,6 @@ def elementwise(fn, out, *arrays):
     """``fn(out, *arrays)`` for an elementwise ``fn`` writing into ``out``, split into
     blocks over the threads when every array is a C-contiguous numpy array of ``out``'s
     shape (otherwise one call).  Returns ``out``."""
-    import numpy as np
     same = all(type(a) is np.ndarray and a.shape == out.shape and a.flags.c_contiguous for a in arrays)
     if not same or type(out) is not np.ndarray or not out.flags.c_contiguous:
         fn(out, *arrays)

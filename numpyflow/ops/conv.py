@@ -439,13 +439,28 @@ def _weight_grad_part(cols, g2, groups, w_shape):
     return xp.matmul(cols.reshape(groups, -1, M), g2.reshape(groups, O // groups, M).transpose(0, 2, 1))
 
 
-def _weight_grad_total(partial, w_shape, groups, dtype, xp):
-    """The per-thread chunk sums added up, as ``(O, C/groups, kh, kw)``."""
-    partial = [p for p in partial if not isinstance(p, int)]  # a thread with no chunks adds 0
-    if not partial:  # an empty batch
+def _chunk_sum(xp, chunks, part):
+    """``sum(part(n0, n1) for each chunk)``, the chunks split over the threads (each
+    thread sums its own, then those sums are added); None for no chunks."""
+    partial = []
+
+    def work(group):
+        acc = None
+        for n0, n1 in group:
+            p = part(n0, n1)
+            acc = p if acc is None else acc + p
+        if acc is not None:
+            partial.append(acc)
+    _for_chunks(xp, chunks, work)
+    return sum(partial[1:], partial[0]) if partial else None
+
+
+def _weight_grad_total(total, w_shape, dtype, xp):
+    """The ``(groups, K, O/groups)`` chunk sum as ``(O, C/groups, kh, kw)`` (zeros for an
+    empty batch)."""
+    if total is None:
         return xp.zeros(w_shape, dtype)
-    gw = sum(partial[1:], partial[0])
-    return xp.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(w_shape)
+    return xp.ascontiguousarray(total.transpose(0, 2, 1)).reshape(w_shape)
 
 
 def _col2im_into(w, g2, g: ConvGeometry, out):
@@ -469,28 +484,17 @@ def conv_weight_grad(x, gy, w_shape, g: ConvGeometry):
     if _pointwise(g):
         gy3 = gy.reshape(N, w_shape[0], g.Ho * g.Wo)
         return xp.tensordot(gy3, _sampled(x, g), axes=([0, 2], [0, 2])).reshape(w_shape)
-    partial = []  # one sum per thread
     if _rows_path(g, C):
-        def work(chunks):
-            acc = 0
-            for n0, n1 in chunks:
-                acc = acc + _rows_weight_grad(x[n0:n1], gy[n0:n1], g)
-            partial.append(acc)
-        _for_chunks(xp, _batch_chunks(N, _rows_bytes(C, g, x.itemsize)), work)
-        partial = [p for p in partial if not isinstance(p, int)]
-        if not partial:
+        total = _chunk_sum(xp, _batch_chunks(N, _rows_bytes(C, g, x.itemsize)),
+                           lambda n0, n1: _rows_weight_grad(x[n0:n1], gy[n0:n1], g))
+        if total is None:  # an empty batch
             return xp.zeros(w_shape, x.dtype)
         O, Cg, kh, kw = w_shape  # (kh, C*kw, O) -> (O, C, kh, kw)
-        return xp.ascontiguousarray(sum(partial[1:], partial[0]).reshape(kh, Cg, kw, O).transpose(3, 1, 0, 2))
+        return xp.ascontiguousarray(total.reshape(kh, Cg, kw, O).transpose(3, 1, 0, 2))
     Wq = _plane_dims(g)[1]
-
-    def work(chunks):
-        acc = 0
-        for n0, n1 in chunks:
-            acc = acc + _weight_grad_part(_im2col(x[n0:n1], g), _wide_grad(gy[n0:n1], Wq), g.groups, w_shape)
-        partial.append(acc)
-    _for_chunks(xp, _batch_chunks(N, _cols_bytes(C, g, x.itemsize)), work)
-    return _weight_grad_total(partial, w_shape, g.groups, x.dtype, xp)
+    total = _chunk_sum(xp, _batch_chunks(N, _cols_bytes(C, g, x.itemsize)), lambda n0, n1: _weight_grad_part(
+        _im2col(x[n0:n1], g), _wide_grad(gy[n0:n1], Wq), g.groups, w_shape))
+    return _weight_grad_total(total, w_shape, x.dtype, xp)
 
 
 def _transposed_conv_path(g: ConvGeometry, C, O):
@@ -539,17 +543,13 @@ def conv_backward(x, gy, w, g: ConvGeometry):
         return None
     Wq = _plane_dims(g)[1]
     gx = xp.empty(x.shape, x.dtype)
-    partial = []
 
-    def work(chunks):
-        acc = 0
-        for n0, n1 in chunks:
-            g2 = _wide_grad(gy[n0:n1], Wq)
-            acc = acc + _weight_grad_part(_im2col(x[n0:n1], g), g2, g.groups, w.shape)
-            _col2im_into(w, g2, g, gx[n0:n1])
-        partial.append(acc)
-    _for_chunks(xp, _batch_chunks(N, _cols_bytes(C, g, x.itemsize)), work)
-    return gx, _weight_grad_total(partial, w.shape, g.groups, x.dtype, xp)
+    def part(n0, n1):  # writes the chunk's input gradient, returns its weight gradient
+        g2 = _wide_grad(gy[n0:n1], Wq)
+        _col2im_into(w, g2, g, gx[n0:n1])
+        return _weight_grad_part(_im2col(x[n0:n1], g), g2, g.groups, w.shape)
+    total = _chunk_sum(xp, _batch_chunks(N, _cols_bytes(C, g, x.itemsize)), part)
+    return gx, _weight_grad_total(total, w.shape, x.dtype, xp)
 
 
 # -- Functions ----------------------------------------------------------------------------
