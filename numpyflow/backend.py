@@ -6,6 +6,8 @@ math with that module, so the same op code runs on numpy arrays (CPU) and CuPy a
 """
 from __future__ import annotations
 
+import builtins
+
 import numpy
 
 try:  # CuPy is optional: without it only the CPU exists.
@@ -19,14 +21,26 @@ class Device:
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type: str | "Device" = "cpu", index: int | None = None):
+    def __init__(self, type: str | int | "Device" = "cpu", index: int | None = None):
+        kind = builtins.type
         if isinstance(type, Device):
             type, index = type.type, type.index
-        elif isinstance(type, str) and ":" in type:
-            type, _, idx = type.partition(":")
+        elif isinstance(type, int) and not isinstance(type, bool):  # an index alone means CUDA
+            type, index = "cuda", type
+        elif not isinstance(type, str):
+            raise TypeError(f"device: expected a device string, an index or a Device, but got {kind(type).__name__}")
+        elif ":" in type:
+            if index is not None:
+                raise RuntimeError(f"device: type {type!r} must not include an index when index={index} is passed")
+            name, _, idx = type.partition(":")
             if not idx.isdigit():
-                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
-            index = int(idx)
+                raise RuntimeError(f"Invalid device string: '{type}' (expected 'cpu', 'cuda' or 'cuda:<index>')")
+            type, index = name, int(idx)
+        if index is not None:
+            if isinstance(index, bool) or not isinstance(index, int):
+                raise TypeError(f"device: index must be an int, but got {kind(index).__name__}")
+            if index < 0:
+                raise RuntimeError(f"device: index must not be negative, but got {index}")
         if type not in ("cpu", "cuda"):
             raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type}")
         if type == "cuda" and index is None:
@@ -83,26 +97,31 @@ def device_of(array) -> Device:
     return CPU
 
 
-def to_device(array, device: Device):
-    """``array`` moved to ``device`` (the same object when it is already there)."""
+def _cuda_unavailable(device: Device, who: str) -> RuntimeError:
+    prefix = f"{who}: " if who else ""
+    return RuntimeError(f"{prefix}device {device} is not available: CUDA tensors need CuPy and a GPU, and CuPy "
+                        "is not installed (pip install cupy-cuda12x); use device='cpu' on this machine")
+
+
+def to_device(array, device: Device, who: str = ""):
+    """``array`` moved to ``device`` (the same object when it is already there); ``who``
+    names the caller in the error raised when the device doesn't exist here."""
     if device.type == "cpu":
         if cupy is not None and isinstance(array, cupy.ndarray):
             return cupy.asnumpy(array)
         return array
     if cupy is None:
-        raise RuntimeError(
-            f"cannot move a tensor to {device}: CUDA needs CuPy, which is not installed "
-            "(pip install cupy-cuda12x)")
+        raise _cuda_unavailable(device, who)
     with cupy.cuda.Device(device.index):
         return cupy.asarray(array)
 
 
-def module_for_device(device: Device):
+def module_for_device(device: Device, who: str = ""):
     """The array module that allocates on ``device``."""
     if device.type == "cpu":
         return numpy
     if cupy is None:
-        raise RuntimeError(f"{device} requested but CuPy is not installed (pip install cupy-cuda12x)")
+        raise _cuda_unavailable(device, who)
     return cupy
 
 

@@ -12,11 +12,11 @@ from .random import resolve
 from .tensor import Tensor
 
 
-def _finish(arr, dtype=None, device=None, requires_grad=False) -> Tensor:
+def _finish(arr, dtype=None, device=None, requires_grad=False, op="") -> Tensor:
     if dtype is not None:
         arr = arr.astype(dtypes.to_numpy(dtype), copy=False)
     if device is not None:
-        arr = to_device(arr, Device(device))
+        arr = to_device(arr, Device(device), op)
     t = Tensor._make(arr)
     if requires_grad:
         t.requires_grad_(True)
@@ -103,7 +103,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
         arr = np.array(data, dtype=dtypes.to_numpy(dtype))  # no detour through float32
     else:
         arr = _infer_numpy(data)  # a new array already
-    return _finish(arr, dtype, device, requires_grad)
+    return _finish(arr, dtype, device, requires_grad, "tensor")
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
@@ -111,10 +111,10 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor):
         return data.to(dtype=dtype, device=device) if (dtype or device) else data
     if is_array(data):
-        return _finish(data, dtype, device)
+        return _finish(data, dtype, device, op="as_tensor")
     if dtype is not None:
         return tensor(data, dtype=dtype, device=device)
-    return _finish(_infer_numpy(data), dtype, device)
+    return _finish(_infer_numpy(data), dtype, device, op="as_tensor")
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -129,12 +129,18 @@ def _shape(size, op):
     from .ops._util import shape_arg
     shape = shape_arg(size, op)
     if any(s < 0 for s in shape):
-        raise RuntimeError(f"{op}: negative dimension in size {shape}")
+        raise RuntimeError(f"{op}: negative dimension in size {shape}; expected sizes >= 0")
     return shape
 
 
-def _xp(device):
-    return np if device is None else module_for_device(Device(device))
+def _xp(device, op):
+    return np if device is None else module_for_device(Device(device), op)
+
+
+def _sampling_device(device, op):
+    """``device`` for a sampler, checked to exist here before any random state is drawn."""
+    _xp(device, op)
+    return device
 
 
 def _float(dtype):
@@ -143,17 +149,17 @@ def _float(dtype):
 
 def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of zeros (float32 unless ``dtype`` says otherwise)."""
-    return _finish(_xp(device).zeros(_shape(size, "zeros"), _float(dtype)), None, None, requires_grad)
+    return _finish(_xp(device, "zeros").zeros(_shape(size, "zeros"), _float(dtype)), None, None, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of ones."""
-    return _finish(_xp(device).ones(_shape(size, "ones"), _float(dtype)), None, None, requires_grad)
+    return _finish(_xp(device, "ones").ones(_shape(size, "ones"), _float(dtype)), None, None, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """An uninitialised tensor."""
-    return _finish(_xp(device).empty(_shape(size, "empty"), _float(dtype)), None, None, requires_grad)
+    return _finish(_xp(device, "empty").empty(_shape(size, "empty"), _float(dtype)), None, None, requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -162,7 +168,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
         fill_value = fill_value.item()
     if dtype is None:
         dtype = dtypes.result_type(fill_value) if isinstance(fill_value, (bool, int, float)) else None
-    return _finish(_xp(device).full(_shape((size,), "full"), fill_value, dtypes.to_numpy(dtype) if dtype is not None else None),
+    return _finish(_xp(device, "full").full(_shape((size,), "full"), fill_value, dtypes.to_numpy(dtype) if dtype is not None else None),
                    None, None, requires_grad)
 
 
@@ -175,22 +181,22 @@ def _like(t, dtype, device):
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     shape, dt, dev = _like(input, dtype, device)
-    return _finish(_xp(dev).zeros(shape, dt), None, None, requires_grad)
+    return _finish(_xp(dev, "zeros_like").zeros(shape, dt), None, None, requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     shape, dt, dev = _like(input, dtype, device)
-    return _finish(_xp(dev).ones(shape, dt), None, None, requires_grad)
+    return _finish(_xp(dev, "ones_like").ones(shape, dt), None, None, requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     shape, dt, dev = _like(input, dtype, device)
-    return _finish(_xp(dev).empty(shape, dt), None, None, requires_grad)
+    return _finish(_xp(dev, "empty_like").empty(shape, dt), None, None, requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     shape, dt, dev = _like(input, dtype, device)
-    return _finish(_xp(dev).full(shape, fill_value, dt), None, None, requires_grad)
+    return _finish(_xp(dev, "full_like").full(shape, fill_value, dt), None, None, requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -201,7 +207,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     args = [a.item() if isinstance(a, Tensor) else a for a in (start, end, step)]
     start, end, step = args
     if step == 0:
-        raise RuntimeError("arange: step must be nonzero")
+        raise RuntimeError(f"arange: step must be nonzero, but got step={step}")
     if (end - start) * step < 0:
         raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
                            f"(start={start}, end={end}, step={step})")
@@ -209,34 +215,34 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         dtype = np.int64 if all(isinstance(a, numbers.Integral) for a in args) else dtypes.default_numpy_float()
     n = builtins.max(int(np.ceil((end - start) / step)), 0)
     arr = (start + np.arange(n, dtype=np.float64 if dtypes.to_numpy(dtype).kind == "f" else np.int64) * step)
-    return _finish(arr.astype(dtypes.to_numpy(dtype)), None, device, requires_grad)
+    return _finish(arr.astype(dtypes.to_numpy(dtype)), None, device, requires_grad, "arange")
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     arr = np.linspace(float(start), float(end), int(steps))
-    return _finish(arr.astype(_float(dtype)), None, device, requires_grad)
+    return _finish(arr.astype(_float(dtype)), None, device, requires_grad, "linspace")
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     arr = np.logspace(float(start), float(end), int(steps), base=base)
-    return _finish(arr.astype(_float(dtype)), None, device, requires_grad)
+    return _finish(arr.astype(_float(dtype)), None, device, requires_grad, "logspace")
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The identity matrix (``n`` x ``m``)."""
-    return _finish(_xp(device).eye(int(n), None if m is None else int(m), dtype=_float(dtype)), None, None, requires_grad)
+    return _finish(_xp(device, "eye").eye(int(n), None if m is None else int(m), dtype=_float(dtype)), None, None, requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Uniform samples in [0, 1) from the seeded generator."""
-    arr = resolve(generator).uniform(0.0, 1.0, _shape(size, "rand"), _float(dtype), device)
+    arr = resolve(generator).uniform(0.0, 1.0, _shape(size, "rand"), _float(dtype), _sampling_device(device, "rand"))
     return _finish(arr, None, None, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Standard normal samples from the seeded generator."""
-    arr = resolve(generator).normal(0.0, 1.0, _shape(size, "randn"), _float(dtype), device)
+    arr = resolve(generator).normal(0.0, 1.0, _shape(size, "randn"), _float(dtype), _sampling_device(device, "randn"))
     return _finish(arr, None, None, requires_grad)
 
 
@@ -250,14 +256,14 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         low, high = 0, low
     if high <= low:
         raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
-    arr = resolve(generator).integers(low, high, _shape((size,), "randint"), device,
+    arr = resolve(generator).integers(low, high, _shape((size,), "randint"), _sampling_device(device, "randint"),
                                       dtypes.to_numpy(dtype) if dtype is not None else np.int64)
     return _finish(arr, None, None, requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None) -> Tensor:
     """A random permutation of 0..n-1."""
-    arr = resolve(generator).permutation(int(n), device)
+    arr = resolve(generator).permutation(int(n), _sampling_device(device, "randperm"))
     return _finish(arr, dtype, None)
 
 
@@ -287,10 +293,10 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         ref = mean if isinstance(mean, Tensor) else std
         dt = ref._data.dtype
         arr = (g.normal(0.0, 1.0, shape, dt) * to_numpy(s) + to_numpy(m)).astype(dt, copy=False)
-        return _finish(arr, dtype, ref.device if device is None else device, requires_grad)
+        return _finish(arr, dtype, ref.device if device is None else device, requires_grad, "normal")
     if size is None:
         raise TypeError("normal(mean, std) with numbers needs size")
-    arr = g.normal(float(mean), float(std), _shape((size,), "normal"), _float(dtype), device)
+    arr = g.normal(float(mean), float(std), _shape((size,), "normal"), _float(dtype), _sampling_device(device, "normal"))
     return _finish(arr, None, None, requires_grad)
 
 

@@ -217,7 +217,7 @@ class Tensor:
                 "var_no_grad = var.detach().")
         if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(
-                f"only Tensors of floating point dtype can require gradients (got {self.dtype})")
+                f"requires_grad: only Tensors of floating point dtype can require gradients (got {self.dtype})")
         self._requires_grad = requires_grad
         return self
 
@@ -325,7 +325,8 @@ class Tensor:
     def item(self):
         """The single value of a one-element tensor, as a Python number."""
         if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+            raise RuntimeError(f"item: a Tensor with {self._data.size} elements cannot be converted to Scalar; "
+                               "expected exactly one element")
         return self._data.item() if isinstance(self._data, np.ndarray) else to_numpy(self._data).item()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:

@@ -19,7 +19,7 @@ def _as_tuple(x):
     return (x,)
 
 
-def _seed_gradients(outputs, grad_outputs, create_graph):
+def _seed_gradients(outputs, grad_outputs, create_graph, who):
     from ..creation import ones_like
     from ..ops._util import as_tensor_arg
     grads = []
@@ -27,7 +27,8 @@ def _seed_gradients(outputs, grad_outputs, create_graph):
         g = None if grad_outputs is None else grad_outputs[i]
         if g is None:
             if out._data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                raise RuntimeError(f"{who}: grad can be implicitly created only for scalar outputs, but output "
+                                   f"{i} has shape {tuple(out._data.shape)}; pass a gradient of that shape")
             g = ones_like(out)
         else:
             g = as_tensor_arg(g)
@@ -49,7 +50,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     grad_tensors = _as_tuple(grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
-    grads = _seed_gradients(tensors, grad_tensors, create_graph)
+    grads = _seed_gradients(tensors, grad_tensors, create_graph, "backward")
     if inputs is None:
         run_backward(tensors, grads, retain_graph, create_graph)
         return
@@ -76,8 +77,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph = create_graph
     if allow_unused is None:
         allow_unused = materialize_grads
-    grads = _seed_gradients(outputs, grad_outputs, create_graph)
-    results = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs)
+    grads = _seed_gradients(outputs, grad_outputs, create_graph, "grad")
+    results = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, who="grad")
     out = []
     for t, g in zip(inputs, results):
         if g is None:

@@ -68,7 +68,7 @@ def _needed(order, targets):
     return reaches
 
 
-def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, inputs=None):
+def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, inputs=None, who="backward"):
     """Backpropagate from ``outputs`` (Tensors) seeded with ``grad_outputs`` (Tensors).
 
     Without ``inputs``, gradients accumulate into the ``.grad`` of the leaves.  With
@@ -78,7 +78,8 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
     roots = []
     for i, t in enumerate(outputs):
         if not t._requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+            raise RuntimeError(f"{who}: element {i} of tensors does not require grad and does not have a grad_fn; "
+                               "expected a result computed from a tensor with requires_grad=True")
         roots.append(t._grad_fn if t._grad_fn is not None else t._accumulator())
 
     capture = None

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
+from .._errors import broadcast_error
 from ..backend import device_of, is_array
 from . import anomaly_mode, grad_mode
 
@@ -379,5 +380,5 @@ def _op_error(cls, err, arrays):
     if msg.startswith(op + ":"):
         return err
     if "broadcast" in msg:
-        return RuntimeError(f"{op}: shapes {shapes} cannot be broadcast together ({msg})")
+        return broadcast_error(op, [a.shape for a in arrays if is_array(a)])
     return type(err)(f"{op}: {msg} (input shapes {shapes})")

@@ -12,7 +12,7 @@ def _position(idx, n: int, container: str = "container") -> int:
     """``idx`` (negative allowed) as a position in a container of ``n`` modules."""
     idx = operator.index(idx)
     if not -n <= idx < n:
-        raise IndexError(f"{container}: index {idx} is out of range for {n} modules")
+        raise IndexError(f"{container}: index {idx} is out of range for {n} modules (expected {-n} <= index < {n})")
     return idx % n
 
 

@@ -289,10 +289,11 @@ class Module:
         if np_dtype is not None and np_dtype.kind != "f":
             raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
         dev = Device(device) if device is not None else None
+        who = f"{type(self).__name__}.to"
 
         def convert(arr):
             if dev is not None:
-                arr = to_device(arr, dev)
+                arr = to_device(arr, dev, who)
             if np_dtype is not None and arr.dtype.kind == "f" and arr.dtype != np_dtype:
                 arr = arr.astype(np_dtype)
             return arr

@@ -762,7 +762,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     H = (Hin - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
     W = (Win - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
     if H <= 0 or W <= 0:
-        raise RuntimeError(f"{op}: output size is too small: input {Hin}x{Win} gives output {H}x{W} "
+        raise RuntimeError(f"{op}: output size is too small: input {Hin}x{Win} gives output {H}x{W}; expected "
+                           "at least 1x1 "
                            f"(input shape {_shape(x)}, weight shape {_shape(w)}, stride {(sh, sw)}, "
                            f"padding {(ph, pw)})")
     geom = ConvGeometry(kh, kw, sh, sw, dh, dw, ph, ph, pw, pw, groups, H, W, Hin, Win)

@@ -9,7 +9,7 @@ class Move(Function):
     @staticmethod
     def forward(ctx, a, device):
         ctx.source = device_of(a)
-        return to_device(a, device)
+        return to_device(a, device, "to")
 
     @staticmethod
     def backward(ctx, grad):

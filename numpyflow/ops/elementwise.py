@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from .. import dtypes
+from .._errors import broadcast_error
 from ..autograd.function import Function
 from ..backend import array_module, erf as _erf
 from ..parallel import elementwise as _blockwise
@@ -874,7 +875,7 @@ def _compare(name, ufunc):
         try:
             out = ufunc(xa, xb)
         except ValueError as e:
-            raise RuntimeError(f"{name}: shapes {np.shape(xa)} and {np.shape(xb)} cannot be broadcast together") from None
+            raise broadcast_error(name, (np.shape(xa), np.shape(xb))) from None
         return Tensor._make(array_module(out).asarray(out))
     op.__name__ = name
     op.__doc__ = f"Elementwise ``{name}`` as a bool tensor (no gradient)."

@@ -6,6 +6,7 @@ import string
 
 import numpy as np
 
+from .._errors import broadcast_error
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
@@ -66,14 +67,14 @@ def matmul(input, other):
     k_b = b._data.shape[-2] if b._data.ndim > 1 else b._data.shape[0]
     if k_a != k_b:
         raise RuntimeError(f"matmul: shapes {tuple(a._data.shape)} and {tuple(b._data.shape)} cannot be "
-                           f"multiplied ({_shape_str(a)} and {_shape_str(b)}: {k_a} != {k_b})")
+                           f"multiplied ({_shape_str(a)} and {_shape_str(b)}): the inner sizes must match, but got {k_a} and {k_b}")
     batch_a, batch_b = a._data.shape[:-2], b._data.shape[:-2]
     if batch_a != batch_b and batch_a and batch_b:
         try:
             np.broadcast_shapes(batch_a, batch_b)
         except ValueError:
-            raise RuntimeError(f"matmul: batch dims of shapes {tuple(a._data.shape)} and "
-                               f"{tuple(b._data.shape)} cannot be broadcast together") from None
+            raise broadcast_error(f"matmul (the batch dimensions of {tuple(a._data.shape)} and "
+                                  f"{tuple(b._data.shape)})", (batch_a, batch_b)) from None
     a_vec = a._data.ndim == 1
     b_vec = b._data.ndim == 1
     if a_vec:

@@ -29,6 +29,7 @@ import warnings
 
 import numpy as np
 
+from .._errors import broadcast_error
 from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..backend import array_module
@@ -465,8 +466,7 @@ def _difference(input, target, op):
     try:
         a, b = broadcast_tensors(a, b)
     except (ValueError, RuntimeError):
-        raise RuntimeError(f"{op}: the input {list(input.shape)} and target {list(target.shape)} sizes cannot be "
-                           "broadcast together") from None
+        raise broadcast_error(f"{op} (input and target)", (input.shape, target.shape)) from None
     return a - b
 
 

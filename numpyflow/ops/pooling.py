@@ -580,7 +580,8 @@ def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     Ho = _pool_output_size(H, kh, sh, ph, dh, ceil_mode)
     Wo = _pool_output_size(W, kw, sw, pw, dw, ceil_mode)
     if Ho <= 0 or Wo <= 0:
-        raise RuntimeError(f"{op}: output size is too small: input {H}x{W} gives output {Ho}x{Wo} "
+        raise RuntimeError(f"{op}: output size is too small: input {H}x{W} gives output {Ho}x{Wo}; the kernel "
+                           "must fit within the padded input "
                            f"(input shape {_shape(x)}, kernel_size={(kh, kw)}, stride={(sh, sw)}, "
                            f"padding={(ph, pw)}, dilation={(dh, dw)})")
     return PoolGeometry((kh, kw), (sh, sw), (ph, pw), (dh, dw), H, W, Ho, Wo)

@@ -98,7 +98,8 @@ class Adam(Optimizer):
         for i, beta in enumerate(betas):
             _check_number(cls.__name__, f"betas[{i}]", beta)
             if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+                raise ValueError(f"{cls.__name__}: Invalid beta parameter at index {i}: {beta} "
+                                 "(expected 0 <= beta < 1)")
         _check_number(cls.__name__, "weight_decay", o["weight_decay"])
         if not 0.0 <= o["weight_decay"]:
             raise ValueError(f"Invalid weight_decay value: {o['weight_decay']}")

@@ -73,7 +73,8 @@ def _check_common(optimizer: str, options: dict, nonnegative=()) -> None:
             continue
         _check_number(optimizer, key, value)
         if not 0.0 <= value:
-            raise ValueError(_OPTION_MESSAGES.get(key, "Invalid " + key + " value: {}").format(value))
+            message = _OPTION_MESSAGES.get(key, "Invalid " + key + " value: {}").format(value)
+            raise ValueError(f"{optimizer}: {message} (expected {key} >= 0)")
     if options.get("differentiable"):
         raise NotImplementedError(f"{optimizer}(differentiable=True): differentiating through an "
                                   "optimizer step is not supported")
@@ -191,7 +192,8 @@ class Optimizer:
         self.param_groups: list[dict] = []
         param_groups = list(params)
         if len(param_groups) == 0:
-            raise ValueError("optimizer got an empty parameter list")
+            raise ValueError(f"{type(self).__name__}: optimizer got an empty parameter list; expected at least "
+                             "one tensor to optimize")
         if not isinstance(param_groups[0], dict):
             param_groups = [{"params": param_groups}]
         for param_group in param_groups:
