@@ -64,6 +64,7 @@ def test_sigkill_at_random_moments_never_leaves_a_torn_checkpoint(tmp_path):
         acknowledged = done[-1] if done else (step - 1 if step else None)
         found = _check(path, acknowledged)
         step = (found if found is not None else -1) + 1
+    print(f"{TRIALS} kills, {kills_during_a_save} inside a save; last complete checkpoint: step {step - 1}")
     assert step > 0, "no save ever finished: the test did not exercise saving"
     assert kills_during_a_save >= TRIALS // 4, f"only {kills_during_a_save} of {TRIALS} kills landed inside a save"
 

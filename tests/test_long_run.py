@@ -49,4 +49,5 @@ def test_a_thousand_steps_keep_memory_flat_and_free_every_graph():
     finally:
         gc.enable()
     growth = rss[STEPS - 1] - rss[199]
+    print(f"resident memory: {rss[199]:.2f} MiB at step 200, {rss[STEPS - 1]:.2f} MiB at step {STEPS}")
     assert growth < 4.0, f"resident memory grew by {growth:.1f} MiB over {STEPS - 200} steps after warm-up"
