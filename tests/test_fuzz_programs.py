@@ -193,12 +193,43 @@ def _run(L, leaves, steps):
     return x, ts
 
 
-def _close(a, b, what, float32):
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+def _close(ours, theirs, what, float32, exact=None):
+    """``ours`` matches PyTorch's ``theirs``.  In float32 an ill-conditioned step (tanh or
+    sigmoid near saturation, a difference of near-equal values) amplifies rounding past any
+    fixed tolerance, in PyTorch as much as here; so where the two differ, ours must be about
+    as close as PyTorch's to ``exact``, the same program run in float64."""
+    a, b = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
     assert a.shape == b.shape, f"{what}: shape {a.shape} vs PyTorch's {b.shape}"
     scale = max(1.0, float(np.abs(b).max())) if b.size else 1.0
     rtol, atol = (2e-4, 2e-5 * scale) if float32 else (1e-9, 1e-11 * scale)
+    if exact is not None:
+        exact = np.asarray(exact, dtype=np.float64)
+        as_accurate = np.abs(a - exact) <= 4 * np.abs(b - exact) + atol
+        a = np.where(as_accurate, b, a)
     np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=what)
+
+
+def _compare(leaves, steps):
+    """Run the program in both libraries and compare the output's dtype and values and every
+    leaf's gradient (of a random weighting of the output)."""
+    out_nf, leaves_nf = _run(nf, leaves, steps)
+    out_pt, leaves_pt = _run(torch, leaves, steps)
+    float32 = any(a.dtype == np.float32 for a in leaves)
+    assert str(out_nf.dtype).replace("numpyflow.", "") == str(out_pt.dtype).replace("torch.", ""), \
+        f"dtype {out_nf.dtype} vs PyTorch's {out_pt.dtype}"
+    weights = np.random.default_rng(len(steps)).standard_normal(tuple(out_pt.shape))
+    (out_nf * nf.tensor(weights, dtype=out_nf.dtype)).sum().backward()
+    (out_pt * torch.tensor(weights, dtype=out_pt.dtype)).sum().backward()
+    exact = [None] * (len(leaves) + 1)
+    if float32:
+        out64, leaves64 = _run(torch, [a.astype(np.float64) for a in leaves], steps)
+        (out64 * torch.tensor(weights, dtype=torch.float64)).sum().backward()
+        exact = [out64.detach().numpy()] + [None if t.grad is None else t.grad.numpy() for t in leaves64]
+    _close(out_nf.detach().numpy(), out_pt.detach().numpy(), "output", float32, exact[0])
+    for i, (a, b) in enumerate(zip(leaves_nf, leaves_pt)):
+        assert (a.grad is None) == (b.grad is None), f"leaf {i}: gradient presence differs"
+        if b.grad is not None:
+            _close(a.grad.numpy(), b.grad.numpy(), f"gradient of leaf {i} {leaves[i].shape}", float32, exact[i + 1])
 
 
 @needs_torch
@@ -208,16 +239,21 @@ def test_random_programs_match_pytorch(data):
     leaves, steps = _draw_program(data)
     note(f"leaves: {[(a.shape, a.dtype.name) for a in leaves]}")
     note(f"steps: {steps}")
-    out_nf, leaves_nf = _run(nf, leaves, steps)
-    out_pt, leaves_pt = _run(torch, leaves, steps)
-    float32 = any(a.dtype == np.float32 for a in leaves)
-    assert str(out_nf.dtype).replace("numpyflow.", "") == str(out_pt.dtype).replace("torch.", ""), \
-        f"dtype {out_nf.dtype} vs PyTorch's {out_pt.dtype}"
-    _close(out_nf.detach().numpy(), out_pt.detach().numpy(), "output", float32)
-    weights = np.random.default_rng(len(steps)).standard_normal(tuple(out_pt.shape))
-    (out_nf * nf.tensor(weights, dtype=out_nf.dtype)).sum().backward()
-    (out_pt * torch.tensor(weights, dtype=out_pt.dtype)).sum().backward()
-    for i, (a, b) in enumerate(zip(leaves_nf, leaves_pt)):
-        assert (a.grad is None) == (b.grad is None), f"leaf {i}: gradient presence differs"
-        if b.grad is not None:
-            _close(a.grad.numpy(), b.grad.numpy(), f"gradient of leaf {i} {leaves[i].shape}", float32)
+    _compare(leaves, steps)
+
+
+SATURATED_TANH = [("unary", "cube"), ("unary", "exp_of_tanh"), ("unary", "cube")]
+
+
+@needs_torch
+def test_float32_through_a_saturated_tanh_is_as_accurate_as_pytorch():
+    # Found by the fuzzer: tanh(x**3) at x = 2.04 is 1 - 8e-8, so 1 - tanh**2 in the backward
+    # is a few float32 ulps: PyTorch's gradient is 28% below the float64 one, ours 44% above.
+    leaf = np.random.default_rng(3).standard_normal(()).astype(np.float32)
+    _compare([leaf], SATURATED_TANH)
+    out_nf, (x_nf,) = _run(nf, [leaf], SATURATED_TANH)
+    out_pt, (x_pt,) = _run(torch, [leaf], SATURATED_TANH)
+    out_nf.backward()
+    out_pt.backward()
+    with pytest.raises(AssertionError, match="gradient"):  # why the float64 reference is needed
+        _close(x_nf.grad.numpy(), x_pt.grad.numpy(), "gradient", True)
