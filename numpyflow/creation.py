@@ -292,6 +292,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
         ref = mean if isinstance(mean, Tensor) else std
         dt = ref._data.dtype
+        _sampling_device(device, "normal")
         arr = (g.normal(0.0, 1.0, shape, dt) * to_numpy(s) + to_numpy(m)).astype(dt, copy=False)
         return _finish(arr, dtype, ref.device if device is None else device, requires_grad, "normal")
     if size is None:

@@ -190,7 +190,8 @@ def test_a_missing_cuda_device_is_a_runtime_error_naming_the_caller_the_device_a
 
 @pytest.mark.skipif(nf.cuda.is_available(), reason="CUDA is available here")
 @pytest.mark.parametrize("sampler", [lambda: nf.rand(3, device="cuda"), lambda: nf.randint(5, (3,), device="cuda"),
-                                     lambda: nf.randperm(4, device="cuda"), lambda: nf.normal(0.0, 1.0, (3,), device="cuda")])
+                                     lambda: nf.randperm(4, device="cuda"), lambda: nf.normal(0.0, 1.0, (3,), device="cuda"),
+                                     lambda: nf.normal(nf.zeros(3), 1.0, device="cuda")])
 def test_a_sampler_asked_for_a_missing_device_draws_no_random_numbers(sampler):
     state = nf.random.get_rng_state()
     with pytest.raises(RuntimeError, match="is not available"):
