@@ -442,13 +442,19 @@ def test_step_hooks_run_before_and_after_the_update_and_can_be_removed():
     assert len(seen) == 2
 
 
-@pytest.mark.parametrize("name", STATEFUL)
-def test_a_pre_hook_that_raises_leaves_parameters_and_state_unchanged(name):
+def _after_one_step(name, next_grads_seed):
+    """An optimizer ``name`` with state from one step, and fresh gradients for the next."""
     ps = params((3, 4), (5,))
     opt = getattr(nf.optim, name)(ps, **STATEFUL[name])
     set_grads(ps)
     opt.step()
-    set_grads(ps, 3)
+    set_grads(ps, next_grads_seed)
+    return ps, opt
+
+
+@pytest.mark.parametrize("name", STATEFUL)
+def test_a_pre_hook_that_raises_leaves_parameters_and_state_unchanged(name):
+    ps, opt = _after_one_step(name, 3)
 
     def nan_guard(o, args, kwargs):
         for p in ps:
@@ -464,11 +470,7 @@ def test_a_pre_hook_that_raises_leaves_parameters_and_state_unchanged(name):
 
 @pytest.mark.parametrize("name", STATEFUL)
 def test_a_hook_that_reshapes_a_gradient_makes_the_step_fail_whole(name):
-    ps = params((3, 4), (5,))
-    opt = getattr(nf.optim, name)(ps, **STATEFUL[name])
-    set_grads(ps)
-    opt.step()
-    set_grads(ps, 4)
+    ps, opt = _after_one_step(name, 4)
 
     def bad_hook(o, args, kwargs):
         ps[1].data = nf.zeros(6)  # the parameter no longer matches its gradient
