@@ -571,6 +571,12 @@ class Tensor:
             self._check_castable(dtypes.result_type(values), op)
         self._check_writeable(op)
         array_module(self._data).copyto(self._data, values, casting="unsafe")
+        self._bump_version()
+
+    def _bump_version(self):
+        """Record that this tensor's values changed in place.  Every write below the
+        Tensor API (``_write``, the in-place ufuncs, an op updating running statistics)
+        ends here, so a value saved for backward notices it."""
         self._vc.value += 1
 
     def _check_castable(self, result_dtype, op: str):
@@ -615,7 +621,7 @@ class Tensor:
         except ValueError as e:
             raise RuntimeError(f"{op_name}: output shape {tuple(self.shape)} can't take the broadcast "
                                f"result ({e})") from None
-        self._vc.value += 1
+        self._bump_version()
         return self
 
     def add_(self, other, *, alpha=1):
@@ -707,7 +713,7 @@ class Tensor:
             self[...] = value
             return self
         self._data.fill(value)
-        self._vc.value += 1
+        self._bump_version()
         return self
 
     def zero_(self):

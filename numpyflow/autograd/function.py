@@ -190,10 +190,13 @@ class Function(FunctionCtx):
                 ctx._connect(tensors, (returned,), (result,))
             return result
         returned = out
-        outputs = tuple(_as_array(o) for o in out)
+        outputs = tuple(_as_array(o) if o is not None else None for o in out)
         results = []
         non_diff = ctx._non_differentiable
         for nr, (o, r) in enumerate(zip(outputs, returned)):
+            if o is None:  # an output nobody asked for (a gradient op's masked result)
+                results.append(None)
+                continue
             differentiable = record and o.dtype.kind in "fc" and id(r) not in non_diff
             t = Tensor._make(o, differentiable, ctx if differentiable else None, nr)
             if o.base is not None:
@@ -224,7 +227,7 @@ class Function(FunctionCtx):
         self._input_meta = meta
         self._n_outputs = len(results)
         if len(results) > 1:
-            self._output_meta = [(r._data.shape, r._data.dtype) for r in results]
+            self._output_meta = [(r._data.shape, r._data.dtype) if r is not None else None for r in results]
         to_save = self._to_save
         if to_save:
             self._saved = [_make_saved(v, tensors, returned, results) for v in to_save]
@@ -256,7 +259,8 @@ class Function(FunctionCtx):
         reduced to the input's shape and dtype."""
         if self._n_outputs > 1 and self._materialize:
             xp = backend.array_module(next(g for g in grads if g is not None)._data)
-            grads = [g if g is not None else Tensor._make(xp.zeros(*meta)) for g, meta in zip(grads, self._output_meta)]
+            grads = [g if g is not None or meta is None else Tensor._make(xp.zeros(*meta))
+                     for g, meta in zip(grads, self._output_meta)]
         if _anomaly.enabled:
             _anomaly.in_backward += 1
             try:
