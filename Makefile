@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: test demo bench clean
+.PHONY: test lint demo bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,13 @@ $(VENV)/.test: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test,train]'
 	touch $@
 
-test: $(VENV)/.test
+test: $(VENV)/.test lint
 	$(PY) -m pytest
+
+# Style: the rules in pyproject.toml ([tool.ruff]); `ruff format` fixes the formatting.
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check numpyflow tests benchmarks examples
+	$(VENV)/bin/ruff format --check numpyflow tests benchmarks examples
 
 # The main job: a CIFAR ResNet-20 trained on the embedded 8x8 digits (a few minutes on 2 cores),
 # then its evaluation. Writes runs/digits-demo/{best.pt,last.pt,metrics.csv,curves.png}.

@@ -16,9 +16,10 @@ import time
 
 import numpy as np
 
-from numpyflow.cli.data import EpochSampler, augment, channel_stats
+import numpyflow as nf
+from numpyflow.cli.data import DATASETS, augmentation, channel_stats, train_loader
+from numpyflow.utils.data import TensorDataset
 from numpyflow.vision.datasets import FashionMNIST
-from numpyflow.tensor import Tensor
 
 
 def main(argv=None):
@@ -42,7 +43,8 @@ def main(argv=None):
     prep = lambda d: ((np.asarray(d.data, np.float32) / 255.0 - mean) / std)[:, None]  # noqa: E731
     x_train, x_test = prep(train), prep(test)
     y_train, y_test = np.asarray(train.targets, np.int64), np.asarray(test.targets, np.int64)
-    black = (0.0 - mean) / std
+    train_set = TensorDataset(nf.from_numpy(x_train), nf.from_numpy(y_train))
+    augment = augmentation(DATASETS["fashion-mnist"], fill=((0.0 - mean) / std,))
 
     model = CifarResNet(20, num_classes=10, in_channels=1)
     opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
@@ -51,20 +53,19 @@ def main(argv=None):
     print(f"PyTorch {torch.__version__}, {args.threads} threads: resnet20 on Fashion-MNIST, {args.epochs} epochs")
     for epoch in range(args.epochs):
         model.train()
-        order = EpochSampler(len(x_train), args.seed, epoch, True).order
+        loader = train_loader(train_set, batch_size=args.batch_size, seed=args.seed, epoch=epoch, workers=0,
+                              augment=augment)
         start = time.perf_counter()
         loss_sum, correct = 0.0, 0
-        for b in range(steps):
-            idx = order[b * args.batch_size:(b + 1) * args.batch_size]
-            xb = augment(Tensor._make(x_train[idx]), 2, True, args.seed, epoch, b, (black,)).numpy()
-            xb, yb = torch.from_numpy(xb), torch.from_numpy(y_train[idx])
+        for xb, yb in loader:
+            xb, yb = torch.from_numpy(xb.numpy()), torch.from_numpy(yb.numpy())
             out = model(xb)
             loss = torch.nn.functional.cross_entropy(out, yb)
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
-            loss_sum += loss.item() * len(idx)
+            loss_sum += loss.item() * len(yb)
             correct += int((out.argmax(1) == yb).sum())
         seconds = time.perf_counter() - start
         model.eval()

@@ -15,7 +15,7 @@ from .dtypes import (  # noqa: F401
     float64, get_default_dtype, half, int, int8, int16, int32, int64, long, set_default_dtype,
     short, uint8,
 )
-from .backend import Device as device  # noqa: F401
+from . import autograd  # noqa: F401  (first: its Function base class comes before the ops; see tensor.py)
 from .tensor import Size, Tensor  # noqa: F401
 from .autograd.grad_mode import (  # noqa: F401
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
@@ -29,7 +29,7 @@ from .creation import (  # noqa: F401
 )
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa: F401
 from .ops import *  # noqa: F401,F403
-from . import autograd  # noqa: F401
+from .backend import Device as device  # noqa: F401
 from .autograd import Function  # noqa: F401
 from .serialization import load, save  # noqa: F401
 from . import profiler  # noqa: F401

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from . import dtypes
+from ._args import shape_arg
 from .backend import Device, is_array, module_for_device, to_device, to_numpy
 from .random import resolve
 from .tensor import Tensor
@@ -126,7 +127,6 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 def _shape(size, op):
-    from .ops._util import shape_arg
     shape = shape_arg(size, op)
     if any(s < 0 for s in shape):
         raise RuntimeError(f"{op}: negative dimension in size {shape}; expected sizes >= 0")

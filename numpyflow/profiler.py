@@ -6,10 +6,10 @@
     print(prof.table())
 
 or for a whole program: ``NUMPYFLOW_PROFILE=1 python train.py`` prints the table at exit.
-Profiling swaps in timed versions of ``Function.apply`` and of the backward call, so it
-costs nothing when off.  Times are self times: an op's backward excludes the ops its
-backward applies (those are counted under their own names), so the column sums add up
-to the time spent in ops.
+Profiling is a function hook (see ``numpyflow.autograd.function_hooks``), registered
+only while a profile is open, so it costs nothing when off.  Times are self times: an
+op's backward excludes the ops its backward applies (those are counted under their own
+names), so the column sums add up to the time spent in ops.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import sys
 import time
 from collections import defaultdict
 
-from .autograd import function as _function
+from .autograd.function_hooks import FunctionHook
 
 _active = []  # the profiles recording now (innermost last)
 
@@ -36,7 +36,7 @@ class profile:
     def __enter__(self):
         if self.enabled:
             if not _active:
-                _install()
+                _TIMER.__enter__()
             _active.append(self)
             self._start = time.perf_counter()
         return self
@@ -46,7 +46,7 @@ class profile:
             self.wall += time.perf_counter() - self._start
             _active.remove(self)
             if not _active:
-                _uninstall()
+                _TIMER.__exit__(None, None, None)
         return False
 
     def totals(self):
@@ -65,49 +65,40 @@ class profile:
         return "\n".join(lines)
 
 
-_original_apply = _function.Function.__dict__["apply"]
-_original_run_backward = _function.Function._run_backward
+class _OpTimer(FunctionHook):
+    """Times each op's forward and backward, less the time of the ops run inside it."""
 
+    def __init__(self):
+        self.running = []  # [start, seconds spent in nested ops] per op running now
 
-_children = []  # one running total of nested-op time per active timed call
+    def _start(self):
+        self.running.append([time.perf_counter(), 0.0])
 
-
-def _timed(record, name, call, *args):
-    _children.append(0.0)
-    start = time.perf_counter()
-    try:
-        return call(*args)
-    finally:
+    def _stop(self, record, function):
+        start, nested = self.running.pop()
         elapsed = time.perf_counter() - start
-        own = elapsed - _children.pop()
-        if _children:
-            _children[-1] += elapsed
+        if self.running:
+            self.running[-1][1] += elapsed
+        name = function.op_name()
         for prof in _active:
             entry = getattr(prof, record)[name]
             entry[0] += 1
-            entry[1] += own
+            entry[1] += elapsed - nested
+
+    def forward_pre(self, function, args):
+        self._start()
+
+    def forward_post(self, function, args, outputs):
+        self._stop("forward", function)
+
+    def backward_pre(self, function, grads):
+        self._start()
+
+    def backward_post(self, function, grads, input_grads):
+        self._stop("backward", function)
 
 
-def _name(cls):
-    return cls.__dict__.get("_public_name", cls.__name__)
-
-
-def _timed_apply(cls, *args):
-    return _timed("forward", _name(cls), _original_apply.__func__, cls, *args)
-
-
-def _timed_run_backward(self, grads):
-    return _timed("backward", _name(type(self)), _original_run_backward, self, grads)
-
-
-def _install():
-    _function.Function.apply = classmethod(_timed_apply)
-    _function.Function._run_backward = _timed_run_backward
-
-
-def _uninstall():
-    _function.Function.apply = _original_apply
-    _function.Function._run_backward = _original_run_backward
+_TIMER = _OpTimer()
 
 
 if os.environ.get("NUMPYFLOW_PROFILE"):

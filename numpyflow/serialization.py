@@ -109,7 +109,7 @@ def load(f, map_location=None, weights_only: bool = True):
     unpickler = (_SafeUnpickler if weights_only else pickle.Unpickler)(io.BytesIO(payload))
     try:
         obj = unpickler.load()
-    except pickle.UnpicklingError:
+    except pickle.UnpicklingError:  # a refused class: the message says what to do
         raise
     except Exception as e:  # pragma: no cover - header and checksum catch damage first
         raise RuntimeError(f"nf.load: could not read {where}: {e}") from None

@@ -6,17 +6,20 @@ in-place methods.
 """
 from __future__ import annotations
 
+import copy
 import numbers
 import weakref
 
 import numpy as np
 
 from . import dtypes
+from ._args import normalize_dim
 from ._format import format_values
 from ._handles import RemovableHandle
 from .autograd import grad_mode
 from .autograd.engine import AccumulateGrad
 from .backend import Device, array_module, device_of, is_array, to_device, to_numpy
+from .random import resolve
 
 _state = grad_mode.state
 
@@ -136,7 +139,6 @@ class Tensor:
         """The shape, or the length of dim ``dim``."""
         if dim is None:
             return Size(self._data.shape)
-        from .ops._util import normalize_dim
         return self._data.shape[normalize_dim(dim, self._data.ndim, "size")]
 
     @property
@@ -299,8 +301,7 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor with respect to the graph's leaves and add it
         into their ``.grad``.  A non-scalar tensor needs ``gradient`` (same shape)."""
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> "Tensor":
         """The same values (shared memory) cut from the graph."""
@@ -364,13 +365,11 @@ class Tensor:
                 device = a
             elif a is not None:
                 dtype = a
-        from .ops.elementwise import cast
-        from .ops.device import move
         out = self
         if device is not None:
-            out = move(out, Device(device))
+            out = _move(out, Device(device))
         if dtype is not None:
-            out = cast(out, dtypes.to_numpy(dtype))
+            out = _ops.cast(out, dtypes.to_numpy(dtype))
         if copy and out is self:
             out = self.clone()
         return out
@@ -385,25 +384,20 @@ class Tensor:
 
     def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> "Tensor":
         """A new tensor from ``data`` with this tensor's dtype and device by default."""
-        from .creation import tensor
-        return tensor(data, dtype=dtype or self._data.dtype, device=device or self.device,
+        return _creation.tensor(data, dtype=dtype or self._data.dtype, device=device or self.device,
                       requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
-        from .creation import zeros
-        return zeros(*size, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad)
+        return _creation.zeros(*size, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
-        from .creation import ones
-        return ones(*size, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad)
+        return _creation.ones(*size, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
-        from .creation import empty
-        return empty(*size, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad)
+        return _creation.empty(*size, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> "Tensor":
-        from .creation import full
-        return full(size, fill_value, dtype=dtype or self._data.dtype, device=device or self.device,
+        return _creation.full(size, fill_value, dtype=dtype or self._data.dtype, device=device or self.device,
                     requires_grad=requires_grad)
 
     def type_as(self, other: "Tensor") -> "Tensor":
@@ -510,19 +504,17 @@ class Tensor:
             new._grad = Tensor._make(self._grad._data.copy())
         if type(self) is not Tensor:
             new.__class__ = type(self)
-        new.__dict__.update({k: __import__("copy").deepcopy(v, memo) for k, v in self.__dict__.items()})
+        new.__dict__.update({k: copy.deepcopy(v, memo) for k, v in self.__dict__.items()})
         memo[id(self)] = new
         return new
 
     # -- indexing ------------------------------------------------------------------------
 
     def __getitem__(self, index):
-        from .ops.indexing import getitem
-        return getitem(self, index)
+        return _ops.getitem(self, index)
 
     def __setitem__(self, index, value):
-        from .ops.indexing import setitem
-        setitem(self, index, value)
+        _ops.setitem(self, index, value)
 
     # -- in-place ------------------------------------------------------------------------
 
@@ -626,31 +618,26 @@ class Tensor:
 
     def add_(self, other, *, alpha=1):
         """``self += alpha * other`` in place."""
-        from .ops import add
-        return self._binary_inplace("add_", add, "add", other, alpha)
+        return self._binary_inplace("add_", _ops.add, "add", other, alpha)
 
     def sub_(self, other, *, alpha=1):
         """``self -= alpha * other`` in place."""
-        from .ops import sub
         if self._data.dtype == np.bool_ and isinstance(other, Tensor) and other._data.dtype == np.bool_:
             raise RuntimeError("sub_: subtraction with two bool tensors is not supported; use logical_xor")
-        return self._binary_inplace("sub_", sub, "subtract", other, alpha)
+        return self._binary_inplace("sub_", _ops.sub, "subtract", other, alpha)
 
     def mul_(self, other):
         """``self *= other`` in place."""
-        from .ops import mul
-        return self._binary_inplace("mul_", mul, "multiply", other)
+        return self._binary_inplace("mul_", _ops.mul, "multiply", other)
 
     def div_(self, other):
         """``self /= other`` in place."""
-        from .ops import div
         if self._data.dtype.kind in "iub":
             raise RuntimeError(f"div_: result type Float can't be cast to the desired output type {self.dtype}")
-        return self._binary_inplace("div_", div, "divide", other)
+        return self._binary_inplace("div_", _ops.div, "divide", other)
 
     def pow_(self, exponent):
-        from .ops import pow
-        return self._inplace("pow_", pow, exponent)
+        return self._inplace("pow_", _ops.pow, exponent)
 
     def addcmul_(self, tensor1, tensor2, *, value=1):
         """``self += value * tensor1 * tensor2`` in place."""
@@ -665,42 +652,33 @@ class Tensor:
         return self.add_((end - self) * weight)
 
     def clamp_(self, min=None, max=None):
-        from .ops import clamp
-        return self._inplace("clamp_", clamp, min, max)
+        return self._inplace("clamp_", _ops.clamp, min, max)
 
     clip_ = clamp_
 
     def neg_(self):
-        from .ops import neg
-        return self._inplace("neg_", neg)
+        return self._inplace("neg_", _ops.neg)
 
     def abs_(self):
-        from .ops import abs
-        return self._inplace("abs_", abs)
+        return self._inplace("abs_", _ops.abs)
 
     def sqrt_(self):
-        from .ops import sqrt
-        return self._inplace("sqrt_", sqrt)
+        return self._inplace("sqrt_", _ops.sqrt)
 
     def exp_(self):
-        from .ops import exp
-        return self._inplace("exp_", exp)
+        return self._inplace("exp_", _ops.exp)
 
     def log_(self):
-        from .ops import log
-        return self._inplace("log_", log)
+        return self._inplace("log_", _ops.log)
 
     def relu_(self):
-        from .ops import relu
-        return self._inplace("relu_", relu)
+        return self._inplace("relu_", _ops.relu)
 
     def sigmoid_(self):
-        from .ops import sigmoid
-        return self._inplace("sigmoid_", sigmoid)
+        return self._inplace("sigmoid_", _ops.sigmoid)
 
     def tanh_(self):
-        from .ops import tanh
-        return self._inplace("tanh_", tanh)
+        return self._inplace("tanh_", _ops.tanh)
 
     def fill_(self, value):
         """Set every element to ``value`` (a number or a one-element tensor)."""
@@ -723,7 +701,6 @@ class Tensor:
     def copy_(self, src, non_blocking=False):
         """Copy ``src``'s values (broadcast, cast) into this tensor."""
         if not isinstance(src, Tensor):
-            from .ops._util import as_tensor_arg
             src = as_tensor_arg(src)
         if self._check_inplace(src._requires_grad, "copy_"):
             self[...] = src
@@ -748,24 +725,20 @@ class Tensor:
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         """Fill with samples of N(mean, std**2) from the seeded generator."""
-        from .random import resolve
         g = resolve(generator)
         return self._fill_random("normal_", g.normal(mean, std, self._data.shape, self._data.dtype, self.device))
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         """Fill with samples of U(a, b) from the seeded generator."""
-        from .random import resolve
         g = resolve(generator)
         return self._fill_random("uniform_", g.uniform(a, b, self._data.shape, self._data.dtype, self.device))
 
     def bernoulli_(self, p=0.5, *, generator=None):
-        from .random import resolve
         g = resolve(generator)
         sample = g.uniform(0.0, 1.0, self._data.shape, np.float64, self.device) < (p._data if isinstance(p, Tensor) else p)
         return self._fill_random("bernoulli_", sample)
 
     def random_(self, low=0, high=None, *, generator=None):
-        from .random import resolve
         if high is None:
             low, high = 0, low
         g = resolve(generator)
@@ -905,6 +878,23 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "
 _TYPE_NAMES_INVERSE = {v: k for k, v in _TYPE_NAMES.items()}
 
 
+def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
+    """A Tensor for ``x`` (Tensors pass through; arrays and numbers are wrapped; a Python
+    number next to ``like`` takes the dtype PyTorch would compute in)."""
+    if isinstance(x, Tensor):
+        return x
+    if is_array(x):
+        return Tensor._make(x)
+    if isinstance(x, np.generic):
+        return Tensor._make(np.asarray(x))
+    if isinstance(x, (bool, int, float)):
+        if like is not None:
+            xp = array_module(like._data)
+            return Tensor._make(xp.asarray(x, dtype=dtypes.result_type(like._data, x)))
+        return Tensor._make(np.asarray(x, dtype=dtypes.result_type(x)))
+    return _creation.tensor(x)
+
+
 def _rebuild(array, requires_grad, device):
     t = Tensor._make(to_device(array, Device(device)))
     if requires_grad:
@@ -912,37 +902,20 @@ def _rebuild(array, requires_grad, device):
     return t
 
 
+# The one knot of the import graph: Tensor's methods call ops, creation functions and the
+# engine's entry points, and those make Tensors.  They are bound here, once the class
+# exists; numpyflow/__init__.py imports the autograd package first, so its Function base
+# class is complete before any op module loads.
+from . import autograd as _autograd  # noqa: E402
+from . import creation as _creation  # noqa: E402
+from . import ops as _ops  # noqa: E402
+from .ops.device import move as _move  # noqa: E402
+
 # Methods that are exactly the op function of the same name: ``x.exp()`` is ``ops.exp(x)``.
-_OP_METHODS = (
-    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
-    "remainder", "fmod", "pow", "neg", "negative", "abs", "absolute", "sign", "exp", "exp2", "log",
-    "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "square", "sin", "cos", "tan", "tanh",
-    "sigmoid", "relu", "erf", "reciprocal", "floor", "ceil", "round", "trunc", "maximum",
-    "minimum", "clamp", "clip", "eq", "ne", "lt", "le", "gt", "ge", "greater", "less",
-    "equal", "isnan", "isinf", "isfinite", "logical_not", "logical_and", "logical_or",
-    "logical_xor", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "allclose",
-    "isclose", "lerp", "addcmul", "addcdiv",
-    "sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "logsumexp", "norm",
-    "cumsum", "cumprod", "argmax", "argmin", "all", "any", "count_nonzero", "nansum",
-    "reshape", "view", "view_as", "reshape_as", "flatten", "unflatten", "transpose", "swapaxes",
-    "swapdims", "permute", "movedim", "moveaxis", "squeeze", "unsqueeze", "expand", "expand_as",
-    "broadcast_to", "repeat", "tile", "flip", "fliplr", "flipud", "roll", "split", "chunk",
-    "unbind", "narrow", "clone", "t", "diagonal", "tril", "triu",
-    "gather", "scatter_add", "scatter", "index_select", "masked_fill", "masked_select",
-    "take_along_dim", "index_add", "nonzero",
-    "matmul", "mm", "bmm", "dot", "outer", "inner",
-    "softmax", "log_softmax",
-)
-
-from .autograd import function as _function  # noqa: E402
-
-_function.Tensor = Tensor  # Functions make Tensors; see autograd/function.py
-
-from . import ops as _ops  # noqa: E402  (ops import Tensor; bind methods once both exist)
-
-for _name in _OP_METHODS:
-    setattr(Tensor, _name, getattr(_ops, _name))
-del _name
+# Each op module declares its own in ``TENSOR_METHODS``; ``ops.TENSOR_METHODS`` gathers them.
+for _name, _op in _ops.TENSOR_METHODS.items():
+    setattr(Tensor, _name, _op)
+del _name, _op
 
 
 def _where_method(self, condition, y):

@@ -141,8 +141,8 @@ CONVS = [("3x3 s1", (24, 16, 16, 16), (16, 16, 3, 3), dict(padding=1)),
 @pytest.mark.parametrize("name,xs,ws,kw", CONVS, ids=[c[0] for c in CONVS])
 def test_conv2d_split_over_threads_matches_pytorch(threads, monkeypatch, n_threads, name, xs, ws, kw):
     threads(n_threads)
-    from numpyflow.ops import conv
-    monkeypatch.setattr(conv, "_CHUNK_BYTES", 1 << 16)  # many chunks even at this size
+    from numpyflow.ops import _conv_kernels
+    monkeypatch.setattr(_conv_kernels, "CHUNK_BYTES", 1 << 16)  # many chunks even at this size
     rng = np.random.default_rng(0)
     kw = dict(kw)
     bias = kw.pop("bias", False)

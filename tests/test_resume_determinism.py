@@ -1,7 +1,8 @@
 """Resume is exact and training is deterministic, at the library level: a training loop
 with a shuffling DataLoader, random augmentation and dropout gives bitwise-identical
-weights (a) run straight for two epochs, or stopped after one, checkpointed to disk,
-rebuilt from scratch and resumed; (b) with ``num_workers=0`` and with worker processes."""
+weights (a) run straight for two epochs, or stopped after one (or part-way through the
+second, resumed with ``start_batch``), checkpointed to disk, rebuilt from scratch and
+resumed; (b) with ``num_workers=0`` and with worker processes."""
 from __future__ import annotations
 
 import numpy as np
@@ -39,12 +40,14 @@ def _setup(workers=0):
     return model, opt, gen, loader
 
 
-def _epoch(model, opt, loader):
+def _epoch(model, opt, loader, stop_after=None):
     model.train()
-    for x, y in loader:
+    for done, (x, y) in enumerate(loader, start=1):
         opt.zero_grad()
         nf.nn.functional.cross_entropy(model(x), y).backward()
         opt.step()
+        if done == stop_after:
+            break
 
 
 def _weights(model):
@@ -70,6 +73,36 @@ def test_stop_checkpoint_and_resume_gives_bitwise_identical_weights(tmp_path):
     opt.load_state_dict(ckpt["optimizer"])
     nf.set_rng_state(ckpt["rng"])
     gen.set_state(ckpt["loader_rng"])
+    _epoch(model, opt, loader)
+    resumed = _weights(model)
+    for key in straight:
+        np.testing.assert_array_equal(resumed[key], straight[key], err_msg=key)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_stop_mid_epoch_and_resume_from_that_batch_gives_bitwise_identical_weights(tmp_path, workers):
+    model, opt, _, loader = _setup(workers)
+    for _ in range(2):
+        _epoch(model, opt, loader)
+    straight = _weights(model)
+
+    model, opt, gen, loader = _setup(workers)
+    _epoch(model, opt, loader)
+    epoch_start = gen.get_state()  # what the loader draws this epoch's shuffle and seeds from
+    _epoch(model, opt, loader, stop_after=3)
+    nf.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "rng": nf.get_rng_state(),
+             "loader_rng": epoch_start, "batch": 3}, tmp_path / "ckpt.pt")
+    del model, opt, gen, loader
+
+    model, opt, gen, _ = _setup(workers)
+    nf.manual_seed(12345)
+    ckpt = nf.load(tmp_path / "ckpt.pt")
+    model.load_state_dict(ckpt["model"])
+    opt.load_state_dict(ckpt["optimizer"])
+    nf.set_rng_state(ckpt["rng"])
+    gen.set_state(ckpt["loader_rng"])
+    loader = DataLoader(_Images(), batch_size=16, shuffle=True, generator=gen, num_workers=workers,
+                        start_batch=ckpt["batch"])
     _epoch(model, opt, loader)
     resumed = _weights(model)
     for key in straight:

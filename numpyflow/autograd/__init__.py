@@ -2,13 +2,17 @@
 gradient checks."""
 from __future__ import annotations
 
+from ..backend import array_module
+
 from .anomaly_mode import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
 from .function import Function, FunctionCtx  # noqa: F401
+from .function_hooks import FunctionHook, register_function_hook  # noqa: F401
 from .grad_mode import (  # noqa: F401
     enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
     set_grad_enabled,
 )
-from .engine import run_backward
+from .engine import accumulate, run_backward
+from ..tensor import Tensor, as_tensor_arg
 
 
 def _as_tuple(x):
@@ -20,8 +24,6 @@ def _as_tuple(x):
 
 
 def _seed_gradients(outputs, grad_outputs, create_graph, who):
-    from ..creation import ones_like
-    from ..ops._util import as_tensor_arg
     grads = []
     for i, out in enumerate(outputs):
         g = None if grad_outputs is None else grad_outputs[i]
@@ -29,7 +31,7 @@ def _seed_gradients(outputs, grad_outputs, create_graph, who):
             if out._data.size != 1:
                 raise RuntimeError(f"{who}: grad can be implicitly created only for scalar outputs, but output "
                                    f"{i} has shape {tuple(out._data.shape)}; pass a gradient of that shape")
-            g = ones_like(out)
+            g = Tensor._make(array_module(out._data).ones_like(out._data))
         else:
             g = as_tensor_arg(g)
             if tuple(g._data.shape) != tuple(out._data.shape):
@@ -57,11 +59,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     inputs = _as_tuple(inputs)
     if not inputs:
         raise RuntimeError("backward: 'inputs' argument to backward() cannot be empty.")
-    from .engine import _accumulate
     results = run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs)
     for t, g in zip(inputs, results):
         if g is not None:
-            _accumulate(t, g, create_graph)
+            accumulate(t, g, create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -86,8 +87,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
                                    "graph. Set allow_unused=True if this is the desired behavior.")
             if materialize_grads:
-                from ..creation import zeros_like
-                g = zeros_like(t)
+                g = Tensor._make(array_module(t._data).zeros_like(t._data))
         out.append(g)
     return tuple(out)
 

@@ -4,20 +4,58 @@ With it on, every op checks what it produced: the first forward whose output, or
 backward whose gradient, holds NaN or Inf raises a ``RuntimeError`` naming the op and
 showing where in the program the op was called (for a backward, where its forward was
 called).  It costs a check of every result and a stack capture per op, so it is for
-debugging; when off it costs one flag test per op.
+debugging.  It is a function hook (see ``function_hooks``), registered only while on.
 """
 from __future__ import annotations
 
+import functools
 import traceback
 
 from .. import backend
+from .function_hooks import FunctionHook, register_function_hook
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "AnomalyError"]
 
 
+class _AnomalyHook(FunctionHook):
+    """Checks each op's results; ops run inside a backward are checked as that
+    backward's result, not alone."""
+
+    def __init__(self):
+        self.in_backward = 0
+
+    def forward_post(self, function, args, outputs):
+        if self.in_backward or outputs is None:
+            return
+        function._anomaly_frames = call_site()
+        check_forward(function.op_name(), [None if o is None else o._data for o in outputs],
+                      function._anomaly_frames)
+
+    def backward_pre(self, function, grads):
+        self.in_backward += 1
+
+    def backward_post(self, function, grads, input_grads):
+        self.in_backward -= 1
+        if input_grads is not None:
+            check_backward(function.name(), input_grads, getattr(function, "_anomaly_frames", None))
+
+
 class _State:
-    enabled = False
-    in_backward = 0  # depth of backward calls running (their inner ops aren't checked alone)
+    """Whether anomaly detection is on: its hook is registered exactly while it is."""
+
+    handle = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.handle is not None
+
+    @enabled.setter
+    def enabled(self, on: bool):
+        if on and self.handle is None:
+            self.handle = register_function_hook(_AnomalyHook())
+        elif not on and self.handle is not None:
+            self.handle.remove()
+            self.handle = None
 
 
 state = _State()
@@ -59,8 +97,6 @@ class detect_anomaly(set_detect_anomaly):
         return self
 
     def __call__(self, fn):
-        import functools
-
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with detect_anomaly():

@@ -116,7 +116,7 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
                 if not any(e is not None and e[0] in run_only for e in node._next):
                     continue
             elif type(node) is AccumulateGrad:
-                _accumulate(node.variable, grads[0], create_graph)
+                accumulate(node.variable, grads[0], create_graph)
                 continue
             in_grads = node._run_backward(grads)
             for edge, g in zip(node._next, in_grads):
@@ -165,7 +165,7 @@ def _run_hooks(node, grads):
     return grads
 
 
-def _accumulate(leaf, g, create_graph):
+def accumulate(leaf, g, create_graph):
     """Add ``g`` into ``leaf.grad``: the first gradient is copied (it may alias another
     tensor), later ones are added in place; with ``create_graph`` the sum keeps its graph."""
     if leaf is None:
@@ -180,4 +180,4 @@ def _accumulate(leaf, g, create_graph):
         leaf._grad = old.detach() + g.detach()
     else:
         old._data += g._data
-        old._vc.value += 1
+        old._bump_version()

@@ -28,16 +28,10 @@ import numpy as np
 from .. import backend
 from .._errors import broadcast_error
 from ..backend import device_of, is_array
-from . import anomaly_mode, grad_mode
+from . import function_hooks, grad_mode
 
 _state = grad_mode.state
-_anomaly = anomaly_mode.state
 _ndarray = np.ndarray
-
-# The Tensor class; ``numpyflow.tensor`` sets it once the class exists (the two modules
-# need each other: Tensor methods apply Functions, Functions make Tensors).
-Tensor = None
-
 
 class _SavedTensor:
     """One value saved for backward, with what it takes to check and rebuild it.
@@ -145,6 +139,13 @@ class Function(FunctionCtx):
         """Run ``forward`` on the arrays behind ``args`` and, when gradients are needed,
         record this call as a node of the graph."""
         ctx = object.__new__(cls)
+        if function_hooks.hooks:
+            return function_hooks.watch("forward", ctx, args, lambda: ctx._forward(args))
+        return ctx._forward(args)
+
+    def _forward(ctx, args):
+        """``apply``'s work: this node is the op's ctx."""
+        cls = type(ctx)
         arrays = []
         tensors = []
         record = False
@@ -170,10 +171,6 @@ class Function(FunctionCtx):
             if cls.__module__.startswith("numpyflow."):
                 raise _op_error(cls, e, arrays) from None
             raise
-        if _anomaly.enabled and not _anomaly.in_backward:  # a backward's result is checked as a whole
-            ctx._anomaly_frames = anomaly_mode.call_site()
-            anomaly_mode.check_forward(cls.__dict__.get("_public_name", cls.__name__),
-                                       out if type(out) is tuple else (out,), ctx._anomaly_frames)
         if type(out) is not tuple:
             returned = out
             if type(out) is not _ndarray:  # numpy returns scalars for 0-d results
@@ -238,10 +235,14 @@ class Function(FunctionCtx):
         self._saved = None
         self._released = True
 
+    @classmethod
+    def op_name(cls) -> str:
+        """``Mul``: the op's name, as the profiler and error messages print it."""
+        return cls.__dict__.get("_public_name", cls.__name__)
+
     def name(self) -> str:
         """``MulBackward0``: the op's name as PyTorch prints it in ``grad_fn``."""
-        cls = type(self)
-        return f"{cls.__dict__.get('_public_name', cls.__name__)}Backward0"
+        return f"{self.op_name()}Backward0"
 
     def __repr__(self):
         return f"<{self.name()}>"
@@ -251,9 +252,6 @@ class Function(FunctionCtx):
         """The nodes this one sends gradients to, one ``(node, output_nr)`` per input."""
         return tuple(e if e is not None else (None, 0) for e in self._next)
 
-    def register_hook(self, hook):  # pragma: no cover - rarely used; kept for API shape
-        raise NotImplementedError("register hooks on tensors with Tensor.register_hook")
-
     def _run_backward(self, grads):
         """Call ``backward`` and return one gradient (Tensor or None) per forward input,
         reduced to the input's shape and dtype."""
@@ -261,14 +259,12 @@ class Function(FunctionCtx):
             xp = backend.array_module(next(g for g in grads if g is not None)._data)
             grads = [g if g is not None or meta is None else Tensor._make(xp.zeros(*meta))
                      for g, meta in zip(grads, self._output_meta)]
-        if _anomaly.enabled:
-            _anomaly.in_backward += 1
-            try:
-                result = type(self).backward(self, *grads)
-            finally:
-                _anomaly.in_backward -= 1
-        else:
-            result = type(self).backward(self, *grads)
+        if function_hooks.hooks:
+            return function_hooks.watch("backward", self, grads, lambda: self._backward(grads))
+        return self._backward(grads)
+
+    def _backward(self, grads):
+        result = type(self).backward(self, *grads)
         if type(result) is not tuple:
             result = (result,)
         n = len(self._next)
@@ -288,8 +284,6 @@ class Function(FunctionCtx):
             if g._data.dtype != dtype:
                 g = g.to(dtype)
             out.append(g)
-        if _anomaly.enabled:
-            anomaly_mode.check_backward(self.name(), out, getattr(self, "_anomaly_frames", None))
         return out
 
 
@@ -368,12 +362,11 @@ def _make_saved(value, tensors, returned, results):
 
 
 def _reduce_to_shape(g, shape, node):
-    from ..ops.shape import sum_to
-    try:
-        return sum_to(g, shape)
-    except ValueError:
+    """A gradient of the broadcast shape summed back to its input's ``shape``."""
+    if sum_to_axes(g._data.shape, shape) is None:
         raise RuntimeError(f"{node.name()} returned a gradient of shape {tuple(g.shape)} for an input "
-                           f"of shape {tuple(shape)}") from None
+                           f"of shape {tuple(shape)}")
+    return SumTo.apply(g, tuple(shape))
 
 
 def _op_error(cls, err, arrays):
@@ -386,3 +379,53 @@ def _op_error(cls, err, arrays):
     if "broadcast" in msg:
         return broadcast_error(op, [a.shape for a in arrays if is_array(a)])
     return type(err)(f"{op}: {msg} (input shapes {shapes})")
+
+
+# -- broadcasting and its inverse ---------------------------------------------------------
+#
+# The base class undoes broadcasting for every op with ``SumTo``; the two are each other's
+# backward, so they live here, below the ops that also use them.
+
+def sum_to_axes(shape, target):
+    """The axes of an array of ``shape`` to sum (keeping dims) so that it becomes
+    ``target``, the shape it was broadcast from; None when ``target`` does not broadcast
+    to ``shape``."""
+    lead = len(shape) - len(target)
+    if lead < 0 or any(s != 1 and s != shape[lead + i] for i, s in enumerate(target)):
+        return None
+    return tuple(range(lead)) + tuple(lead + i for i, s in enumerate(target) if s == 1 and shape[lead + i] != 1)
+
+
+class BroadcastTo(Function):
+    """A read-only broadcast view; the base class sums the gradient back."""
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        return backend.array_module(a).broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
+class SumTo(Function):
+    """Sum a broadcast array back down to ``shape`` (the inverse of broadcasting)."""
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        axes = sum_to_axes(a.shape, shape)
+        out = a.sum(axis=axes, keepdims=True) if axes else a
+        lead = a.ndim - len(shape)
+        if lead:
+            out = out.reshape(out.shape[lead:])
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return BroadcastTo.apply(grad, ctx.shape), None
+
+
+# Functions make Tensors, and tensor.py imports this package's grad mode and engine: the
+# class is bound once both exist (numpyflow/__init__.py imports autograd first).
+from ..tensor import Tensor  # noqa: E402

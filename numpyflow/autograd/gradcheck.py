@@ -5,20 +5,16 @@ import warnings
 
 import numpy as np
 
-from . import grad_mode
+from ..creation import zeros_like
+from ..tensor import Tensor
+from . import grad as autograd_grad, grad_mode
 
 
 class GradcheckError(RuntimeError):
     """Raised by ``gradcheck`` when the analytical and numerical Jacobians differ."""
 
 
-def _tensor_cls():
-    from ..tensor import Tensor
-    return Tensor
-
-
 def _as_outputs(out):
-    Tensor = _tensor_cls()
     if isinstance(out, Tensor):
         return (out,)
     return tuple(o for o in out if isinstance(o, Tensor))
@@ -45,8 +41,6 @@ def _numerical_jacobians(func, inputs, diff_idx, outputs, eps):
 
 
 def _analytical_jacobians(outputs, inputs, diff_idx):
-    from . import grad as autograd_grad
-    Tensor = _tensor_cls()
     jac = [[np.zeros((o._data.size, inputs[i]._data.size)) for i in diff_idx] for o in outputs]
     targets = [inputs[i] for i in diff_idx]
     for o, out in enumerate(outputs):
@@ -69,7 +63,6 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     Returns True, or raises ``GradcheckError`` naming the first mismatching element (or
     returns False with ``raise_exception=False``).
     """
-    Tensor = _tensor_cls()
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     diff_idx = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t._requires_grad]
     if not diff_idx:
@@ -108,9 +101,6 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     """``gradcheck`` of the gradients themselves: checks second derivatives of ``func``
     (through ``backward(create_graph=True)``) against finite differences of its first
     derivatives.  Random ``grad_outputs`` are drawn when not given."""
-    from . import grad as autograd_grad
-    from ..creation import zeros_like
-    Tensor = _tensor_cls()
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     with grad_mode.enable_grad():
         outputs = [o for o in _as_outputs(func(*inputs)) if o._requires_grad]

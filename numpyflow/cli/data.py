@@ -1,8 +1,10 @@
-"""The data sets the training command knows, their loaders, and batch augmentation.
+"""The data sets the training command knows, and their loaders.
 
-All randomness of a run is a function of (seed, epoch, batch index): the epoch's shuffle
-order and each batch's augmentation are drawn from generators seeded that way, so a run
-stopped mid-epoch and resumed continues exactly, with or without worker processes.
+All randomness of a run's data is a function of (seed, epoch, batch): each epoch's loader
+takes its shuffle and its per-batch seeds from a generator seeded from (seed, epoch), and
+``--augment`` runs inside the loader (after collation) under those per-batch seeds.  A run
+stopped mid-epoch resumes with the loader's ``start_batch`` and continues exactly, with or
+without worker processes.
 """
 from __future__ import annotations
 
@@ -11,41 +13,31 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import vision
-from ..tensor import Tensor
-from ..utils.data import DataLoader
+from ..random import Generator
+from ..utils.data import DataLoader, default_collate
+from ..vision import transforms
 
 
 @dataclass(frozen=True)
 class DataSpec:
     name: str
-    factory: callable          # (root, train, transform) -> dataset
+    dataset: type              # a vision.datasets class, called as (root=, train=, transform=)
     channels: int
     classes: int
+    image_size: int            # images are image_size x image_size
     crop_padding: int          # random-crop padding used by --augment
     flip: bool                 # horizontal flips are label-preserving
 
 
-def _digits(root, train, transform):
-    return vision.datasets.Digits(root=root, train=train, transform=transform)
-
-
-def _fashion(root, train, transform):
-    return vision.datasets.FashionMNIST(root=root, train=train, transform=transform)
-
-
-def _mnist(root, train, transform):
-    return vision.datasets.MNIST(root=root, train=train, transform=transform)
-
-
-def _cifar10(root, train, transform):
-    return vision.datasets.CIFAR10(root=root, train=train, transform=transform)
-
-
 DATASETS = {
-    "digits": DataSpec("digits", _digits, 1, 10, 1, False),
-    "fashion-mnist": DataSpec("fashion-mnist", _fashion, 1, 10, 2, True),
-    "mnist": DataSpec("mnist", _mnist, 1, 10, 2, False),
-    "cifar10": DataSpec("cifar10", _cifar10, 3, 10, 4, True),
+    "digits": DataSpec(name="digits", dataset=vision.datasets.Digits, channels=1, classes=10, image_size=8,
+                       crop_padding=1, flip=False),
+    "fashion-mnist": DataSpec(name="fashion-mnist", dataset=vision.datasets.FashionMNIST, channels=1, classes=10,
+                              image_size=28, crop_padding=2, flip=True),
+    "mnist": DataSpec(name="mnist", dataset=vision.datasets.MNIST, channels=1, classes=10, image_size=28,
+                      crop_padding=2, flip=False),
+    "cifar10": DataSpec(name="cifar10", dataset=vision.datasets.CIFAR10, channels=3, classes=10, image_size=32,
+                        crop_padding=4, flip=True),
 }
 
 
@@ -60,53 +52,36 @@ def channel_stats(dataset) -> tuple[tuple, tuple]:
     return tuple(np.atleast_1d(mean).tolist()), tuple(np.atleast_1d(std).tolist())
 
 
-class EpochSampler:
-    """The indices of one epoch: a permutation drawn from (seed, epoch), or in order,
-    starting at position ``start`` (to resume mid-epoch)."""
-
-    def __init__(self, n: int, seed: int, epoch: int, shuffle: bool, start: int = 0):
-        if shuffle:
-            rng = np.random.Generator(np.random.PCG64([seed, epoch, 0x5EED]))
-            self.order = rng.permutation(n)
-        else:
-            self.order = np.arange(n)
-        self.start = start
-
-    def __iter__(self):
-        return iter(self.order[self.start:].tolist())
-
-    def __len__(self):
-        return len(self.order) - self.start
+def augmentation(spec: DataSpec, fill) -> transforms.Compose:
+    """``--augment`` for a batch of normalised images: a random crop after padding with
+    ``fill`` (black, normalised) and, where label-preserving, a horizontal flip."""
+    steps = [transforms.BatchRandomCrop(spec.image_size, padding=spec.crop_padding, fill=fill)]
+    if spec.flip:
+        steps.append(transforms.BatchRandomHorizontalFlip())
+    return transforms.Compose(steps)
 
 
-def make_loader(dataset, batch_size, seed, epoch, shuffle, workers, start_batch=0, drop_last=False):
-    """A DataLoader over one epoch of ``dataset``, skipping the first ``start_batch`` batches."""
-    sampler = EpochSampler(len(dataset), seed, epoch, shuffle, start_batch * batch_size)
-    return DataLoader(dataset, batch_size=batch_size, sampler=sampler, num_workers=workers,
-                      drop_last=drop_last, persistent_workers=False)
+class CollateAndTransform:
+    """``default_collate``, then ``transform`` on the images of the (images, labels)
+    batch: a batch transform run by the loader, under its per-batch seed."""
+
+    def __init__(self, transform):
+        self.transform = transform
+
+    def __call__(self, samples):
+        images, labels = default_collate(samples)
+        return self.transform(images), labels
 
 
-def augment(images: Tensor, padding: int, flip: bool, seed: int, epoch: int, batch: int, fill=0.0) -> Tensor:
-    """Random crop (padding with ``fill``, per channel) and horizontal flip of a whole
-    (N, C, H, W) batch, drawn from (seed, epoch, batch); vectorised over the batch."""
-    x = images.numpy()
-    n, c, h, w = x.shape
-    rng = np.random.Generator(np.random.PCG64([seed, epoch, batch, 0xA06]))
-    if padding:
-        padded = np.empty((n, c, h + 2 * padding, w + 2 * padding), dtype=x.dtype)
-        padded[...] = np.asarray(fill, dtype=x.dtype).reshape(-1, 1, 1)
-        padded[:, :, padding:padding + h, padding:padding + w] = x
-        dy = rng.integers(0, 2 * padding + 1, n)
-        dx = rng.integers(0, 2 * padding + 1, n)
-        out = np.empty_like(x)
-        for oy in range(2 * padding + 1):
-            for ox in range(2 * padding + 1):
-                sel = np.nonzero((dy == oy) & (dx == ox))[0]
-                if sel.size:
-                    out[sel] = padded[sel, :, oy:oy + h, ox:ox + w]
-        x = out
-    if flip:
-        mirror = rng.random(n) < 0.5
-        x = x.copy() if not padding else x
-        x[mirror] = x[mirror][:, :, :, ::-1]
-    return Tensor._make(np.ascontiguousarray(x))
+def epoch_generator(seed: int, epoch: int) -> Generator:
+    """The generator of one epoch's shuffle and augmentation, a function of (seed, epoch)."""
+    return Generator().manual_seed(int(np.random.SeedSequence([seed, epoch]).generate_state(1, np.uint64)[0]))
+
+
+def train_loader(dataset, *, batch_size: int, seed: int, epoch: int, workers: int, augment=None,
+                 start_batch: int = 0) -> DataLoader:
+    """Epoch ``epoch`` of ``dataset``, shuffled, its batches transformed by ``augment``
+    (if given), from batch ``start_batch`` on."""
+    collate_fn = default_collate if augment is None else CollateAndTransform(augment)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=epoch_generator(seed, epoch),
+                      num_workers=workers, collate_fn=collate_fn, start_batch=start_batch)

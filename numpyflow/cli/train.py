@@ -12,14 +12,16 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import nn, optim
 from ..autograd.grad_mode import no_grad
-from ..random import manual_seed
-from ..random import get_rng_state, set_rng_state
+from ..random import get_rng_state, manual_seed, set_rng_state
 from ..serialization import load, save
+from ..utils.data import DataLoader, Dataset
 from ..vision import models, transforms
 from . import data as cli_data
 from .progress import ProgressBar
@@ -107,12 +109,12 @@ def build_scheduler(args, optimizer, total_steps):
 
 
 def load_data(args, spec):
-    """Train and test sets, normalised with the training set's per-channel statistics."""
-    plain = spec.factory(args.data_dir, True, None)
-    mean, std = cli_data.channel_stats(plain)
+    """Train and test sets, normalised with the training set's per-channel statistics,
+    and the value of a black pixel after normalisation."""
+    mean, std = cli_data.channel_stats(spec.dataset(root=args.data_dir, train=True))
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize(mean, std)])
-    train_set = spec.factory(args.data_dir, True, tf)
-    test_set = spec.factory(args.data_dir, False, tf)
+    train_set = spec.dataset(root=args.data_dir, train=True, transform=tf)
+    test_set = spec.dataset(root=args.data_dir, train=False, transform=tf)
     black = tuple((0.0 - m) / s for m, s in zip(mean, std))
     return train_set, test_set, black
 
@@ -123,9 +125,8 @@ def evaluate(model, dataset, batch_size, workers, num_classes):
     criterion = nn.CrossEntropyLoss(reduction="sum")
     confusion = np.zeros((num_classes, num_classes), np.int64)
     total_loss = 0.0
-    loader = cli_data.make_loader(dataset, batch_size, 0, 0, False, workers)
     with no_grad():
-        for x, y in loader:
+        for x, y in DataLoader(dataset, batch_size=batch_size, num_workers=workers):
             out = model(x)
             total_loss += criterion(out, y).item()
             pred = out.argmax(1).numpy()
@@ -134,21 +135,49 @@ def evaluate(model, dataset, batch_size, workers, num_classes):
     return total_loss / max(n, 1), float(np.trace(confusion)) / max(n, 1), confusion
 
 
-def _checkpoint(args, model, optimizer, scheduler, epoch, batch, stats, history, best_acc):
-    return {
-        "format": CHECKPOINT_FORMAT,
-        "args": vars(args).copy(),
-        "model": model.state_dict(),
-        "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict() if scheduler is not None else None,
-        "epoch": epoch,            # the epoch in progress (or the next one when batch == 0)
-        "batch": batch,            # batches of that epoch already done
-        "epoch_stats": stats,      # running loss/accuracy sums of the epoch in progress
-        "history": history,
-        "best_acc": best_acc,
-        "rng": get_rng_state(),
-    }
+@dataclass
+class Training:
+    """What a run trains and with what: built from the run's arguments."""
+    args: argparse.Namespace
+    spec: cli_data.DataSpec
+    model: nn.Module
+    optimizer: optim.Optimizer
+    scheduler: optim.lr_scheduler.LRScheduler | None  # stepped once per batch
+    criterion: nn.Module
+    train_set: Dataset
+    test_set: Dataset
+    augment: Callable | None     # a transform of a batch of images
+    steps_per_epoch: int
 
+
+@dataclass
+class Progress:
+    """Where a run stands: what a checkpoint saves besides the weights."""
+    epoch: int = 0               # the epoch in progress (or the next one when batch == 0)
+    batch: int = 0               # batches of that epoch already done
+    stats: dict | None = None    # running loss/accuracy sums of the epoch in progress
+    history: list = field(default_factory=list)
+    best_acc: float = -1.0
+
+
+def build_training(args) -> Training:
+    """The data, model, optimizer, schedule and loss ``args`` ask for (the model
+    initialised from ``--seed``)."""
+    spec = cli_data.DATASETS[args.dataset]
+    train_set, test_set, black = load_data(args, spec)
+    manual_seed(args.seed)
+    model = build_model(args, spec)
+    optimizer = build_optimizer(args, model)
+    steps_per_epoch = math.ceil(len(train_set) / args.batch_size)
+    return Training(args=args, spec=spec, model=model, optimizer=optimizer,
+                    scheduler=build_scheduler(args, optimizer, args.epochs * steps_per_epoch),
+                    criterion=nn.CrossEntropyLoss(label_smoothing=args.label_smoothing),
+                    train_set=train_set, test_set=test_set,
+                    augment=cli_data.augmentation(spec, fill=black) if args.augment else None,
+                    steps_per_epoch=steps_per_epoch)
+
+
+# -- resume ------------------------------------------------------------------------------
 
 def _resume_path(args):
     if args.resume in (None, "last"):
@@ -156,117 +185,174 @@ def _resume_path(args):
     return args.resume
 
 
+def load_resume_checkpoint(args, explicit):
+    """(checkpoint, args): the checkpoint ``--resume`` names and the run's arguments from
+    it (``--workers``, ``--out`` and ``--resume`` as given now); (None, args) otherwise."""
+    if args.resume is None:
+        return None, args
+    path = _resume_path(args)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"--resume: no checkpoint at {path}")
+    checkpoint = load(path)
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
+        raise RuntimeError(f"--resume: {path} is not a training checkpoint of this program")
+    saved = checkpoint["args"]
+    for key in ("model", "dataset"):
+        if key in explicit and getattr(args, key) != saved[key]:
+            raise ValueError(f"--resume: the checkpoint at {path} is for --{key} {saved[key]}, "
+                             f"not {getattr(args, key)}")
+    keep = {"workers": args.workers, "out": args.out, "resume": args.resume}
+    return checkpoint, argparse.Namespace(**{**saved, **keep})
+
+
+def restore(training: Training, checkpoint) -> Progress:
+    """Put the model, optimizer, scheduler and random stream back as ``checkpoint`` has them."""
+    training.model.load_state_dict(checkpoint["model"])
+    training.optimizer.load_state_dict(checkpoint["optimizer"])
+    if training.scheduler is not None:
+        training.scheduler.load_state_dict(checkpoint["scheduler"])
+    set_rng_state(checkpoint["rng"])
+    return Progress(epoch=checkpoint["epoch"], batch=checkpoint["batch"], stats=checkpoint["epoch_stats"],
+                    history=checkpoint["history"], best_acc=checkpoint["best_acc"])
+
+
+# -- training ----------------------------------------------------------------------------
+
+def train_step(training: Training, x, y):
+    """One optimisation step on the batch (x, y); the model's output and the loss."""
+    out = training.model(x)
+    loss = training.criterion(out, y)
+    training.optimizer.zero_grad()
+    loss.backward()
+    training.optimizer.step()
+    if training.scheduler is not None:
+        training.scheduler.step()
+    return out, loss
+
+
+def _record_batch(stats, out, loss, y):
+    n = y.shape[0]
+    stats["loss"] += loss.item() * n
+    stats["correct"] += int((out.argmax(1) == y).sum().item())
+    stats["seen"] += n
+
+
+def train_epoch(training: Training, progress: Progress, stop) -> None:
+    """Train on epoch ``progress.epoch`` from batch ``progress.batch`` on, adding to
+    ``progress``; returns early, after a whole batch, when ``stop.signal`` is set."""
+    args = training.args
+    if progress.batch == 0 or progress.stats is None:  # a fresh epoch
+        progress.batch, progress.stats = 0, {"loss": 0.0, "correct": 0, "seen": 0, "seconds": 0.0}
+    stats = progress.stats
+    loader = cli_data.train_loader(training.train_set, batch_size=args.batch_size, seed=args.seed,
+                                   epoch=progress.epoch, workers=args.workers, augment=training.augment,
+                                   start_batch=progress.batch)
+    bar = ProgressBar(training.steps_per_epoch, f"epoch {progress.epoch + 1}/{args.epochs}")
+    training.model.train()
+    tick = time.perf_counter()
+    for x, y in loader:
+        out, loss = train_step(training, x, y)
+        progress.batch += 1
+        _record_batch(stats, out, loss, y)
+        now = time.perf_counter()
+        stats["seconds"] += now - tick
+        tick = now
+        bar.update(progress.batch, loss=stats["loss"] / stats["seen"], acc=stats["correct"] / stats["seen"],
+                   **{"img/s": stats["seen"] / max(stats["seconds"], 1e-9)})
+        if stop.signal is not None:
+            break
+    bar.close()
+
+
+def evaluate_epoch(training: Training, progress: Progress) -> dict:
+    """Test the model after epoch ``progress.epoch``; its metrics row."""
+    args, stats = training.args, progress.stats
+    test_loss, test_acc, _ = evaluate(training.model, training.test_set, args.eval_batch_size, args.workers,
+                                      training.spec.classes)
+    row = {
+        "epoch": progress.epoch + 1,
+        "train_loss": stats["loss"] / max(stats["seen"], 1),
+        "train_acc": stats["correct"] / max(stats["seen"], 1),
+        "test_loss": test_loss,
+        "test_acc": test_acc,
+        "lr": training.optimizer.param_groups[0]["lr"],
+        "epoch_seconds": stats["seconds"],
+        "images_per_second": stats["seen"] / max(stats["seconds"], 1e-9),
+    }
+    print(f"epoch {row['epoch']}/{args.epochs}: train loss {row['train_loss']:.4f} acc "
+          f"{100 * row['train_acc']:.2f}% | test loss {test_loss:.4f} acc {100 * test_acc:.2f}% | "
+          f"{row['epoch_seconds']:.1f}s, {row['images_per_second']:.0f} img/s", file=sys.stderr, flush=True)
+    return row
+
+
+# -- checkpoints -------------------------------------------------------------------------
+
+def _checkpoint(training: Training, progress: Progress) -> dict:
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "args": vars(training.args).copy(),
+        "model": training.model.state_dict(),
+        "optimizer": training.optimizer.state_dict(),
+        "scheduler": training.scheduler.state_dict() if training.scheduler is not None else None,
+        "epoch": progress.epoch,
+        "batch": progress.batch,
+        "epoch_stats": progress.stats,
+        "history": progress.history,
+        "best_acc": progress.best_acc,
+        "rng": get_rng_state(),
+    }
+
+
+def save_stopped(training: Training, progress: Progress, signum) -> None:
+    """Save the run stopped mid-epoch to last.pt and exit as the signal asks."""
+    path = os.path.join(training.args.out, "last.pt")
+    save(_checkpoint(training, progress), path)
+    print(f"stopped at epoch {progress.epoch + 1}, batch {progress.batch}; checkpoint saved to {path}; "
+          "continue with --resume", file=sys.stderr)
+    raise SystemExit(130 if signum == signal.SIGINT else 143)
+
+
+def finish_epoch(training: Training, progress: Progress, row: dict) -> None:
+    """Record the finished epoch's ``row``, then write last.pt (and best.pt when the test
+    accuracy improved), metrics.csv and curves.png."""
+    args = training.args
+    improved = row["test_acc"] > progress.best_acc
+    progress.history.append(row)
+    progress.epoch, progress.batch, progress.stats = progress.epoch + 1, 0, None
+    progress.best_acc = max(progress.best_acc, row["test_acc"])
+    checkpoint = _checkpoint(training, progress)
+    if improved:
+        save(checkpoint, os.path.join(args.out, "best.pt"))
+    save(checkpoint, os.path.join(args.out, "last.pt"))
+    write_metrics(os.path.join(args.out, "metrics.csv"), progress.history)
+    plot_curves(os.path.join(args.out, "curves.png"), progress.history, f"{args.model} on {args.dataset}")
+
+
+# -- the command -------------------------------------------------------------------------
+
 def run(args, explicit=frozenset()) -> dict:
     """Train as ``args`` say; returns the final metrics row.  ``explicit`` names the
     options given on the command line (a resume refuses a different model or data set)."""
-    spec = cli_data.DATASETS[args.dataset]
-    resume = None
-    if args.resume is not None:
-        path = _resume_path(args)
-        if not os.path.exists(path):
-            raise FileNotFoundError(f"--resume: no checkpoint at {path}")
-        resume = load(path)
-        if not isinstance(resume, dict) or resume.get("format") != CHECKPOINT_FORMAT:
-            raise RuntimeError(f"--resume: {path} is not a training checkpoint of this program")
-        saved = resume["args"]
-        for key in ("model", "dataset"):
-            if key in explicit and getattr(args, key) != saved[key]:
-                raise ValueError(f"--resume: the checkpoint at {path} is for --{key} {saved[key]}, "
-                                 f"not {getattr(args, key)}")
-        keep = {"workers": args.workers, "out": args.out, "resume": args.resume}
-        args = argparse.Namespace(**{**saved, **keep})
-    train_set, test_set, black = load_data(args, spec)
+    checkpoint, args = load_resume_checkpoint(args, explicit)
+    training = build_training(args)
     os.makedirs(args.out, exist_ok=True)
-    manual_seed(args.seed)
-    model = build_model(args, spec)
-    optimizer = build_optimizer(args, model)
-    steps_per_epoch = math.ceil(len(train_set) / args.batch_size)
-    scheduler = build_scheduler(args, optimizer, args.epochs * steps_per_epoch)
-    criterion = nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
-
-    start_epoch, start_batch, stats, history, best_acc = 0, 0, None, [], -1.0
-    if resume is not None:
-        model.load_state_dict(resume["model"])
-        optimizer.load_state_dict(resume["optimizer"])
-        if scheduler is not None:
-            scheduler.load_state_dict(resume["scheduler"])
-        start_epoch, start_batch = resume["epoch"], resume["batch"]
-        stats, history, best_acc = resume["epoch_stats"], resume["history"], resume["best_acc"]
-        set_rng_state(resume["rng"])
-        print(f"resuming {args.out}: epoch {start_epoch + 1}, batch {start_batch}", file=sys.stderr)
-
-    n_params = sum(p.numel() for p in model.parameters())
-    last_row = history[-1] if history else {}
+    progress = Progress() if checkpoint is None else restore(training, checkpoint)
+    if checkpoint is not None:
+        print(f"resuming {args.out}: epoch {progress.epoch + 1}, batch {progress.batch}", file=sys.stderr)
+    n_params = sum(p.numel() for p in training.model.parameters())
     with _StopRequest() as stop:
-        print(f"{args.model} ({n_params:,} parameters) on {args.dataset}: {len(train_set)} train / "
-              f"{len(test_set)} test images, {args.epochs} epochs, batch {args.batch_size}, {args.optimizer} "
-              f"lr {args.lr}, {args.scheduler} schedule, out {args.out}", file=sys.stderr, flush=True)
-        for epoch in range(start_epoch, args.epochs):
-            model.train()
-            resuming_here = epoch == start_epoch and start_batch > 0 and stats is not None
-            first = start_batch if resuming_here else 0
-            if not resuming_here:
-                stats = {"loss": 0.0, "correct": 0, "seen": 0, "seconds": 0.0}
-            loader = cli_data.make_loader(train_set, args.batch_size, args.seed, epoch, True, args.workers, first)
-            bar = ProgressBar(steps_per_epoch, f"epoch {epoch + 1}/{args.epochs}")
-            tick = time.perf_counter()
-            batch = first
-            for x, y in loader:
-                manual_seed((args.seed * 1_000_003 + epoch * 10_007 + batch) % (2 ** 63))
-                if args.augment:
-                    x = cli_data.augment(x, spec.crop_padding, spec.flip, args.seed, epoch, batch, black)
-                out = model(x)
-                loss = criterion(out, y)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                if scheduler is not None:
-                    scheduler.step()
-                batch += 1
-                n = y.shape[0]
-                stats["loss"] += loss.item() * n
-                stats["correct"] += int((out.argmax(1) == y).sum().item())
-                stats["seen"] += n
-                now = time.perf_counter()
-                stats["seconds"] += now - tick
-                tick = now
-                bar.update(batch, loss=stats["loss"] / stats["seen"], acc=stats["correct"] / stats["seen"],
-                           **{"img/s": stats["seen"] / max(stats["seconds"], 1e-9)})
-                if stop.signal is not None:
-                    bar.close()
-                    save(_checkpoint(args, model, optimizer, scheduler, epoch, batch, stats, history, best_acc),
-                         os.path.join(args.out, "last.pt"))
-                    print(f"stopped at epoch {epoch + 1}, batch {batch}; checkpoint saved to "
-                          f"{os.path.join(args.out, 'last.pt')}; continue with --resume", file=sys.stderr)
-                    raise SystemExit(130 if stop.signal == signal.SIGINT else 143)
-            bar.close()
-            test_loss, test_acc, _ = evaluate(model, test_set, args.eval_batch_size, args.workers, spec.classes)
-            row = {
-                "epoch": epoch + 1,
-                "train_loss": stats["loss"] / max(stats["seen"], 1),
-                "train_acc": stats["correct"] / max(stats["seen"], 1),
-                "test_loss": test_loss,
-                "test_acc": test_acc,
-                "lr": optimizer.param_groups[0]["lr"],
-                "epoch_seconds": stats["seconds"],
-                "images_per_second": stats["seen"] / max(stats["seconds"], 1e-9),
-            }
-            history.append(row)
-            last_row = row
-            print(f"epoch {epoch + 1}/{args.epochs}: train loss {row['train_loss']:.4f} acc "
-                  f"{100 * row['train_acc']:.2f}% | test loss {test_loss:.4f} acc {100 * test_acc:.2f}% | "
-                  f"{row['epoch_seconds']:.1f}s, {row['images_per_second']:.0f} img/s", file=sys.stderr, flush=True)
-            stats = None
-            ckpt = _checkpoint(args, model, optimizer, scheduler, epoch + 1, 0, None, history, max(best_acc, test_acc))
-            if test_acc > best_acc:
-                best_acc = test_acc
-                save(ckpt, os.path.join(args.out, "best.pt"))
-            save(ckpt, os.path.join(args.out, "last.pt"))
-            write_metrics(os.path.join(args.out, "metrics.csv"), history)
-            plot_curves(os.path.join(args.out, "curves.png"), history, f"{args.model} on {args.dataset}")
-    print(f"done: best test accuracy {100 * best_acc:.2f}%; {args.out}/best.pt, last.pt, metrics.csv, curves.png",
-          file=sys.stderr)
-    return last_row
+        print(f"{args.model} ({n_params:,} parameters) on {args.dataset}: {len(training.train_set)} train / "
+              f"{len(training.test_set)} test images, {args.epochs} epochs, batch {args.batch_size}, "
+              f"{args.optimizer} lr {args.lr}, {args.scheduler} schedule, out {args.out}", file=sys.stderr,
+              flush=True)
+        while progress.epoch < args.epochs:
+            train_epoch(training, progress, stop)
+            if stop.signal is not None:
+                save_stopped(training, progress, stop.signal)
+            finish_epoch(training, progress, evaluate_epoch(training, progress))
+    print(f"done: best test accuracy {100 * progress.best_acc:.2f}%; {args.out}/best.pt, last.pt, metrics.csv, "
+          "curves.png", file=sys.stderr)
+    return progress.history[-1] if progress.history else {}
 
 
 def main(argv=None) -> int:

@@ -143,51 +143,66 @@ class ModuleList(Module):
         raise NotImplementedError("ModuleList has no forward; iterate over it instead")
 
 
-class ModuleDict(Module):
-    """A dict of modules, registered so their parameters are seen."""
+class _DictContainer(Module):
+    """A dict over one of the module's own tables (``_modules`` or ``_parameters``), so
+    what it holds is registered; subclasses say which table and how to register a value."""
 
-    def __init__(self, modules=None):
+    _table = ""
+
+    def __init__(self, values=None):
         super().__init__()
-        if modules is not None:
-            self.update(modules)
+        if values is not None:
+            self.update(values)
+
+    def _entries(self) -> dict:
+        return getattr(self, self._table)
 
     def __getitem__(self, key):
-        return self._modules[key]
+        return self._entries()[key]
+
+    def __delitem__(self, key):
+        del self._entries()[key]
+
+    def __len__(self):
+        return len(self._entries())
+
+    def __iter__(self):
+        return iter(self._entries())
+
+    def __contains__(self, key):
+        return key in self._entries()
+
+    def keys(self):
+        return self._entries().keys()
+
+    def values(self):
+        return self._entries().values()
+
+    def items(self):
+        return self._entries().items()
+
+    def pop(self, key):
+        return self._entries().pop(key)
+
+    def clear(self):
+        self._entries().clear()
+
+    def update(self, values):
+        """Add (or replace) each ``key: value`` of a mapping or of a sequence of pairs."""
+        for key, value in values.items() if hasattr(values, "items") else values:
+            self[key] = value
+
+
+class ModuleDict(_DictContainer):
+    """A dict of modules, registered so their parameters are seen."""
+
+    _table = "_modules"
+
+    def __init__(self, modules=None):
+        super().__init__(modules)
 
     def __setitem__(self, key, module):
         self.add_module(key, module)
-
-    def __delitem__(self, key):
-        del self._modules[key]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
-
-    def keys(self):
-        return self._modules.keys()
-
-    def values(self):
-        return self._modules.values()
-
-    def items(self):
-        return self._modules.items()
-
-    def pop(self, key):
-        return self._modules.pop(key)
-
-    def clear(self):
-        self._modules.clear()
-
-    def update(self, modules):
-        items = modules.items() if hasattr(modules, "items") else modules
-        for key, module in items:
-            self[key] = module
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict has no forward; index it instead")
@@ -223,37 +238,16 @@ class ParameterList(Module):
         return self
 
 
-class ParameterDict(Module):
+class ParameterDict(_DictContainer):
     """A dict of parameters, registered in ``parameters()``."""
 
-    def __init__(self, parameters=None):
-        super().__init__()
-        for k, v in (parameters.items() if hasattr(parameters, "items") else parameters or []):
-            self[k] = v
+    _table = "_parameters"
 
-    def __getitem__(self, key):
-        return self._parameters[key]
+    def __init__(self, parameters=None):
+        super().__init__(parameters)
 
     def __setitem__(self, key, value):
         self.register_parameter(key, _as_parameter(value))
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def values(self):
-        return self._parameters.values()
-
-    def items(self):
-        return self._parameters.items()
 
 
 def _as_parameter(value):

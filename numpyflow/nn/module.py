@@ -151,18 +151,20 @@ class Module:
         return mod
 
     def get_parameter(self, target: str) -> Parameter:
-        path, _, name = target.rpartition(".")
-        mod = self.get_submodule(path)
-        if name not in mod._parameters:
-            raise AttributeError(f"{type(mod).__name__} has no parameter `{name}`")
-        return mod._parameters[name]
+        """The parameter at the dotted path ``target``."""
+        return self._get_entry(target, "_parameters", "parameter")
 
     def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path ``target``."""
+        return self._get_entry(target, "_buffers", "buffer")
+
+    def _get_entry(self, target: str, table: str, what: str):
         path, _, name = target.rpartition(".")
         mod = self.get_submodule(path)
-        if name not in mod._buffers:
-            raise AttributeError(f"{type(mod).__name__} has no buffer `{name}`")
-        return mod._buffers[name]
+        entries = getattr(mod, table)
+        if name not in entries:
+            raise AttributeError(f"{type(mod).__name__} has no {what} `{name}`")
+        return entries[name]
 
     # -- iteration ---------------------------------------------------------------------
 

@@ -13,6 +13,19 @@ from .module import Module
 from .parameter import Parameter
 
 
+def _affine_parameters(module, shape, affine, bias, dtype, device):
+    """A normalization layer's ``weight`` (ones) and ``bias`` (zeros) of ``shape``,
+    registered as None where ``affine`` or ``bias`` is off (PyTorch's order and names)."""
+    if affine:
+        module.weight = Parameter(creation.ones(shape, dtype=dtype, device=device))
+    else:
+        module.register_parameter("weight", None)
+    if affine and bias:
+        module.bias = Parameter(creation.zeros(shape, dtype=dtype, device=device))
+    else:
+        module.register_parameter("bias", None)
+
+
 class _BatchNorm(Module):
     _expected_dims: tuple = ()
 
@@ -25,15 +38,7 @@ class _BatchNorm(Module):
         self.affine = affine
         self.use_bias = bias
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(creation.ones(num_features, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(creation.zeros(num_features, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, num_features, affine, bias, dtype, device)
         if track_running_stats:
             self.register_buffer("running_mean", creation.zeros(num_features, dtype=dtype, device=device))
             self.register_buffer("running_var", creation.ones(num_features, dtype=dtype, device=device))
@@ -107,15 +112,7 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         self.use_bias = bias
-        if elementwise_affine:
-            self.weight = Parameter(creation.ones(self.normalized_shape, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(creation.zeros(self.normalized_shape, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, bias, dtype, device)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -137,15 +134,7 @@ class GroupNorm(Module):
         self.eps = eps
         self.affine = affine
         self.use_bias = bias
-        if affine:
-            self.weight = Parameter(creation.ones(num_channels, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(creation.zeros(num_channels, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, num_channels, affine, bias, dtype, device)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

@@ -36,8 +36,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     if coef < 1:
         with no_grad():
             for p in params:
-                p.grad._data *= p.grad._data.dtype.type(coef)
-                p.grad._vc.value += 1
+                p.grad.mul_(coef)
     return Tensor._make(np.asarray(total, dtype=grads[0].dtype))
 
 

@@ -1,27 +1,55 @@
-"""Differentiable ops: one ``Function`` subclass each, with a thin public function."""
-from .elementwise import (  # noqa: F401
-    abs, absolute, add, addcdiv, addcmul, allclose, bitwise_and, bitwise_not, bitwise_or,
-    bitwise_xor, cast, ceil, clamp, clip, clone, cos, div, divide, eq, equal, erf, exp, exp2,
-    expm1, floor, floor_divide, fmod, ge, greater, gt, isclose, isfinite, isinf, isnan, le,
-    lerp, less, log, log1p, log2, log10, logical_and, logical_not, logical_or, logical_xor, lt,
-    maximum, minimum, mul, multiply, ne, neg, negative, nonzero, pow, reciprocal, relu,
-    remainder, round, rsqrt, sigmoid, sign, sin, sqrt, square, sub, subtract, tan, tanh,
-    true_divide, trunc, where,
-)
-from .reduction import (  # noqa: F401
-    all, amax, amin, any, argmax, argmin, count_nonzero, cumprod, cumsum, logsumexp, max,
-    mean, min, nansum, norm, prod, std, std_mean, sum, var, var_mean,
-)
-from .shape import (  # noqa: F401
-    broadcast_tensors, broadcast_to, cat, chunk, concat, concatenate, diagonal, expand,
-    expand_as, flatten, flip, fliplr, flipud, hstack, movedim, moveaxis, narrow, pad, permute,
-    repeat, reshape, reshape_as, roll, split, squeeze, stack, sum_to, swapaxes, swapdims, t,
-    tensor_split, tile, transpose, tril, triu, unbind, unflatten, unsqueeze, view, view_as,
-    vstack,
-)
-from .indexing import (  # noqa: F401
-    gather, getitem, index_add, index_select, masked_fill, masked_select, scatter,
-    scatter_add, setitem, setitem_functional, take_along_dim,
-)
-from .linalg import bmm, dot, einsum, ger, inner, linear, matmul, mm, outer, vdot  # noqa: F401
-from .activation import log_softmax, softmax  # noqa: F401
+"""Differentiable ops: one ``Function`` subclass each, with a thin public function.
+
+Each op module declares what it offers, next to its code, and nothing lists an op again:
+
+* ``__all__``: its public functions;
+* ``TENSOR_METHODS`` (optional; none if absent): the ones that are also Tensor methods of
+  the same name, ``x.exp()`` being ``exp(x)``.
+
+The three places an op shows up are gathered from those declarations:
+
+* ``numpyflow.ops`` (and ``numpyflow``, which star-imports it): the ``__all__`` of the
+  tensor-op modules, and the Tensor methods of the nn-op modules (``softmax``), because,
+  as in PyTorch, a Tensor method is a ``numpyflow`` function too;
+* ``numpyflow.nn.functional``: the ``__all__`` of the nn-op modules;
+* Tensor methods: every module's ``TENSOR_METHODS``, gathered in ``TENSOR_METHODS`` below
+  and bound by ``tensor.py``.
+"""
+from . import elementwise, reduction, shape, indexing, linalg
+from . import activation, conv, dropout, embedding, interpolation, loss, normalization, padding, pooling
+
+# Tensor math, named as in the ``torch`` namespace.
+TENSOR_OP_MODULES = (elementwise, reduction, shape, indexing, linalg)
+# Neural-network layers' computations, named as in ``torch.nn.functional``.
+NN_OP_MODULES = (activation, conv, dropout, embedding, interpolation, loss, normalization, padding, pooling)
+
+def declared(module, declaration: str) -> tuple:
+    """The names ``module`` declares as ``declaration`` (``"__all__"`` or ``"TENSOR_METHODS"``)."""
+    return tuple(getattr(module, declaration, ()))
+
+
+def op_namespace(*selections) -> dict:
+    """``{name: function}`` for ``(modules, declaration)`` pairs, in order; a name that two
+    modules declare is an error (one op, one home)."""
+    found, home = {}, {}
+    for modules, declaration in selections:
+        for module in modules:
+            for name in declared(module, declaration):
+                if name in home and home[name] is not module:
+                    raise ImportError(f"numpyflow.ops: {name!r} is declared by both {home[name].__name__} "
+                                      f"and {module.__name__}")
+                home[name] = module
+                found[name] = getattr(module, name)
+    return found
+
+
+_namespace = op_namespace((TENSOR_OP_MODULES, "__all__"), (NN_OP_MODULES, "TENSOR_METHODS"))
+_clash = set(_namespace) & set(globals())  # an op named like a submodule or a helper above
+if _clash:
+    raise ImportError(f"numpyflow.ops: ops named like the package's own names: {sorted(_clash)}")
+globals().update(_namespace)
+__all__ = sorted(_namespace)
+
+# ``{name: op}`` for every op that is also a Tensor method of that name; tensor.py binds them.
+TENSOR_METHODS = op_namespace((TENSOR_OP_MODULES + NN_OP_MODULES, "TENSOR_METHODS"))
+del _namespace, _clash

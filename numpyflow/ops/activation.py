@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from .. import dtypes
-from ..autograd import grad_mode
 from ..autograd.function import Function
-from ..backend import array_module, erf as _erf
+from ..backend import array_module
+from ..backend import erf as _erf
 from ..tensor import Tensor
 from ._util import floating, normalize_dim
-from .elementwise import clamp, erf, exp, sigmoid, tanh, where
+from .elementwise import clamp, exp, sigmoid, tanh, where
 from .reduction import sum
+
+__all__ = ["softmax", "log_softmax", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "hardtanh", "relu6",
+           "softplus", "logsigmoid", "mish", "hardsigmoid", "hardswish"]
+# Also Tensor methods (``x.softmax(1)``); the rest are ``nn.functional`` only, as in PyTorch.
+TENSOR_METHODS = ("softmax", "log_softmax")
 
 
 class Softmax(Function):
@@ -76,10 +78,11 @@ def log_softmax(input, dim=None, dtype=None):
 
 # -- pointwise activations ------------------------------------------------------------------
 #
-# Each is one Function whose forward is plain numpy on the input's dtype and whose
-# backward is written with numpyflow ops on the saved input, so it is differentiable
-# again (second derivatives are exact).  Piecewise-linear ones multiply the gradient by
-# a constant mask-derived factor: their second derivative is zero, as it should be.
+# Each is one Function whose forward is plain numpy on the input's dtype.  Piecewise-linear
+# ones multiply the gradient by a constant mask-derived factor (their second derivative is
+# zero, as it should be).  The smooth ones apply a gradient op, ``grad * f'(x)``
+# (a ``_PointwiseBackward``): its forward is ``f'`` on raw arrays, its backward uses the
+# second derivative ``f''`` written with numpyflow ops, so higher derivatives are exact.
 # ``inplace=True`` writes the result into the input, as PyTorch does.
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -90,16 +93,30 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _times_derivative(grad, a, raw, graph):
-    """``grad * f'(a)``: on raw arrays (``raw(array)``, a new array) when the engine records
-    no graph, else with numpyflow ops (``graph(tensor)``) so it can be differentiated again."""
-    if grad_mode.state.enabled:
-        return grad * graph(a)
-    d = raw(a._data)
-    if getattr(d, "ndim", 0) == 0:  # numpy turns 0-d results into scalars
-        return Tensor._make(array_module(grad._data).asarray(d * grad._data))
-    d *= grad._data
-    return Tensor._make(d)
+class _PointwiseBackward(Function):
+    """The gradient op ``grad * f'(x)`` of a pointwise activation ``f``.  A subclass gives
+    ``derivative(x, *params)``: ``f'`` on a raw array, as a new array (it is scaled in
+    place); and ``second(x, *params)``: ``f''`` with numpyflow ops on the Tensor ``x``.
+    ``params`` are the activation's constants (and any raw array its forward kept)."""
+
+    @staticmethod
+    def forward(ctx, grad, x, *params):
+        ctx.params = params
+        ctx.save_for_backward(grad, x)
+        d = type(ctx).derivative(x, *params)
+        if getattr(d, "ndim", 0) == 0:  # numpy turns 0-d results into scalars
+            return array_module(grad).asarray(d * grad)
+        d *= grad
+        return d
+
+    @staticmethod
+    def backward(ctx, upstream):
+        grad, x = ctx.saved_tensors
+        cls = type(ctx)
+        need_grad, need_x = ctx.needs_input_grad[:2]
+        d_grad = cls.apply(upstream, x, *ctx.params) if need_grad else None
+        d_x = upstream * grad * cls.second(x, *ctx.params) if need_x else None
+        return (d_grad, d_x) + (None,) * len(ctx.params)
 
 
 def _activation_input(input, name):
@@ -149,20 +166,24 @@ class Elu(Function):
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        alpha, scale, input_scale = ctx.params
-        k = alpha * input_scale * scale
+        return EluBackward.apply(grad, a, *ctx.params), None, None, None
 
+
+class EluBackward(_PointwiseBackward):
+    """``f' = scale`` where ``x > 0``, else ``k * exp(x * input_scale)`` with
+    ``k = alpha * input_scale * scale``."""
+
+    @staticmethod
+    def derivative(x, alpha, scale, input_scale):
+        xp = array_module(x)
         # exp of min(x, 0) only: no overflow (and no inf * 0) on the positive side
-        def raw(x):
-            xp = array_module(x)
-            neg = xp.exp(xp.minimum(x, 0) * x.dtype.type(input_scale))
-            neg *= x.dtype.type(k)
-            return xp.where(x > 0, x.dtype.type(scale), neg)
+        neg = xp.exp(xp.minimum(x, 0) * x.dtype.type(input_scale))
+        neg *= x.dtype.type(alpha * input_scale * scale)
+        return xp.where(x > 0, x.dtype.type(scale), neg)
 
-        def graph(x):
-            return where(x > 0, scale, exp(clamp(x, max=0.0) * input_scale) * k)
-
-        return _times_derivative(grad, a, raw, graph), None, None, None
+    @staticmethod
+    def second(x, alpha, scale, input_scale):
+        return where(x > 0, 0.0, exp(clamp(x, max=0.0) * input_scale) * (alpha * input_scale * input_scale * scale))
 
 
 class Gelu(Function):
@@ -184,25 +205,28 @@ class Gelu(Function):
     @staticmethod
     def backward(ctx, grad):
         a, inner = ctx.saved_tensors
-        tanh_form = ctx.approximate == "tanh"
+        return GeluBackward.apply(grad, a, inner._data, ctx.approximate), None
 
-        def raw(x):
-            xp = array_module(x)
-            t = x.dtype.type
-            th = inner._data
-            if tanh_form:
-                du = (x * x * t(3 * _GELU_TANH_C) + t(1)) * t(_SQRT_2_OVER_PI)
-                return (th + 1) * t(0.5) + x * t(0.5) * (1 - th * th) * du
-            return (th + 1) * t(0.5) + x * xp.exp(x * x * t(-0.5)) * t(_INV_SQRT_2PI)
 
-        def graph(x):
-            if tanh_form:
-                th = tanh((x + x * x * x * _GELU_TANH_C) * _SQRT_2_OVER_PI)
-                du = (x * x * (3 * _GELU_TANH_C) + 1) * _SQRT_2_OVER_PI
-                return (th + 1) * 0.5 + x * 0.5 * (1 - th * th) * du
-            return (erf(x * _INV_SQRT_2) + 1) * 0.5 + x * exp(x * x * -0.5) * _INV_SQRT_2PI  # Phi + x phi
+class GeluBackward(_PointwiseBackward):
+    """``f' = Phi(x) + x phi(x)`` (or the tanh form's), from the ``erf(x / sqrt 2)`` or
+    ``tanh(u)`` the forward kept (``inner``)."""
 
-        return _times_derivative(grad, a, raw, graph), None
+    @staticmethod
+    def derivative(x, inner, approximate):
+        t = x.dtype.type
+        if approximate == "tanh":
+            du = (x * x * t(3 * _GELU_TANH_C) + t(1)) * t(_SQRT_2_OVER_PI)
+            return (inner + 1) * t(0.5) + x * t(0.5) * (1 - inner * inner) * du
+        return (inner + 1) * t(0.5) + x * array_module(x).exp(x * x * t(-0.5)) * t(_INV_SQRT_2PI)
+
+    @staticmethod
+    def second(x, inner, approximate):
+        if approximate == "tanh":  # f'' = (1 - th^2) (u' - x th u'^2 + x u'' / 2), u'' = 6 c sqrt(2/pi) x
+            th = tanh((x + x * x * x * _GELU_TANH_C) * _SQRT_2_OVER_PI)
+            du = (x * x * (3 * _GELU_TANH_C) + 1) * _SQRT_2_OVER_PI
+            return (1 - th * th) * (du - x * th * du * du + x * x * (3 * _GELU_TANH_C * _SQRT_2_OVER_PI))
+        return exp(x * x * -0.5) * (2 - x * x) * _INV_SQRT_2PI  # phi(x) (2 - x^2)
 
 
 class Silu(Function):
@@ -214,19 +238,24 @@ class Silu(Function):
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
+        return SiluBackward.apply(grad, a)
 
-        def raw(x):
-            s = _sigmoid_array(x)
-            d = x * (1 - s)
-            d += 1
-            d *= s
-            return d
 
-        def graph(x):
-            s = sigmoid(x)
-            return s * (x * (1 - s) + 1)
+class SiluBackward(_PointwiseBackward):
+    """``f' = s (1 + x (1 - s))``, ``f'' = s (1 - s) (2 + x (1 - 2 s))``, ``s = sigmoid(x)``."""
 
-        return _times_derivative(grad, a, raw, graph)
+    @staticmethod
+    def derivative(x):
+        s = _sigmoid_array(x)
+        d = x * (1 - s)
+        d += 1
+        d *= s
+        return d
+
+    @staticmethod
+    def second(x):
+        s = sigmoid(x)
+        return s * (1 - s) * (x * (1 - 2 * s) + 2)
 
 
 class Hardtanh(Function):
@@ -269,17 +298,22 @@ class Softplus(Function):
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        beta, threshold = ctx.params
+        return SoftplusBackward.apply(grad, a, *ctx.params), None, None
 
-        def raw(x):
-            z = x * x.dtype.type(beta)
-            return array_module(x).where(z > threshold, x.dtype.type(1), _sigmoid_array(z))
 
-        def graph(x):
-            z = x * beta
-            return where(z > threshold, 1.0, sigmoid(z))
+class SoftplusBackward(_PointwiseBackward):
+    """``f' = sigmoid(beta x)``, ``f'' = beta s (1 - s)``; 1 and 0 where ``beta x > threshold``."""
 
-        return _times_derivative(grad, a, raw, graph), None, None
+    @staticmethod
+    def derivative(x, beta, threshold):
+        z = x * x.dtype.type(beta)
+        return array_module(x).where(z > threshold, x.dtype.type(1), _sigmoid_array(z))
+
+    @staticmethod
+    def second(x, beta, threshold):
+        z = x * beta
+        s = sigmoid(z)
+        return where(z > threshold, 0.0, s * (1 - s) * beta)
 
 
 class LogSigmoid(Function):
@@ -294,7 +328,19 @@ class LogSigmoid(Function):
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        return _times_derivative(grad, a, lambda x: _sigmoid_array(-x), lambda x: sigmoid(-x))
+        return LogSigmoidBackward.apply(grad, a)
+
+
+class LogSigmoidBackward(_PointwiseBackward):
+    """``f' = sigmoid(-x)``, ``f'' = -sigmoid(x) sigmoid(-x)``."""
+
+    @staticmethod
+    def derivative(x):
+        return _sigmoid_array(-x)
+
+    @staticmethod
+    def second(x):
+        return -(sigmoid(x) * sigmoid(-x))
 
 
 class Mish(Function):
@@ -311,21 +357,28 @@ class Mish(Function):
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
+        return MishBackward.apply(grad, a)
 
-        def raw(x):
-            xp = array_module(x)
-            th = xp.tanh(xp.where(x > 20, x, xp.logaddexp(x.dtype.type(0), x)))
-            d = 1 - th * th
-            d *= x
-            d *= _sigmoid_array(x)
-            d += th
-            return d
 
-        def graph(x):
-            th = tanh(softplus(x))
-            return th + x * (1 - th * th) * sigmoid(x)
+class MishBackward(_PointwiseBackward):
+    """With ``th = tanh(softplus(x))`` and ``s = sigmoid(x)``: ``f' = th + x (1 - th^2) s``,
+    ``f'' = (1 - th^2) s (2 - 2 x th s + x (1 - s))``."""
 
-        return _times_derivative(grad, a, raw, graph)
+    @staticmethod
+    def derivative(x):
+        xp = array_module(x)
+        th = xp.tanh(xp.where(x > 20, x, xp.logaddexp(x.dtype.type(0), x)))
+        d = 1 - th * th
+        d *= x
+        d *= _sigmoid_array(x)
+        d += th
+        return d
+
+    @staticmethod
+    def second(x):
+        th = tanh(softplus(x))
+        s = sigmoid(x)
+        return (1 - th * th) * s * (2 - 2 * x * th * s + x * (1 - s))
 
 
 class Hardsigmoid(Function):

@@ -17,6 +17,21 @@ from ..parallel import elementwise as _blockwise
 from ..tensor import Tensor
 from ._util import as_tensor_arg, floating, promote, scalar_or_tensor, tensor_arg
 
+__all__ = [
+    "abs", "absolute", "add", "addcdiv", "addcmul", "allclose", "bitwise_and", "bitwise_not",
+    "bitwise_or", "bitwise_xor", "cast", "ceil", "clamp", "clip", "clone", "cos", "div", "divide",
+    "eq", "equal", "erf", "exp", "exp2", "expm1", "floor", "floor_divide", "fmod", "ge", "greater",
+    "gt", "isclose", "isfinite", "isinf", "isnan", "le", "lerp", "less", "log", "log10", "log1p",
+    "log2", "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "maximum", "minimum",
+    "mul", "multiply", "ne", "neg", "negative", "nonzero", "pow", "reciprocal", "relu", "remainder",
+    "round", "rsqrt", "sigmoid", "sign", "sin", "sqrt", "square", "sub", "subtract", "tan", "tanh",
+    "true_divide", "trunc", "where"
+]
+# Also Tensor methods of the same name (``x.exp()`` is ``exp(x)``): all but ``cast``
+# (``Tensor.to`` calls it) and ``where`` (``x.where(condition, y)`` takes its arguments in
+# another order; tensor.py binds it).
+TENSOR_METHODS = tuple(name for name in __all__ if name not in ("cast", "where"))
+
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -82,7 +97,6 @@ class FloorDivide(Function):
     @staticmethod
     def forward(ctx, a, b):
         xp = array_module(a, b)
-        ctx.shapes = (np.shape(a), np.shape(b))
         with np.errstate(divide="ignore", invalid="ignore"):
             return xp.floor_divide(a, b)
 
@@ -874,7 +888,7 @@ def _compare(name, ufunc):
         xb = b._data if isinstance(b, Tensor) else b
         try:
             out = ufunc(xa, xb)
-        except ValueError as e:
+        except ValueError:
             raise broadcast_error(name, (np.shape(xa), np.shape(xb))) from None
         return Tensor._make(array_module(out).asarray(out))
     op.__name__ = name

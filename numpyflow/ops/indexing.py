@@ -12,6 +12,14 @@ from ..backend import array_module, is_array, scatter_add as _scatter_add, to_de
 from ..tensor import Tensor
 from ._util import as_tensor_arg, normalize_dim, tensor_arg
 
+__all__ = [
+    "gather", "getitem", "index_add", "index_select", "masked_fill", "masked_select", "scatter",
+    "scatter_add", "setitem", "setitem_functional", "take_along_dim"
+]
+# Also Tensor methods of the same name (``x.gather(1, i)`` is ``gather(x, 1, i)``): all but
+# the item access that ``Tensor.__getitem__`` and ``__setitem__`` call.
+TENSOR_METHODS = tuple(name for name in __all__ if name not in ("getitem", "setitem", "setitem_functional"))
+
 
 # -- index expressions ---------------------------------------------------------------------
 
@@ -281,7 +289,7 @@ def setitem(input, index, value):
     except ValueError as e:
         raise RuntimeError(f"setitem: shape mismatch: value of shape {tuple(np.shape(arr))} cannot be "
                            f"broadcast to the indexed shape ({e})") from None
-    input._vc.value += 1
+    input._bump_version()
 
 
 # -- gather / scatter ---------------------------------------------------------------------

@@ -12,6 +12,12 @@ from ..backend import array_module
 from ..tensor import Tensor
 from ._util import tensor_arg
 
+__all__ = ["bmm", "dot", "einsum", "ger", "inner", "linear", "matmul", "mm", "outer", "vdot"]
+# Also Tensor methods of the same name (``x.matmul(y)`` is ``matmul(x, y)``): all but
+# ``einsum`` (an equation and operands), ``linear`` (``nn.functional``'s) and the aliases
+# ``ger`` and ``vdot``.
+TENSOR_METHODS = tuple(name for name in __all__ if name not in ("einsum", "ger", "linear", "vdot"))
+
 
 def _t(x, transposed):
     return x.swapaxes(-1, -2) if transposed else x

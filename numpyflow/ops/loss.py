@@ -13,11 +13,11 @@ where ``s_i`` is the reduction's scale times the incoming gradient, and
 weights or ones), or ``q_i = ((1 - eps) * p_i + eps / C) * w`` for class probabilities
 ``p_i``.  Without weights or smoothing this is the familiar softmax minus one-hot.
 
-As in the normalization ops, the backward works on raw arrays when no graph is being
-recorded and with numpyflow ops (``softmax`` of the saved input) under
-``create_graph=True``, so second derivatives are exact.  The other losses are short
-compositions of differentiable ops, or elementwise Functions whose backward is written
-with numpyflow ops.
+As in the normalization ops, the backward applies a gradient op (a ``Function``): its
+forward is the formula above on raw arrays, its backward the second derivative written
+with numpyflow ops (``softmax`` of the saved input), so higher derivatives are exact.  The
+other losses are short compositions of differentiable ops, or elementwise Functions
+whose backward is written with numpyflow ops.
 
 Reductions: ``'mean'`` (PyTorch's weighted mean where class weights apply: the sum
 divided by the total weight of the non-ignored targets), ``'sum'`` and ``'none'``.
@@ -30,14 +30,15 @@ import warnings
 import numpy as np
 
 from .._errors import broadcast_error
-from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
 from ._util import as_tensor_arg, promote
-from .activation import logsigmoid, softmax, log_softmax
-from .elementwise import abs as _abs, clamp, log, log1p, sigmoid, where
-from .reduction import mean as _mean, sum as _sum
+from .activation import log_softmax, logsigmoid, softmax
+from .elementwise import abs as _abs
+from .elementwise import clamp, log, log1p, sigmoid, where
+from .reduction import mean as _mean
+from .reduction import sum as _sum
 from .shape import broadcast_tensors, reshape
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -108,17 +109,15 @@ def _log_softmax(xp, x):
 
 
 def _class_weight(weight, input, c, op):
-    """The class-weight array (input's dtype) or None."""
+    """The class weights as a Tensor of the input's dtype, or None (the op refuses ones
+    that require grad while gradients are recorded, as PyTorch does)."""
     if weight is None:
         return None
     _check_tensor(weight, "weight", op)
     if weight._data.ndim != 1 or weight._data.shape[0] != c:
         raise RuntimeError(f"{op}: weight tensor should be defined either for all {c} classes or no classes but "
                            f"got weight tensor of shape: {list(weight.shape)}")
-    if weight._requires_grad and grad_mode.state.enabled:
-        raise RuntimeError(f"{op}: the derivative for 'weight' is not implemented (as in PyTorch); "
-                           "pass weight.detach()")
-    return weight._data.astype(input._data.dtype, copy=False)
+    return weight if weight._data.dtype == input._data.dtype else weight.to(input._data.dtype)
 
 
 def _class_targets(input, target, ignore_index, op):
@@ -227,6 +226,7 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, smoothing):
+        _refuse_weight_grad(ctx, "cross_entropy")
         xp = array_module(x)
         dtype = x.dtype
         c = x.shape[1]
@@ -248,16 +248,26 @@ class CrossEntropy(Function):
     def backward(ctx, grad):
         x, logp = ctx.saved_tensors
         pk, weight, reduction, eps = ctx.meta
+        gx = CrossEntropyBackward.apply(grad, x, logp._data, pk, weight, reduction, eps)
+        return gx, None, None, None, None, None
+
+
+class CrossEntropyBackward(Function):
+    """The gradient op of :class:`CrossEntropy`: ``s * (softmax(x) * a - q)`` (see the
+    module docstring; ``a = sum_c q``) from the forward's log-probabilities, on raw
+    arrays; its backward differentiates that in ``grad`` (through ``s``) and in ``x``."""
+
+    _public_name = "CrossEntropyLossBackward"
+
+    @staticmethod
+    def forward(ctx, grad, x, logp, pk, weight, reduction, eps):  # x: only for the backward
+        ctx.meta = (pk, weight, reduction, eps)
+        ctx.save_for_backward(grad, x)
+        xp = array_module(logp)
+        dtype = logp.dtype
         c = logp.shape[1]
-        if grad_mode.state.enabled:  # create_graph: softmax of x keeps the graph
-            q = _dense_target(array_module(logp._data), logp._data, pk, weight, eps)
-            a = Tensor._make(q.sum(axis=1, keepdims=True))
-            s = _graph_scale(grad, reduction, pk.total)
-            return s * (softmax(x, 1) * a - Tensor._make(q)), None, None, None, None, None
-        xp = array_module(logp._data)
-        dtype = logp._data.dtype
-        s = _grad_scale(grad._data, reduction, pk.total)
-        p = xp.exp(logp._data)
+        s = _grad_scale(grad, reduction, pk.total)
+        p = xp.exp(logp)
         # a_i = sum_c q_ic: (1 - eps) * w[t_i] + eps / C * sum(w), zero where ignored
         a = pk.wt
         if eps:
@@ -281,7 +291,42 @@ class CrossEntropy(Function):
             if weight is not None:
                 spread = spread * weight.reshape((1, c) + (1,) * (p.ndim - 2))
             p -= spread
-        return Tensor._make(p), None, None, None, None, None
+        return p
+
+    @staticmethod
+    def backward(ctx, u):
+        grad, x = ctx.saved_tensors
+        pk, weight, reduction, eps = ctx.meta
+        need_g, need_x = ctx.needs_input_grad[:2]
+        q = _dense_target(array_module(x._data), x._data, pk, weight, eps)
+        a = Tensor._make(q.sum(axis=1, keepdims=True))
+        p = softmax(x, 1)
+        d_grad = d_x = None
+        if need_g:
+            d_grad = _scale_adjoint(u * (p * a - Tensor._make(q)), reduction, pk.total)
+        if need_x:
+            d_x = _softmax_adjoint(p, u * _graph_scale(grad, reduction, pk.total) * a)
+        return d_grad, d_x, None, None, None, None, None
+
+
+def _scale_adjoint(v, reduction, denominator):
+    """The gradient with respect to the incoming gradient of ``_graph_scale(grad) * f``,
+    given ``v = upstream * f`` (of the input's shape)."""
+    if reduction == "none":
+        return _sum(v, 1)
+    return _graph_scale(_sum(v), reduction, denominator)
+
+
+def _softmax_adjoint(p, v):
+    """The gradient of ``<v, softmax(x)>`` with respect to ``x``, for ``p = softmax(x, 1)``."""
+    return p * (v - _sum(v * p, 1, True))
+
+
+def _refuse_weight_grad(ctx, op):
+    """PyTorch's rule: the class weights (input 2) are not differentiable."""
+    if ctx.needs_input_grad[2]:
+        raise RuntimeError(f"{op}: the derivative for 'weight' is not implemented (as in PyTorch); "
+                           "pass weight.detach()")
 
 
 def _dense_target(xp, like, pk, weight, eps):
@@ -300,6 +345,15 @@ def _dense_target(xp, like, pk, weight, eps):
     return q
 
 
+def _plus(a, b):
+    return b if a is None else a + b
+
+
+def _class_view(weight, ndim):
+    """Class weights (C,) viewed against an (N, C, ...) array."""
+    return weight.reshape((1, -1) + (1,) * (ndim - 2))
+
+
 class CrossEntropyProbs(Function):
     """log_softmax + cross-entropy against class probabilities (same shape as the input),
     in one op; differentiable in the input and in the target."""
@@ -308,6 +362,7 @@ class CrossEntropyProbs(Function):
 
     @staticmethod
     def forward(ctx, x, target, weight, reduction, smoothing):
+        _refuse_weight_grad(ctx, "cross_entropy")
         xp = array_module(x)
         logp = _log_softmax(xp, x)
         q = _prob_target(target, weight, smoothing, x.shape[1])
@@ -321,39 +376,67 @@ class CrossEntropyProbs(Function):
     def backward(ctx, grad):
         x, target, logp = ctx.saved_tensors
         weight, reduction, eps, count = ctx.meta
-        need_x, need_t = ctx.needs_input_grad[:2]
+        grads = CrossEntropyProbsBackward.apply(grad, x, target, logp._data, weight, reduction, eps, count,
+                                                ctx.needs_input_grad[:2])
+        return grads + (None, None, None)
+
+
+class CrossEntropyProbsBackward(Function):
+    """The gradient op of :class:`CrossEntropyProbs`: ``gx = s * (softmax(x) * sum_c q - q)``
+    and ``gt = -s * (1 - eps) * w * log_softmax(x)`` (``q = ((1 - eps) t + eps / C) w``) on
+    raw arrays; its backward differentiates both in ``grad``, ``x`` and the target."""
+
+    _public_name = "CrossEntropyLossBackward"
+
+    @staticmethod
+    def forward(ctx, grad, x, target, logp, weight, reduction, eps, count, needs):
+        need_x, need_t = needs
+        ctx.meta = (weight, reduction, eps, count)
+        ctx.save_for_backward(grad, x, target)
+        ctx.set_materialize_grads(False)
+        xp = array_module(logp)
+        dtype = logp.dtype
         c = logp.shape[1]
-        wview = weight.reshape((1, c) + (1,) * (logp.ndim - 2)) if weight is not None else None
-        denominator = count if count else math.nan
+        s = _grad_scale(grad, reduction, dtype.type(count if count else math.nan))
         gx = gt = None
-        if grad_mode.state.enabled:  # create_graph
-            s = _graph_scale(grad, reduction, denominator)
-            q = target * (1 - eps) + eps / c if eps else target
-            if wview is not None:
-                q = q * Tensor._make(wview)
-            if need_x:
-                gx = s * (softmax(x, 1) * _sum(q, 1, True) - q)
-            if need_t:
-                gt = -s * log_softmax(x, 1) * (1 - eps)
-                if wview is not None:
-                    gt = gt * Tensor._make(wview)
-            return gx, gt, None, None, None
-        xp = array_module(logp._data)
-        dtype = logp._data.dtype
-        s = _grad_scale(grad._data, reduction, dtype.type(denominator))
         if need_x:
-            q = _prob_target(target._data, weight, eps, c)
-            p = xp.exp(logp._data)
-            p *= q.sum(axis=1, keepdims=True)
-            p -= q
-            p *= s
-            gx = Tensor._make(p)
+            q = _prob_target(target, weight, eps, c)
+            gx = xp.exp(logp)
+            gx *= q.sum(axis=1, keepdims=True)
+            gx -= q
+            gx *= s
         if need_t:
-            g = logp._data * (-s * dtype.type(1 - eps))
-            if wview is not None:
-                g *= wview
-            gt = Tensor._make(g)
-        return gx, gt, None, None, None
+            gt = logp * (-s * dtype.type(1 - eps))
+            if weight is not None:
+                gt *= _class_view(weight, logp.ndim)
+        return gx, gt
+
+    @staticmethod
+    def backward(ctx, u, v):
+        grad, x, target = ctx.saved_tensors
+        weight, reduction, eps, count = ctx.meta
+        need_g, need_x, need_t = ctx.needs_input_grad[:3]
+        denominator = count if count else math.nan
+        w = Tensor._make(_class_view(weight, x.ndim)) if weight is not None else None
+        k = w * (1 - eps) if w is not None else 1 - eps  # q = k * target + eps / C * w; gt = -s * k * logp
+        s = _graph_scale(grad, reduction, denominator)
+        p = softmax(x, 1)
+        by_s = d_x = d_t = None  # by_s: the upstream times d(gx, gt)/ds, summed
+        if u is not None:  # gx = s * (p * sum_c q - q)
+            q = target * k + (eps / x.shape[1]) * (w if w is not None else 1.0)
+            q_sum = _sum(q, 1, True)
+            by_s = u * (p * q_sum - q) if need_g else None
+            d_x = _softmax_adjoint(p, u * s * q_sum) if need_x else None
+            d_t = s * (_sum(u * p, 1, True) - u) * k if need_t else None
+        if v is not None:  # gt = -s * k * log_softmax(x)
+            z = v * -k
+            if need_g:
+                by_s = _plus(by_s, z * log_softmax(x, 1))
+            if need_x:
+                z = z * s
+                d_x = _plus(d_x, z - p * _sum(z, 1, True))
+        d_grad = _scale_adjoint(by_s, reduction, denominator) if by_s is not None else None
+        return (d_grad, d_x, d_t) + (None,) * 6
 
 
 def _prob_target(target, weight, eps, c):
@@ -361,7 +444,7 @@ def _prob_target(target, weight, eps, c):
     if eps:
         q = target * target.dtype.type(1 - eps) + target.dtype.type(eps / c)
     if weight is not None:
-        q = q * weight.reshape((1, c) + (1,) * (target.ndim - 2))
+        q = q * _class_view(weight, target.ndim)
     return q
 
 
@@ -405,6 +488,7 @@ class NllLoss(Function):
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
+        _refuse_weight_grad(ctx, "nll_loss")
         xp = array_module(x)
         pk = _Picked(xp, target, weight, ignore_index, x.dtype)
         loss = -pk.weighted(xp.take_along_axis(x, pk.index, axis=1)[:, 0])

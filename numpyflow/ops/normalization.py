@@ -18,12 +18,13 @@ layer_norm     (M, K)                  (1,)        (M, K)                 K
 group_norm     (N, G, C/G * L)         (2,)        (N, C, L)              C
 =============  ======================  ==========  =====================  ==========
 
-Every backward comes in two forms that compute the same numbers.  When the engine runs
-it without recording (a plain ``backward()``), it works on raw arrays: sums are
-``einsum`` contractions (no temporary for ``sum(a * b)``) and the input gradient is built
-in place in one full-size array.  When ``backward(create_graph=True)`` asked for a graph,
-it recomputes the statistics from the saved input with numpyflow ops and writes the
-formula above with them, so second and higher derivatives are exact.
+The backward of each applies its gradient op (``NativeBatchNormBackward``, ...), itself a
+``Function``, as PyTorch does.  Its forward is the closed form above on raw arrays: sums
+are ``einsum`` contractions (no temporary for ``sum(a * b)``) and the input gradient is
+built in place in one full-size array.  Its backward is the second derivative
+(:func:`_normalize_double_backward`), written with numpyflow ops on Tensors, so third and
+higher derivatives follow.  A plain ``backward()`` costs the array code alone; under
+``backward(create_graph=True)`` the same call records a node.
 """
 from __future__ import annotations
 
@@ -32,16 +33,16 @@ import numbers
 
 import numpy as np
 
-from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..backend import array_module
 from ..parallel import map_ranges
 from ..tensor import Tensor
 from .elementwise import rsqrt
-from .reduction import mean as _mean, sum as _sum
-from .shape import reshape
+from .reduction import mean as _mean
+from .reduction import sum as _sum
+from .shape import expand, reshape
 
-__all__ = ["batch_norm", "layer_norm", "group_norm", "running_average_factor"]
+__all__ = ["batch_norm", "layer_norm", "group_norm"]
 
 _LETTERS = "abcdefgh"
 
@@ -127,31 +128,109 @@ def _affine_rows(x, out, scale, shift, blockwise, center=None):
     return out
 
 
-def _wrap(*arrays):
-    return tuple(Tensor._make(a) if a is not None else None for a in arrays)
+class _NormalizeBackward(Function):
+    """The gradient op of a normalization: ``forward(grad, x, weight, ...)`` returns
+    ``(gx, gw, gb)`` on raw arrays (None where not asked for, by ``needs``); the backward
+    is the second derivative."""
+
+    @staticmethod
+    def backward(ctx, ggx, ggw, ggb):
+        return _normalize_double_backward(ctx, ggx, ggw, ggb)
 
 
-def _graph_backward(grad, x, weight, layout, eps, need_x, need_w, need_b):
-    """The gradients with numpyflow ops (a differentiable backward), recomputing the
-    statistics from ``x``."""
-    axes = layout.stat_axes
-    xs = reshape(x, layout.stat_shape)
-    xc = xs - _mean(xs, axes, True)
-    invstd = rsqrt(_mean(xc * xc, axes, True) + eps)
-    xhat = xc * invstd
-    ga = reshape(grad, layout.affine_shape)
-    xa = reshape(xhat, layout.affine_shape)
-    gx = gw = gb = None
-    if need_w:
-        gw = reshape(_sum(ga * xa, layout.param_axes), layout.param_shape)
-    if need_b:
-        gb = reshape(_sum(ga, layout.param_axes), layout.param_shape)
-    if need_x:
-        dxhat = ga * reshape(weight, layout.param_view) if weight is not None else ga
-        ds = reshape(dxhat, layout.stat_shape)
-        gs = invstd * (ds - _mean(ds, axes, True) - xhat * _mean(ds * xhat, axes, True))
-        gx = reshape(gs, tuple(x.shape))
-    return gx, gw, gb
+def _keep_for_double_backward(ctx, grad, x, weight, layout, eps):
+    """What a ``_NormalizeBackward``'s forward keeps for its backward."""
+    ctx.layout, ctx.eps = layout, eps
+    ctx.save_for_backward(grad, x, weight)
+    ctx.set_materialize_grads(False)  # an unused gradient's terms are skipped, not summed as zeros
+
+
+def _normalize_double_backward(ctx, ggx, ggw, ggb):
+    """The gradients of ``(gx, gw, gb)``, the first derivatives of a normalization, with
+    respect to its ``grad``, ``x`` and ``weight`` (numpyflow ops: differentiable again).
+
+    In the statistics view, with ``M`` the mean over the statistic's axes, ``s`` the
+    invstd (recomputed from ``x``), ``xhat = (x - M(x)) * s``, ``d = grad * weight`` and
+    ``G(v) = s * (v - M(v) - xhat * M(v * xhat))`` (self-adjoint), the first derivatives
+    are ``gx = G(d)``, ``gw = sum(grad * xhat)``, ``gb = sum(grad)``.  For upstream
+    ``u, a, c`` (of ``gx, gw, gb``; None contributes nothing):
+
+        d/dgrad   = c + a * xhat + weight * G(u)
+        d/dweight = sum(grad * G(u))
+        d/dx      = G(h) - s^2 * (M(u d) - M(u) M(d) - M(u xhat) M(d xhat)) * xhat,
+                    h = a * grad - s * (u * M(d xhat) + d * M(u xhat))
+    """
+    grad, x, weight = ctx.saved_tensors
+    layout = ctx.layout
+    need_g, need_x, need_w = ctx.needs_input_grad[:3]
+    stat, affine, view = layout.stat_shape, layout.affine_shape, layout.param_view
+    z = _Standardized(x, layout, ctx.eps)
+    ga = reshape(grad, affine)
+    w = reshape(weight, view) if weight is not None else None
+    u = reshape(ggx, stat) if ggx is not None else None
+    a = reshape(ggw, view) if ggw is not None else None
+    c = reshape(ggb, view) if ggb is not None else None
+    gu = reshape(z.project(u), affine) if u is not None else None
+    d_grad = d_x = d_weight = None
+    if need_g:
+        terms = [c, a * reshape(z.xhat, affine) if a is not None else None,
+                 (gu * w if w is not None else gu) if gu is not None else None]
+        d_grad = _total(terms, affine, tuple(grad.shape))
+    if need_w and gu is not None:
+        d_weight = reshape(_sum(ga * gu, layout.param_axes), layout.param_shape)
+    if need_x and (u is not None or a is not None):
+        d = reshape(ga * w if w is not None else ga, stat)
+        d_x = reshape(_input_second_derivative(z, d, u, reshape(a * ga, stat) if a is not None else None),
+                      tuple(x.shape))
+    return (d_grad, d_x, d_weight) + (None,) * (len(ctx.needs_input_grad) - 3)
+
+
+class _Standardized:
+    """``x`` standardised over a layout's statistic axes, with numpyflow ops (so it is
+    differentiable): ``s`` (the invstd) and ``xhat``, in the statistics view."""
+
+    def __init__(self, x, layout, eps):
+        self.axes = layout.stat_axes
+        xs = reshape(x, layout.stat_shape)
+        xc = xs - self.mean(xs)
+        self.s = rsqrt(self.mean(xc * xc) + eps)
+        self.xhat = xc * self.s
+
+    def mean(self, v):
+        return _mean(v, self.axes, True)
+
+    def project(self, v):
+        """``G(v) = s * (v - M(v) - xhat * M(v * xhat))``: the input's gradient for the
+        gradient ``v`` of ``xhat`` (a self-adjoint map)."""
+        return self.s * (v - self.mean(v) - self.xhat * self.mean(v * self.xhat))
+
+
+def _input_second_derivative(z, d, u, ag):
+    """The gradient with respect to ``x`` of ``<u, G(d)> + <ag, xhat>`` (``d = grad *
+    weight``, ``ag = ggw * grad``; either upstream may be None, not both)."""
+    h = ag
+    if u is not None:
+        mdx, mux = z.mean(d * z.xhat), z.mean(u * z.xhat)
+        t = z.s * (u * mdx + d * mux)
+        h = -t if h is None else h - t
+    out = z.project(h)
+    if u is not None:  # through s and xhat inside G
+        out = out - z.s * z.s * (z.mean(u * d) - z.mean(u) * z.mean(d) - mux * mdx) * z.xhat
+    return out
+
+
+def _total(terms, shape, out_shape):
+    """The sum of the terms that are not None, broadcast to ``shape`` and viewed as
+    ``out_shape``; None when every term is None."""
+    terms = [t for t in terms if t is not None]
+    if not terms:
+        return None
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    if tuple(total.shape) != tuple(shape):
+        total = expand(total, *shape)
+    return reshape(total, out_shape)
 
 
 class BatchNorm(Function):
@@ -166,6 +245,10 @@ class BatchNorm(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, layout, eps, running_mean, running_var, momentum):
+        for name, need in zip(("running_mean", "running_var"), ctx.needs_input_grad[5:7]):
+            if need:  # PyTorch's rule: the in-place update is not differentiable
+                raise RuntimeError(f"batch_norm: running statistics are updated in place and must not require "
+                                   f"grad ({name} does); detach() it")
         xc, mean, low, var, invstd = layout.statistics(x, eps)
         n = layout.count
         # PyTorch's update, in double precision like its CPU kernel: the running variance
@@ -191,12 +274,22 @@ class BatchNorm(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         layout, eps, mean, low, invstd = ctx.meta
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        if grad_mode.state.enabled:  # create_graph
-            return _graph_backward(grad, x, weight, layout, eps, need_x, need_w, need_b) + (None,) * 5
-        xp = array_module(grad._data)
-        g = grad._data.reshape(layout.stat_shape)
-        xs = x._data.reshape(layout.stat_shape)
+        grads = BatchNormBackward.apply(grad, x, weight, layout, eps, mean, low, invstd, ctx.needs_input_grad[:3])
+        return grads + (None,) * 5
+
+
+class BatchNormBackward(_NormalizeBackward):
+    """Batch norm's gradients from the batch statistics of its forward."""
+
+    _public_name = "NativeBatchNormBackward"
+
+    @staticmethod
+    def forward(ctx, grad, x, weight, layout, eps, mean, low, invstd, needs):
+        need_x, need_w, need_b = needs
+        _keep_for_double_backward(ctx, grad, x, weight, layout, eps)
+        xp = array_module(grad)
+        g = grad.reshape(layout.stat_shape)
+        xs = x.reshape(layout.stat_shape)
         n = layout.count
         kept = layout.kept_shape
         # with tmp = x - mean (so xhat = (tmp - low) * invstd):
@@ -214,7 +307,7 @@ class BatchNorm(Function):
         s2 = (sgt - low * s1) * invstd
         gx = None
         if need_x:
-            scale = invstd if weight is None else invstd * weight._data.reshape(layout.param_view)
+            scale = invstd if weight is None else invstd * weight.reshape(layout.param_view)
             c1 = invstd * s2 / -n
             c0 = low * c1 + s1 / n
             out = xp.empty_like(g)
@@ -232,7 +325,7 @@ class BatchNorm(Function):
             gx = out.reshape(x.shape)
         gw = s2.reshape(layout.param_shape) if need_w else None
         gb = s1.reshape(layout.param_shape) if need_b else None
-        return _wrap(gx, gw, gb) + (None,) * 5
+        return gx, gw, gb
 
 
 class BatchNormInference(Function):
@@ -258,39 +351,68 @@ class BatchNormInference(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         layout, mean, invstd, scale = ctx.meta
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        grads = BatchNormInferenceBackward.apply(grad, x, weight, layout, mean, invstd, scale,
+                                                 ctx.needs_input_grad[:3])
+        return grads + (None, None, None)
+
+
+class BatchNormInferenceBackward(Function):
+    """The gradient op of batch norm with fixed statistics: ``gx = grad * scale``,
+    ``gw = sum(grad * xhat)``, ``gb = sum(grad)``, ``xhat = (x - mean) * invstd``
+    (affine in every input, so its backward is short)."""
+
+    _public_name = "NativeBatchNormBackward"
+
+    @staticmethod
+    def forward(ctx, grad, x, weight, layout, mean, invstd, scale, needs):
+        need_x, need_w, need_b = needs
+        ctx.meta = (layout, mean, invstd)
+        ctx.save_for_backward(grad, x, weight)
+        ctx.set_materialize_grads(False)
+        xp = array_module(grad)
         view, axes = layout.param_view, layout.param_axes
-        gx = gw = gb = None
-        if grad_mode.state.enabled:  # create_graph: weight (and x) stay in the graph
-            ga = reshape(grad, layout.affine_shape)
-            if need_x:
-                s = Tensor._make(invstd.reshape(view))
-                if weight is not None:
-                    s = reshape(weight, view) * s
-                gx = reshape(ga * s, tuple(grad.shape))
-            if need_w:
-                xa = reshape(x, layout.affine_shape)
-                xhat = (xa - Tensor._make(mean.reshape(view))) * Tensor._make(invstd.reshape(view))
-                gw = reshape(_sum(ga * xhat, axes), layout.param_shape)
-            if need_b:
-                gb = reshape(_sum(ga, axes), layout.param_shape)
-            return gx, gw, gb, None, None, None
-        xp = array_module(grad._data)
-        g = grad._data.reshape(layout.affine_shape)
+        g = grad.reshape(layout.affine_shape)
         s1 = _contract(xp, [g], 3, axes) if need_w or need_b else None
+        gx = gw = gb = None
         if need_x:
             gx = (g * scale.reshape(view)).reshape(grad.shape)
         if need_w:
-            sx = _contract(xp, [g, x._data.reshape(layout.affine_shape)], 3, axes)
+            sx = _contract(xp, [g, x.reshape(layout.affine_shape)], 3, axes)
             gw = ((sx - mean * s1) * invstd).reshape(layout.param_shape)
         if need_b:
             gb = s1.reshape(layout.param_shape)
-        return _wrap(gx, gw, gb) + (None, None, None)
+        return gx, gw, gb
+
+    @staticmethod
+    def backward(ctx, ggx, ggw, ggb):
+        grad, x, weight = ctx.saved_tensors
+        layout, mean, invstd = ctx.meta
+        need_g, need_x, need_w = ctx.needs_input_grad[:3]
+        view, affine = layout.param_view, layout.affine_shape
+        s = Tensor._make(invstd.reshape(view))
+        ga = reshape(grad, affine)
+        u = reshape(ggx, affine) if ggx is not None else None
+        a = reshape(ggw, view) if ggw is not None else None
+        c = reshape(ggb, view) if ggb is not None else None
+        us = u * s if u is not None else None
+        d_grad = d_x = d_weight = None
+        if need_g:
+            xhat = (reshape(x, affine) - Tensor._make(mean.reshape(view))) * s if a is not None else None
+            terms = [c, a * xhat if a is not None else None,
+                     (us * reshape(weight, view) if weight is not None else us) if us is not None else None]
+            d_grad = _total(terms, affine, tuple(grad.shape))
+        if need_x and a is not None:
+            d_x = reshape(a * ga * s, tuple(x.shape))
+        if need_w and us is not None:
+            d_weight = reshape(_sum(us * ga, layout.param_axes), layout.param_shape)
+        return d_grad, d_x, d_weight, None, None, None, None, None
 
 
 class _NormalizeGroups(Function):
     """Layer and group normalization: statistics per row of the statistics view, affine
     parameters along another view.  Saves the normalised input ``xhat``."""
+
+    _gradient = None  # the gradient op (a _NormalizeGroupsBackward)
 
     @staticmethod
     def forward(ctx, x, weight, bias, layout, eps):
@@ -314,18 +436,26 @@ class _NormalizeGroups(Function):
     def backward(ctx, grad):
         x, weight, xhat = ctx.saved_tensors
         layout, eps, invstd = ctx.meta
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        if grad_mode.state.enabled:  # create_graph
-            return _graph_backward(grad, x, weight, layout, eps, need_x, need_w, need_b) + (None, None)
-        xp = array_module(grad._data)
-        ga = grad._data.reshape(layout.affine_shape)
-        xa = xhat._data.reshape(layout.affine_shape)
+        grads = type(ctx)._gradient.apply(grad, x, weight, xhat._data, layout, eps, invstd, ctx.needs_input_grad[:3])
+        return grads + (None, None)
+
+
+class _NormalizeGroupsBackward(_NormalizeBackward):
+    """Layer and group norm's gradients from the saved ``xhat``."""
+
+    @staticmethod
+    def forward(ctx, grad, x, weight, xhat, layout, eps, invstd, needs):
+        need_x, need_w, need_b = needs
+        _keep_for_double_backward(ctx, grad, x, weight, layout, eps)
+        xp = array_module(grad)
+        ga = grad.reshape(layout.affine_shape)
+        xa = xhat.reshape(layout.affine_shape)
         nd = len(layout.affine_shape)
         gw = _contract(xp, [ga, xa], nd, layout.param_axes).reshape(layout.param_shape) if need_w else None
         gb = _contract(xp, [ga], nd, layout.param_axes).reshape(layout.param_shape) if need_b else None
         gx = None
         if need_x:
-            dxhat = ga * weight._data.reshape(layout.param_view) if weight is not None else ga
+            dxhat = ga * weight.reshape(layout.param_view) if weight is not None else ga
             ds = dxhat.reshape(layout.stat_shape)
             xs = xa.reshape(layout.stat_shape)
             ns, axes, n = len(layout.stat_shape), layout.stat_axes, layout.count
@@ -336,15 +466,25 @@ class _NormalizeGroups(Function):
             xp.subtract(ds, tmp, out=tmp)
             tmp *= invstd
             gx = tmp.reshape(grad.shape)
-        return _wrap(gx, gw, gb) + (None, None)
+        return gx, gw, gb
+
+
+class LayerNormBackward(_NormalizeGroupsBackward):
+    _public_name = "NativeLayerNormBackward"
+
+
+class GroupNormBackward(_NormalizeGroupsBackward):
+    _public_name = "NativeGroupNormBackward"
 
 
 class LayerNorm(_NormalizeGroups):
     _public_name = "NativeLayerNorm"
+    _gradient = LayerNormBackward
 
 
 class GroupNorm(_NormalizeGroups):
     _public_name = "NativeGroupNorm"
+    _gradient = GroupNormBackward
 
 
 # -- argument checks ------------------------------------------------------------------------
@@ -373,15 +513,6 @@ def _param(t, input, shape, what, op):
 def _verify_batch_size(size, op):
     if size[0] * math.prod(size[2:]) == 1:
         raise ValueError(f"{op}: Expected more than 1 value per channel when training, got input size {list(size)}")
-
-
-def _stat_array(stat, op):
-    if stat is None:
-        return None
-    if stat._requires_grad and grad_mode.state.enabled:
-        raise RuntimeError(f"{op}: running statistics are updated in place and must not require grad")
-    stat._check_writeable(op)
-    return stat._data
 
 
 def running_average_factor(momentum, num_batches_tracked: int) -> float:
@@ -434,12 +565,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError("batch_norm: momentum=None (a cumulative moving average) needs the number of "
                              "batches seen: pass momentum=1/num_batches_tracked, as nn.BatchNorm does "
                              "(see running_average_factor)")
-        rm = _stat_array(running_mean, op)
-        rv = _stat_array(running_var, op)
-        out = BatchNorm.apply(input, weight, bias, layout, float(eps), rm, rv, float(momentum))
-        for stat in (running_mean, running_var):
-            if stat is not None:
-                stat._vc.value += 1
+        stats = [stat for stat in (running_mean, running_var) if stat is not None]
+        for stat in stats:  # (BatchNorm refuses statistics that require grad while recording)
+            stat._check_writeable(op)
+        out = BatchNorm.apply(input, weight, bias, layout, float(eps), running_mean, running_var, float(momentum))
+        for stat in stats:
+            stat._bump_version()
         return out
     if running_mean is None or running_var is None:
         missing = "running_mean" if running_mean is None else "running_var"

@@ -6,8 +6,8 @@ How it runs
 A ``kh x kw`` window is walked tap by tap: tap ``(i, j)`` of every window at once is one
 view of the padded input, so each pass is a whole-array numpy op and the Python loop
 runs over the ``kh*kw`` taps only, never over output positions.  The padded input uses
-convolution's stride-phase layout (``conv.py``), in which each tap's view is a run of
-contiguous elements per plane, so the passes are vectorised.
+convolution's stride-phase layout (``_conv_kernels.py``), in which each tap's view is a
+run of contiguous elements per plane, so the passes are vectorised.
 
 * ``max_pool2d`` keeps a running maximum and, in a uint8 array, the tap that holds it
   (a strictly greater value replaces it: ties keep the first maximum, as in PyTorch;
@@ -36,8 +36,10 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import array_module, scatter_add
 from ..parallel import map_ranges
-from .conv import (ConvGeometry, _check_tensor, _from_phases, _int, _pair, _plane_dims, _shape,
-                   _tap_views, _to_phases)
+from ._conv_kernels import ConvGeometry, from_phases, plane_dims, tap_views, to_phases
+from ._window_args import as_int, as_tensor, pair, shape_of
+
+__all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "max_pool2d"]
 
 
 # -- geometry -----------------------------------------------------------------------------
@@ -57,8 +59,8 @@ class PoolGeometry:
     """Window ``k``, stride ``s``, padding ``p`` and dilation ``d`` per spatial dim, the input
     size ``H, W`` and output size ``Ho, Wo``.  The padded input (the padding on both sides
     plus whatever ``ceil_mode`` windows reach past it) is stored in convolution's stride-phase
-    layout (see ``conv.py``): every tap of every window is then one contiguous run of
-    ``Ho*Wq`` elements per plane, the output taken ``Wq`` wide (junk columns dropped at
+    layout (see ``_conv_kernels.py``): every tap of every window is then one contiguous run
+    of ``Ho*Wq`` elements per plane, the output taken ``Wq`` wide (junk columns dropped at
     the end), so every pass is a contiguous, vectorised numpy op."""
 
     __slots__ = ("kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "H", "W", "Ho", "Wo", "cg", "Wq")
@@ -73,25 +75,20 @@ class PoolGeometry:
         Wp = max(W + 2 * self.pw, (Wo - 1) * self.sw + (self.kw - 1) * self.dw + 1)
         self.cg = ConvGeometry(self.kh, self.kw, self.sh, self.sw, self.dh, self.dw, self.ph, Hp - H - self.ph,
                                self.pw, Wp - W - self.pw, 1, H, W, Ho, Wo)
-        self.Wq = _plane_dims(self.cg)[1]
-
-    @property
-    def overlapping(self):
-        """Whether an input position can fall in more than one window."""
-        return self.sh < (self.kh - 1) * self.dh + 1 or self.sw < (self.kw - 1) * self.dw + 1
+        self.Wq = plane_dims(self.cg)[1]
 
     def phases(self, x, fill):
         """``x (..., H, W)`` in the padded phase layout, and the number of planes."""
         n = math.prod(x.shape[:-2])
-        return _to_phases(x.reshape(1, n, self.H, self.W), self.cg, fill), n
+        return to_phases(x.reshape(1, n, self.H, self.W), self.cg, fill), n
 
     def taps(self, buf, n):
         """``(k, view)`` per tap ``k = i*kw + j``: ``view (n, Ho*Wq)`` of the phase buffer."""
-        for i, j, view in _tap_views(buf, self.cg, 1, n):
+        for i, j, view in tap_views(buf, self.cg, 1, n):
             yield i * self.kw + j, view[:, 0]
 
     def zeros_phases(self, n, dtype, xp):
-        Hq, Wq = _plane_dims(self.cg)
+        Hq, Wq = plane_dims(self.cg)
         size = n * self.sh * self.sw * Hq * Wq
         buf = xp.empty((size + Wq,), dtype)
         buf.fill(0)
@@ -100,7 +97,7 @@ class PoolGeometry:
     def unphase(self, buf, lead):
         n = math.prod(lead)
         out = array_module(buf).empty((1, n, self.H, self.W), buf.dtype)
-        return _from_phases(buf, self.cg, out).reshape(*lead, self.H, self.W)
+        return from_phases(buf, self.cg, out).reshape(*lead, self.H, self.W)
 
     def wide(self, y):
         """``y (..., Ho, Wo)`` as ``(n, Ho*Wq)`` with zero junk columns."""
@@ -326,7 +323,7 @@ def _avg_forward(x, g: PoolGeometry, divisor):
     xp = array_module(x)
     buf, n = g.phases(x, 0)
     acc = None
-    for k, v in g.taps(buf, n):
+    for _, v in g.taps(buf, n):
         if acc is None:
             acc = xp.empty(v.shape, x.dtype)
             xp.copyto(acc, v)
@@ -342,7 +339,7 @@ def _avg_scatter(grad, g: PoolGeometry, divisor):
     share = g.wide(grad / _as_divisor(divisor, xp))
     n = share.shape[0]
     out = g.zeros_phases(n, grad.dtype, xp)
-    for k, dst in g.taps(out, n):
+    for _, dst in g.taps(out, n):
         dst += share
     return g.unphase(out, grad.shape[:-2])
 
@@ -542,8 +539,8 @@ class PlaneGather(Function):
 # -- argument handling --------------------------------------------------------------------
 
 def _pool_input(op, input):
-    x = _check_tensor(input, "input", op)
-    shape = _shape(x)
+    x = as_tensor(input, "input", op)
+    shape = shape_of(x)
     if x._data.ndim not in (3, 4) or any(s == 0 for s in shape[-3:]):
         raise RuntimeError(f"{op}: expected a non-empty 3-D (C, H, W) or 4-D (N, C, H, W) input, but got "
                            f"input of shape {shape}")
@@ -556,7 +553,7 @@ def _kernel_arg(op, v, name):
     if isinstance(v, (tuple, list)) and len(v) not in (1, 2):
         raise RuntimeError(f"{op}: {name} must either be a single int, or a tuple of two ints, "
                            f"but got {name}={tuple(v)}")
-    return _pair(v, name, op)
+    return pair(v, name, op)
 
 
 def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
@@ -576,13 +573,13 @@ def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     if ph < 0 or pw < 0 or ph > (dh * (kh - 1) + 1) // 2 or pw > (dw * (kw - 1) + 1) // 2:
         raise RuntimeError(f"{op}: padding must be non-negative and at most half of the effective kernel size, "
                            f"but got padding={(ph, pw)}, kernel_size={(kh, kw)}, dilation={(dh, dw)}")
-    H, W = _shape(x)[-2:]
+    H, W = shape_of(x)[-2:]
     Ho = _pool_output_size(H, kh, sh, ph, dh, ceil_mode)
     Wo = _pool_output_size(W, kw, sw, pw, dw, ceil_mode)
     if Ho <= 0 or Wo <= 0:
         raise RuntimeError(f"{op}: output size is too small: input {H}x{W} gives output {Ho}x{Wo}; the kernel "
                            "must fit within the padded input "
-                           f"(input shape {_shape(x)}, kernel_size={(kh, kw)}, stride={(sh, sw)}, "
+                           f"(input shape {shape_of(x)}, kernel_size={(kh, kw)}, stride={(sh, sw)}, "
                            f"padding={(ph, pw)}, dilation={(dh, dw)})")
     return PoolGeometry((kh, kw), (sh, sw), (ph, pw), (dh, dw), H, W, Ho, Wo)
 
@@ -607,7 +604,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     x = _pool_input(op, input)
     g = _pool_geometry(op, x, kernel_size, stride, padding, 1, bool(ceil_mode))
     if divisor_override is not None:
-        divisor_override = _int(divisor_override, "divisor_override", op)
+        divisor_override = as_int(divisor_override, "divisor_override", op)
         if divisor_override == 0:
             raise RuntimeError(f"{op}: divisor_override must be non-zero")
     divisor = _avg_divisor(g, bool(count_include_pad), divisor_override, x._data.dtype)
@@ -615,7 +612,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 def _output_size_arg(op, x, output_size):
-    H, W = _shape(x)[-2:]
+    H, W = shape_of(x)[-2:]
     if isinstance(output_size, (tuple, list)):
         if len(output_size) != 2:
             raise RuntimeError(f"{op}: output_size must be an int or a tuple of 2 ints (or None), but got "
@@ -625,7 +622,7 @@ def _output_size_arg(op, x, output_size):
         sizes = [output_size, output_size]
     out = []
     for s, n in zip(sizes, (H, W)):
-        s = n if s is None else _int(s, "output_size", op)
+        s = n if s is None else as_int(s, "output_size", op)
         if s < 0:
             raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0, but got "
                                f"output_size={tuple(sizes)}")
@@ -639,7 +636,7 @@ def adaptive_avg_pool2d(input, output_size):
     op = "adaptive_avg_pool2d"
     x = _pool_input(op, input)
     Ho, Wo = _output_size_arg(op, x, output_size)
-    H, W = _shape(x)[-2:]
+    H, W = shape_of(x)[-2:]
     if Ho and Wo and H % Ho == 0 and W % Wo == 0:
         return BlockMean.apply(x, H // Ho, W // Wo)
     dt = x._data.dtype
@@ -653,7 +650,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     op = "adaptive_max_pool2d"
     x = _pool_input(op, input)
     Ho, Wo = _output_size_arg(op, x, output_size)
-    H, W = _shape(x)[-2:]
+    H, W = shape_of(x)[-2:]
     if Ho and Wo and H % Ho == 0 and W % Wo == 0 and (H // Ho) * (W // Wo) <= 16:
         g = PoolGeometry((H // Ho, W // Wo), (H // Ho, W // Wo), (0, 0), (1, 1), H, W, Ho, Wo)
         return MaxPool2d.apply(x, g, bool(return_indices))

@@ -12,8 +12,17 @@ from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
 from ._util import floating, normalize_dim, normalize_dims, reduce_args, tensor_arg
-from .elementwise import exp, log, sign, sqrt, where, abs as _abs, pow as _pow
-from .shape import BroadcastTo, Reshape, flip
+from .elementwise import exp, sign, sqrt, where, abs as _abs, pow as _pow
+from .shape import Reshape, flip
+
+__all__ = [
+    "all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cumprod", "cumsum",
+    "logsumexp", "max", "mean", "min", "nansum", "norm", "prod", "std", "std_mean", "sum", "var",
+    "var_mean"
+]
+# Also Tensor methods of the same name (``x.sum(1)`` is ``sum(x, 1)``): all but the
+# pairs ``std_mean`` and ``var_mean``, which PyTorch has as functions only.
+TENSOR_METHODS = tuple(name for name in __all__ if name not in ("std_mean", "var_mean"))
 
 return_types = collections.namedtuple("return_types", ["values", "indices"])
 

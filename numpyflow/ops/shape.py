@@ -8,10 +8,24 @@ import numbers
 import numpy as np
 
 from .. import dtypes
-from ..autograd.function import Function
+from ..autograd.function import BroadcastTo, Function, SumTo, sum_to_axes  # noqa: F401
 from ..backend import array_module
 from ..tensor import Tensor
 from ._util import normalize_dim, normalize_dims, shape_arg, tensor_arg
+
+__all__ = [
+    "broadcast_tensors", "broadcast_to", "cat", "chunk", "concat", "concatenate", "diagonal",
+    "expand", "expand_as", "flatten", "flip", "fliplr", "flipud", "hstack", "moveaxis", "movedim",
+    "narrow", "pad", "permute", "repeat", "reshape", "reshape_as", "roll", "split", "squeeze",
+    "stack", "sum_to", "swapaxes", "swapdims", "t", "tensor_split", "tile", "transpose", "tril",
+    "triu", "unbind", "unflatten", "unsqueeze", "view", "view_as", "vstack"
+]
+# Also Tensor methods of the same name (``x.view(2, 3)`` is ``view(x, 2, 3)``): all but
+# the functions of a sequence of tensors, ``pad`` (``nn.functional.pad``'s constant mode),
+# ``sum_to`` and ``tensor_split``.
+TENSOR_METHODS = tuple(name for name in __all__ if name not in (
+    "broadcast_tensors", "cat", "concat", "concatenate", "hstack", "pad", "stack", "sum_to", "tensor_split",
+    "vstack"))
 
 
 class Reshape(Function):
@@ -55,37 +69,6 @@ class Unsqueeze(Reshape):
 
 class Squeeze(Reshape):
     _public_name = "Squeeze"
-
-
-class BroadcastTo(Function):
-    """A read-only broadcast view; the base class sums the gradient back."""
-
-    @staticmethod
-    def forward(ctx, a, shape):
-        return array_module(a).broadcast_to(a, shape)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad, None
-
-
-class SumTo(Function):
-    """Sum a broadcast array back down to ``shape`` (the inverse of broadcasting)."""
-
-    @staticmethod
-    def forward(ctx, a, shape):
-        ctx.shape = a.shape
-        lead = a.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1)
-        out = a.sum(axis=axes, keepdims=True) if axes else a
-        if lead:
-            out = out.reshape(out.shape[lead:])
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        return BroadcastTo.apply(grad, ctx.shape), None
 
 
 class Repeat(Function):
@@ -442,10 +425,8 @@ def sum_to(input, shape):
     shape = tuple(shape)
     if input._data.shape == shape:
         return input
-    in_shape = input._data.shape
-    lead = len(in_shape) - len(shape)
-    if lead < 0 or any(s != 1 and s != in_shape[lead + i] for i, s in enumerate(shape)):
-        raise ValueError(f"sum_to: shape {in_shape} does not broadcast from {shape}")
+    if sum_to_axes(input._data.shape, shape) is None:
+        raise ValueError(f"sum_to: shape {input._data.shape} does not broadcast from {shape}")
     return SumTo.apply(input, shape)
 
 

@@ -5,7 +5,8 @@ import numpy as np
 
 from ..creation import as_tensor
 from ..tensor import Tensor
-from .optimizer import Optimizer, _as_real, _check_common, _from_real, _scalar
+from ._common import as_real, check_common, from_real
+from .optimizer import Optimizer
 
 
 def _adagrad(p, g, state_sum, *, step, lr, lr_decay, eps, weight_decay, maximize):
@@ -65,11 +66,11 @@ class Adagrad(Optimizer):
 
     @classmethod
     def _check_options(cls, o):
-        _check_common(cls.__name__, o, ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"))
+        check_common(cls.__name__, o, ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"))
 
     @staticmethod
     def _initial_sum(group, p):
-        value = _scalar(group["initial_accumulator_value"])
+        value = float(group["initial_accumulator_value"])
         if p._data.dtype.kind == "c":
             value = complex(value, value)
         return np.full_like(p._data, value)
@@ -83,10 +84,10 @@ class Adagrad(Optimizer):
         a = p._data
         sum_t = state.get("sum") if state else None
         current = sum_t._data if isinstance(sum_t, Tensor) else self._initial_sum(group, p)
-        new = _adagrad(*_as_real([a, grad, current], a), step=float(step), lr=_scalar(group["lr"]),
-                       lr_decay=_scalar(group["lr_decay"]), eps=_scalar(group["eps"]),
-                       weight_decay=_scalar(group["weight_decay"]), maximize=group["maximize"])
-        delta, new_sum = _from_real(new, a)
+        new = _adagrad(*as_real([a, grad, current], a), step=float(step), lr=float(group["lr"]),
+                       lr_decay=float(group["lr_decay"]), eps=float(group["eps"]),
+                       weight_decay=float(group["weight_decay"]), maximize=group["maximize"])
+        delta, new_sum = from_real(new, a)
         commit.set(p, "step", step_t, step)
         commit.set(p, "sum", sum_t, new_sum)
         commit.add(p, delta)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor
-from .optimizer import Optimizer, _as_real, _check_common, _check_number, _from_real, _lerp, _scalar
+from ._common import as_real, check_common, check_number, from_real, lerp, state_entry
+from .optimizer import Optimizer
 
 
 def _adam(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, beta1, beta2, eps, weight_decay,
@@ -25,7 +25,7 @@ def _adam(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, beta1, beta2, 
             t = np.multiply(p, weight_decay, out=np.empty_like(p))
             g = np.add(g, t, out=t)  # g + weight_decay * p
 
-    exp_avg = _lerp(exp_avg, g, 1 - beta1)
+    exp_avg = lerp(exp_avg, g, 1 - beta1)
     sq = np.multiply(exp_avg_sq, beta2, out=np.empty_like(p))
     t = np.multiply(g, 1 - beta2, out=np.empty_like(p))
     np.multiply(t, g, out=t)
@@ -91,16 +91,16 @@ class Adam(Optimizer):
 
     @classmethod
     def _check_options(cls, o):
-        _check_common(cls.__name__, o, ("eps",))
+        check_common(cls.__name__, o, ("eps",))
         betas = o["betas"]
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"{cls.__name__}: betas must be a pair (beta1, beta2), but got {betas!r}")
         for i, beta in enumerate(betas):
-            _check_number(cls.__name__, f"betas[{i}]", beta)
+            check_number(cls.__name__, f"betas[{i}]", beta)
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"{cls.__name__}: Invalid beta parameter at index {i}: {beta} "
                                  "(expected 0 <= beta < 1)")
-        _check_number(cls.__name__, "weight_decay", o["weight_decay"])
+        check_number(cls.__name__, "weight_decay", o["weight_decay"])
         if not 0.0 <= o["weight_decay"]:
             raise ValueError(f"Invalid weight_decay value: {o['weight_decay']}")
 
@@ -109,21 +109,19 @@ class Adam(Optimizer):
         return self._step(closure)
 
     def _update(self, group, p, grad, state, commit):
-        beta1, beta2 = (_scalar(b) for b in group["betas"])
+        beta1, beta2 = (float(b) for b in group["betas"])
         amsgrad = group["amsgrad"]
         step_t, step = self._next_step(state)
         a = p._data
-        exp_avg_t = state.get("exp_avg") if state else None
-        exp_avg_sq_t = state.get("exp_avg_sq") if state else None
-        max_t = state.get("max_exp_avg_sq") if state else None
-        inputs = [a, grad] + [t._data if isinstance(t, Tensor) else np.zeros_like(a)
-                              for t in (exp_avg_t, exp_avg_sq_t)]
-        inputs.append((max_t._data if isinstance(max_t, Tensor) else np.zeros_like(a)) if amsgrad else None)
-        new, scale = _adam(*_as_real(inputs, a), step=float(step), lr=_scalar(group["lr"]), beta1=beta1,
-                    beta2=beta2, eps=_scalar(group["eps"]), weight_decay=_scalar(group["weight_decay"]),
+        exp_avg_t, exp_avg = state_entry(state, "exp_avg", a)
+        exp_avg_sq_t, exp_avg_sq = state_entry(state, "exp_avg_sq", a)
+        max_t, max_exp_avg_sq = state_entry(state, "max_exp_avg_sq", a, needed=amsgrad)
+        inputs = [a, grad, exp_avg, exp_avg_sq, max_exp_avg_sq]
+        new, scale = _adam(*as_real(inputs, a), step=float(step), lr=float(group["lr"]), beta1=beta1,
+                    beta2=beta2, eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
                     amsgrad=amsgrad, maximize=group["maximize"],
                     decoupled=group.get("decoupled_weight_decay", False))
-        delta, new_avg, new_sq, new_max = _from_real(new, a)
+        delta, new_avg, new_sq, new_max = from_real(new, a)
         commit.set(p, "step", step_t, step)
         commit.set(p, "exp_avg", exp_avg_t, new_avg)
         commit.set(p, "exp_avg_sq", exp_avg_sq_t, new_sq)

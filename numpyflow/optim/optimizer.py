@@ -29,55 +29,12 @@ from .._handles import RemovableHandle
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..creation import as_tensor
 from ..tensor import Tensor
-
-
-class _RequiredParameter:
-    """Marks an option that every parameter group has to set (``lr=required``)."""
-
-    def __repr__(self):
-        return "<required parameter>"
-
-
-required = _RequiredParameter()
+from ._common import required  # noqa: F401  (PyTorch's torch.optim.optimizer.required)
 
 
 def _typename(obj) -> str:
     t = type(obj)
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
-
-
-def _scalar(x) -> float:
-    """A hyperparameter (a number or a one-element tensor) as a Python float."""
-    return float(x)
-
-
-_OPTION_MESSAGES = {"lr": "Invalid learning rate: {}", "eps": "Invalid epsilon value: {}"}
-
-
-def _check_number(optimizer: str, key: str, value) -> None:
-    if isinstance(value, Tensor):
-        if value.numel() != 1:
-            raise ValueError(f"Tensor {key} must be 1-element")
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{optimizer}: option {key!r} must be a number, but got {value!r} "
-                        f"({type(value).__name__})")
-
-
-def _check_common(optimizer: str, options: dict, nonnegative=()) -> None:
-    """PyTorch's checks: ``lr`` and each option in ``nonnegative`` must be >= 0 (not NaN);
-    ``differentiable=True`` (gradients through the step) is not supported."""
-    for key in ("lr",) + tuple(nonnegative):
-        value = options[key]
-        if value is required:
-            continue
-        _check_number(optimizer, key, value)
-        if not 0.0 <= value:
-            message = _OPTION_MESSAGES.get(key, "Invalid " + key + " value: {}").format(value)
-            raise ValueError(f"{optimizer}: {message} (expected {key} >= 0)")
-    if options.get("differentiable"):
-        raise NotImplementedError(f"{optimizer}(differentiable=True): differentiating through an "
-                                  "optimizer step is not supported")
 
 
 class _Commit:
@@ -86,10 +43,11 @@ class _Commit:
     ``add(p, delta, scale=None)`` updates a parameter in place, ``p = p * scale + delta``
     (the multiplication only with a scale): the parameter keeps its memory, so modules
     and views that share it see the new values. ``set(p, key, tensor, array)`` gives the
-    state entry ``key`` of ``p`` its new array: an existing state tensor takes the array as
-    its buffer (no copy; the Tensor object stays the same, so references to it, e.g. from
+    state entry ``key`` of ``p`` its new array: an existing state tensor takes the values
+    in place (the Tensor object stays the same, so references to it, e.g. from
     ``state_dict()``, see the new values), a missing entry becomes a new state tensor.
-    Version counters are bumped as any in-place change bumps them.
+    Both are written with the public in-place ops, so version counters move as for any
+    in-place change.
 
     Nothing is touched before :meth:`apply`, and ``apply`` does nothing that can fail on
     checked inputs (shapes, dtypes and writeability are checked before): the final
@@ -115,53 +73,16 @@ class _Commit:
             self.creates.append((p, key, array))
 
     def apply(self):
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), no_grad():
             for p, delta, scale in self.adds:
-                a = p._data
                 if scale is not None:
-                    np.multiply(a, scale, out=a)
-                np.add(a, delta, out=a)
-                p._vc.value += 1
-        for tensor, array in self.swaps:
-            tensor._data = array
-            tensor._vc.value += 1
+                    p.mul_(scale)
+                p.add_(delta)
+            for tensor, array in self.swaps:
+                tensor.copy_(array)
         state = self.optimizer.state
         for p, key, array in self.creates:
             state[p][key] = as_tensor(array)
-
-
-def _real_view(x):
-    """A complex array's values as interleaved real pairs (``view_as_real``, flattened)."""
-    x = np.ascontiguousarray(x).reshape(-1)
-    return x.view(x.real.dtype)
-
-
-def _as_real(arrays, like):
-    """``arrays`` as real views when ``like`` is complex (PyTorch's optimizers update a
-    complex parameter as the pairs of its real and imaginary parts), else as they are."""
-    if like.dtype.kind != "c":
-        return arrays
-    return [None if x is None else _real_view(x) for x in arrays]
-
-
-def _from_real(arrays, like):
-    """The inverse of :func:`_as_real` for new (contiguous) arrays."""
-    if like.dtype.kind != "c":
-        return arrays
-    return [None if x is None else x.view(like.dtype).reshape(like.shape) for x in arrays]
-
-
-def _lerp(start, end, weight):
-    """``start + weight * (end - start)`` into a new array, as PyTorch's ``lerp`` computes it:
-    the weight in the arrays' dtype, and ``end - (end - start) * (1 - weight)`` for
-    weights of 0.5 and above."""
-    w = start.dtype.type(weight)
-    out = np.subtract(end, start, out=np.empty_like(start))
-    if abs(w) < 0.5:
-        np.multiply(out, w, out=out)
-        return np.add(out, start, out=out)
-    np.multiply(out, w - start.dtype.type(1), out=out)
-    return np.add(out, end, out=out)
 
 
 class Optimizer:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor
-from .optimizer import Optimizer, _as_real, _check_common, _from_real, _lerp, _scalar
+from ._common import as_real, check_common, from_real, lerp, state_entry
+from .optimizer import Optimizer
 
 
 def _rmsprop(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_decay, momentum, centered,
@@ -23,7 +23,7 @@ def _rmsprop(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_decay, m
     square_avg = np.add(sq, avg, out=sq)  # alpha * s + (1 - alpha) * g * g
 
     if centered:
-        grad_avg = _lerp(grad_avg, g, 1 - alpha)
+        grad_avg = lerp(grad_avg, g, 1 - alpha)
         np.negative(grad_avg, out=avg)
         np.multiply(avg, grad_avg, out=avg)
         np.add(square_avg, avg, out=avg)  # s - grad_avg**2
@@ -82,32 +82,25 @@ class RMSprop(Optimizer):
 
     @classmethod
     def _check_options(cls, o):
-        _check_common(cls.__name__, o, ("eps", "momentum", "weight_decay", "alpha"))
+        check_common(cls.__name__, o, ("eps", "momentum", "weight_decay", "alpha"))
 
     def step(self, closure=None):
         """Do one step; ``closure`` (optional) re-evaluates the model and returns the loss."""
         return self._step(closure)
 
     def _update(self, group, p, grad, state, commit):
-        momentum = _scalar(group["momentum"])
+        momentum = float(group["momentum"])
         centered = group["centered"]
         step_t, step = self._next_step(state)
         a = p._data
-        square_t = state.get("square_avg") if state else None
-        buf_t = state.get("momentum_buffer") if state else None
-        grad_avg_t = state.get("grad_avg") if state else None
-
-        def current(t, needed):
-            if not needed:
-                return None
-            return t._data if isinstance(t, Tensor) else np.zeros_like(a)
-
-        inputs = [a, grad, current(square_t, True), current(grad_avg_t, centered),
-                  current(buf_t, momentum > 0)]
-        new = _rmsprop(*_as_real(inputs, a), lr=_scalar(group["lr"]), alpha=_scalar(group["alpha"]),
-                       eps=_scalar(group["eps"]), weight_decay=_scalar(group["weight_decay"]),
+        square_t, square_avg = state_entry(state, "square_avg", a)
+        grad_avg_t, grad_avg = state_entry(state, "grad_avg", a, needed=centered)
+        buf_t, buf = state_entry(state, "momentum_buffer", a, needed=momentum > 0)
+        inputs = [a, grad, square_avg, grad_avg, buf]
+        new = _rmsprop(*as_real(inputs, a), lr=float(group["lr"]), alpha=float(group["alpha"]),
+                       eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
                        momentum=momentum, centered=centered, maximize=group["maximize"])
-        delta, new_square, new_grad_avg, new_buf = _from_real(new, a)
+        delta, new_square, new_grad_avg, new_buf = from_real(new, a)
         commit.set(p, "step", step_t, step)
         commit.set(p, "square_avg", square_t, new_square)
         if momentum > 0:

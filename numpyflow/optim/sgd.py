@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_common, _scalar, required
+from ._common import check_common, required
+from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
@@ -41,7 +42,7 @@ class SGD(Optimizer):
 
     @classmethod
     def _check_options(cls, o):
-        _check_common(cls.__name__, o, ("momentum", "weight_decay"))
+        check_common(cls.__name__, o, ("momentum", "weight_decay"))
         if o["nesterov"] and (o["momentum"] <= 0 or o["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
@@ -50,10 +51,10 @@ class SGD(Optimizer):
         return self._step(closure)
 
     def _update(self, group, p, grad, state, commit):
-        lr = _scalar(group["lr"])
-        momentum = _scalar(group["momentum"])
-        dampening = _scalar(group["dampening"])
-        weight_decay = _scalar(group["weight_decay"])
+        lr = float(group["lr"])
+        momentum = float(group["momentum"])
+        dampening = float(group["dampening"])
+        weight_decay = float(group["weight_decay"])
         a = p._data
         g = grad
         if group["maximize"]:

@@ -6,6 +6,11 @@ datasets in :mod:`numpyflow.vision.datasets` return), or numpyflow Tensors laid 
 and return the kind they got. Random transforms draw from numpyflow's global generator,
 so ``nf.manual_seed`` repeats them, also inside DataLoader workers.
 
+:class:`BatchRandomCrop` and :class:`BatchRandomHorizontalFlip` work on a whole batch
+``(N, C, H, W)`` at once, drawing one set of parameters per image (a per-image transform
+applied to each sample, vectorised): use them on collated batches, e.g. in a DataLoader's
+``collate_fn``, where per-sample transforms would cost a Python call per image.
+
 The functions behind the classes are in ``transforms.functional`` (``F.pad``, ``F.crop``,
 ``F.resize``, ...), as in torchvision.
 """
@@ -22,7 +27,8 @@ import numpy as np
 import numpyflow as nf
 
 __all__ = ["Compose", "ToTensor", "Normalize", "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip",
-           "Pad", "Resize", "CenterCrop", "Lambda", "InterpolationMode"]
+           "Pad", "Resize", "CenterCrop", "Lambda", "InterpolationMode", "BatchRandomCrop",
+           "BatchRandomHorizontalFlip"]
 
 
 class InterpolationMode(enum.Enum):
@@ -43,6 +49,12 @@ def _check_image(img, op):
             raise ValueError(f"{op}: expected an image array of shape (H, W) or (H, W, C), got shape {img.shape}")
         return
     raise TypeError(f"{op}: expected a numpy array (H, W[, C]) or a Tensor (..., C, H, W), got {type(img).__name__}")
+
+
+def _check_batch(batch, op):
+    if not isinstance(batch, nf.Tensor) or batch.dim() != 4:
+        got = f"shape {tuple(batch.shape)}" if isinstance(batch, nf.Tensor) else type(batch).__name__
+        raise ValueError(f"{op}: expected a batch of images, a Tensor of shape (N, C, H, W), got {got}")
 
 
 def get_dimensions(img):
@@ -441,8 +453,8 @@ class RandomCrop:
         j = int(nf.randint(0, w - tw + 1, (1,)).item())
         return i, j, th, tw
 
-    def __call__(self, img):
-        _check_image(img, "RandomCrop")
+    def _padded(self, img):
+        """``img`` with ``padding``, then (``pad_if_needed``) with the shortfall."""
         if self.padding is not None:
             img = pad(img, self.padding, self.fill, self.padding_mode)
         _, height, width = get_dimensions(img)
@@ -450,11 +462,44 @@ class RandomCrop:
             img = pad(img, [self.size[1] - width, 0], self.fill, self.padding_mode)
         if self.pad_if_needed and height < self.size[0]:
             img = pad(img, [0, self.size[0] - height], self.fill, self.padding_mode)
+        return img
+
+    def __call__(self, img):
+        _check_image(img, "RandomCrop")
+        img = self._padded(img)
         i, j, h, w = self.get_params(img, self.size)
         return crop(img, i, j, h, w)
 
     def __repr__(self):
         return f"{type(self).__name__}(size={self.size}, padding={self.padding})"
+
+
+class BatchRandomCrop(RandomCrop):
+    """:class:`RandomCrop` for each image of a batch ``(N, C, H, W)``: the batch is padded
+    as RandomCrop pads one image, then every image gets its own random window."""
+
+    @staticmethod
+    def get_params(batch, output_size):
+        """(tops, lefts, height, width): one window per image, ``tops`` and ``lefts`` int64
+        Tensors of length N drawn from the global generator (nothing drawn when the crop
+        is the whole image, as :meth:`RandomCrop.get_params`)."""
+        n, _, h, w = batch.shape
+        th, tw = output_size
+        if h < th or w < tw:
+            raise ValueError(f"Required crop size {(th, tw)} is larger than input image size {(h, w)}")
+        if w == tw and h == th:
+            return nf.zeros(n, dtype=nf.int64), nf.zeros(n, dtype=nf.int64), h, w
+        tops = nf.randint(0, h - th + 1, (n,))
+        lefts = nf.randint(0, w - tw + 1, (n,))
+        return tops, lefts, th, tw
+
+    def __call__(self, batch):
+        _check_batch(batch, "BatchRandomCrop")
+        batch = self._padded(batch)
+        tops, lefts, h, w = self.get_params(batch, self.size)
+        x = batch.detach().numpy()
+        windows = np.lib.stride_tricks.sliding_window_view(x, (h, w), axis=(2, 3))  # (N, C, top, left, h, w)
+        return nf.from_numpy(windows[np.arange(len(x)), :, tops.numpy(), lefts.numpy()])
 
 
 class RandomHorizontalFlip:
@@ -467,6 +512,23 @@ class RandomHorizontalFlip:
         if nf.rand(1).item() < self.p:
             return hflip(img)
         return img
+
+    def __repr__(self):
+        return f"{type(self).__name__}(p={self.p})"
+
+
+class BatchRandomHorizontalFlip:
+    """:class:`RandomHorizontalFlip` for each image of a batch ``(N, C, H, W)``: each is
+    mirrored with probability ``p`` (one draw per image from the global generator)."""
+
+    def __init__(self, p=0.5):
+        self.p = p
+
+    def __call__(self, batch):
+        _check_batch(batch, "BatchRandomHorizontalFlip")
+        flipped = nf.rand(batch.shape[0]).numpy() < self.p
+        x = batch.detach().numpy()
+        return nf.from_numpy(np.where(flipped[:, None, None, None], x[..., ::-1], x))
 
     def __repr__(self):
         return f"{type(self).__name__}(p={self.p})"

@@ -128,3 +128,29 @@ def test_mixing_devices_is_an_error_naming_the_op(monkeypatch):
                         lambda arr: backend.Device("cuda", 0) if arr is on_gpu._data else backend.CPU)
     with pytest.raises(RuntimeError, match=r"mul: expected all tensors to be on the same device.*cpu and cuda:0"):
         nf.ones(2) * on_gpu
+
+
+class _Masked(nf.autograd.Function):
+    """Two outputs, the second computed only when asked for (as gradient ops do)."""
+
+    @staticmethod
+    def forward(ctx, x, want_second):
+        ctx.save_for_backward(x)
+        return x * 2, (x * 3 if want_second else None)
+
+    @staticmethod
+    def backward(ctx, g0, g1):
+        assert g1 is None or ctx.saved_tensors
+        return g0 * 2 + (g1 * 3 if g1 is not None else 0), None
+
+
+def test_a_forward_may_leave_an_output_out_as_none():
+    x = nf.tensor([1.0, 2.0], requires_grad=True)
+    a, b = _Masked.apply(x, False)
+    assert b is None and a.requires_grad
+    a.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    x.grad = None
+    a, b = _Masked.apply(x, True)
+    (a.sum() + b.sum()).backward()
+    assert x.grad.tolist() == [5.0, 5.0]

@@ -6,13 +6,15 @@ import numpyflow as nf
 from numpyflow.autograd import Function, GradcheckError, gradcheck, gradgradcheck
 
 
-class WrongSquare(Function):
-    """x**2 with a deliberately wrong derivative (3x instead of 2x)."""
-
+class _Square(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return x * x
+
+
+class WrongSquare(_Square):
+    """x**2 with a deliberately wrong derivative (3x instead of 2x)."""
 
     @staticmethod
     def backward(ctx, grad):
@@ -20,13 +22,8 @@ class WrongSquare(Function):
         return grad * 3 * x
 
 
-class SquareWithWrongSecondDerivative(Function):
+class SquareWithWrongSecondDerivative(_Square):
     """x**2 whose backward is right in value but cut from the graph (no second derivative)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
 
     @staticmethod
     def backward(ctx, grad):

@@ -1,7 +1,7 @@
 """numpyflow/ops/conv.py: conv2d and conv_transpose2d against PyTorch (forward, input,
 weight and bias gradients, float64 and float32), finite differences (first and second
-derivatives), double backward against PyTorch, Hypothesis over random geometries, and
-errors."""
+derivatives), double backward against PyTorch (every kernel strategy), Hypothesis over
+random geometries, and errors."""
 from __future__ import annotations
 
 import re
@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import numpyflow as nf
+from numpyflow.ops import conv as conv_module
 from numpyflow.ops.conv import conv2d, conv_transpose2d
 from reference import needs_torch, torch
 
@@ -258,6 +259,104 @@ def test_gradgradcheck_with_only_the_weight_requiring_grad():
     x = nf.tensor(_values((1, 2, 4, 4), rng))
     w = nf.tensor(_values((2, 2, 3, 3), rng), requires_grad=True)
     assert nf.autograd.gradgradcheck(lambda w: conv2d(x, w, padding=1), [w], atol=1e-4)
+
+
+# -- double backward, one case per kernel strategy ------------------------------------------
+# (name, input shape, weight shape, keyword arguments, (strategy, input gradient by a
+# stride-1 convolution)): small enough for gradgradcheck; the strategy is asserted, so
+# each case covers the kernels it names.
+
+STRATEGIES = [
+    ("1x1", (1, 2, 3, 3), (3, 2, 1, 1), {}, ("Pointwise", None)),
+    ("1x1_strided", (1, 2, 5, 4), (2, 2, 1, 1), dict(stride=2), ("Pointwise", None)),
+    ("kernel_rows_few_channels", (1, 2, 4, 4), (3, 2, 3, 3), dict(padding=1), ("KernelRows", False)),
+    ("kernel_rows_input_grad_by_conv", (1, 3, 4, 4), (2, 3, 3, 3), dict(padding=1), ("KernelRows", True)),
+    ("im2col_strided", (1, 2, 5, 4), (3, 2, 3, 3), dict(stride=2, padding=1), ("Im2col", False)),
+    ("im2col_many_channels", (1, 17, 4, 4), (2, 17, 3, 3), dict(padding=1), ("Im2col", True)),
+    ("grouped", (1, 2, 4, 4), (4, 1, 3, 3), dict(groups=2, padding=1), ("Im2col", False)),
+    ("grouped_input_grad_by_conv", (1, 4, 4, 4), (4, 2, 3, 3), dict(groups=2, padding=1), ("Im2col", True)),
+    ("dilated", (1, 2, 6, 6), (3, 2, 3, 3), dict(dilation=2, padding=2), ("KernelRows", False)),
+    ("dilated_strided", (1, 2, 7, 6), (3, 2, 3, 2), dict(dilation=(2, 1), stride=2, padding=1), ("Im2col", False)),
+]
+
+
+@pytest.fixture
+def chosen_strategies(monkeypatch):
+    """The kernel strategies conv.py picks, as ``(class name, input_grad_by_conv)``."""
+    picked = []
+    real = conv_module.strategy_for
+
+    def spy(*args):
+        kernels = real(*args)
+        picked.append((type(kernels).__name__, getattr(kernels, "input_grad_by_conv", None)))
+        return kernels
+    monkeypatch.setattr(conv_module, "strategy_for", spy)
+    return picked
+
+
+def _first_and_second_derivatives(lib, fn, arrays, wrt, kw):
+    """First derivatives of ``conv2d(x, w, b)`` for the upstream gradient ``g`` (a leaf)
+    with a graph, then the derivatives of a random projection of them with respect to
+    ``g`` and whichever of ``x, w`` require grad (None where there is no dependence)."""
+    x, w, b, g, *projections = arrays
+    xt, wt = lib.tensor(x, requires_grad="x" in wrt), lib.tensor(w, requires_grad="w" in wrt)
+    bt, gt = lib.tensor(b, requires_grad=True), lib.tensor(g, requires_grad=True)
+    leaves = [t for t in (xt, wt) if t.requires_grad]
+    firsts = lib.autograd.grad(fn(xt, wt, bt, **kw), leaves + [bt], grad_outputs=gt, create_graph=True)
+    projection = sum((f * lib.tensor(p)).sum() for f, p in zip(firsts, projections))
+    seconds = lib.autograd.grad(projection, leaves + [gt], allow_unused=True)
+    return [f.detach().numpy() for f in firsts] + [None if s is None else s.numpy() for s in seconds]
+
+
+@needs_torch
+@pytest.mark.parametrize("wrt", ["xw", "x", "w"])
+@pytest.mark.parametrize("name,xs,ws,kw,strategy", STRATEGIES, ids=_ids(STRATEGIES))
+def test_double_backward_of_every_strategy_matches_pytorch(chosen_strategies, name, xs, ws, kw, strategy, wrt):
+    rng = np.random.default_rng(11)
+    y_shape = tuple(F.conv2d(torch.zeros(xs, dtype=torch.float64), torch.zeros(ws, dtype=torch.float64),
+                             **kw).shape)
+    grad_shapes = [s for s, v in ((xs, "x"), (ws, "w")) if v in wrt] + [(ws[0],)]
+    arrays = [_values(s, rng) for s in [xs, ws, (ws[0],), y_shape] + grad_shapes]
+    ours = _first_and_second_derivatives(nf, conv2d, arrays, wrt, kw)
+    assert chosen_strategies[0] == strategy
+    theirs = _first_and_second_derivatives(torch, F.conv2d, arrays, wrt, kw)
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        assert (a is None) == (b is None), f"{name}: derivative {i} is {a} here, {b} in PyTorch"
+        if a is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-8, err_msg=f"{name}: derivative {i}")
+
+
+@pytest.mark.parametrize("name,xs,ws,kw,strategy", STRATEGIES, ids=_ids(STRATEGIES))
+def test_every_strategy_passes_gradgradcheck(chosen_strategies, name, xs, ws, kw, strategy):
+    rng = np.random.default_rng(12)
+    inputs = [nf.tensor(_values(s, rng), requires_grad=True) for s in (xs, ws, (ws[0],))]
+    assert nf.autograd.gradgradcheck(lambda x, w, b: conv2d(x, w, b, **kw), inputs, atol=1e-4)
+    assert chosen_strategies[0] == strategy
+
+
+def test_gradients_with_and_without_a_graph_agree():
+    """The gradient op runs the same kernels whether or not the engine records a graph."""
+    rng = np.random.default_rng(13)
+    x = nf.tensor(_values((2, 3, 6, 6), rng), requires_grad=True)
+    w = nf.tensor(_values((4, 3, 3, 3), rng), requires_grad=True)
+    y = conv2d(x, w, stride=2, padding=1)
+    g = nf.tensor(_values(tuple(y.shape), rng))
+    plain = nf.autograd.grad(y, [x, w], grad_outputs=g, retain_graph=True)
+    graphed = nf.autograd.grad(y, [x, w], grad_outputs=g, create_graph=True)
+    for a, b in zip(plain, graphed):
+        assert a.grad_fn is None and b.grad_fn.name() == "ConvolutionBackwardBackward0"
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_convolution_backward_leaves_out_the_outputs_not_asked_for():
+    rng = np.random.default_rng(14)
+    x, w, g = _values((1, 2, 5, 5), rng), _values((3, 2, 3, 3), rng), _values((1, 3, 3, 3), rng)
+    geom = conv2d(nf.tensor(x, requires_grad=True), nf.tensor(w)).grad_fn.geom
+    backward = conv_module.ConvolutionBackward.apply
+    gx, gw = backward(nf.tensor(g), nf.tensor(x), nf.tensor(w), geom, (x.shape, w.shape), (True, False))
+    assert gx is not None and gw is None
+    gx, gw = backward(nf.tensor(g), nf.tensor(x), None, geom, (x.shape, w.shape), (False, True))
+    assert gx is None and tuple(gw.shape) == w.shape
 
 
 # -- dtypes, layouts, bookkeeping ---------------------------------------------------------------

@@ -299,6 +299,22 @@ def test_loss_argument_errors():
         losses.smooth_l1_loss(nf.randn(3), nf.randn(3), beta=-1.0)
 
 
+@pytest.mark.parametrize("call", [
+    lambda x, w: losses.cross_entropy(x, nf.tensor([1, 2, 0]), weight=w),
+    lambda x, w: losses.cross_entropy(x, nf.softmax(nf.randn(3, 5), 1), weight=w),
+    lambda x, w: losses.nll_loss(x, nf.tensor([1, 2, 0]), weight=w),
+], ids=["cross_entropy", "cross_entropy_probabilities", "nll_loss"])
+def test_class_weights_that_require_grad_are_refused_only_while_recording(call):
+    x, w = nf.randn(3, 5, requires_grad=True), nf.rand(5, requires_grad=True)
+    with pytest.raises(RuntimeError, match="derivative for 'weight' is not implemented"):
+        call(x, w)
+    with pytest.raises(RuntimeError, match="derivative for 'weight' is not implemented"):
+        call(x, w.to(nf.float64))  # also through a cast to the input's dtype
+    with nf.no_grad():
+        assert np.isfinite(call(x, w).item())
+    assert np.isfinite(call(x, w.detach()).item())
+
+
 def test_binary_cross_entropy_errors():
     with pytest.raises(ValueError, match="binary_cross_entropy: Using a target size"):
         losses.binary_cross_entropy(nf.rand(3), nf.rand(4))

@@ -124,13 +124,26 @@ def test_batch_norm_running_stats_update_outside_the_graph():
     assert x.grad is not None
 
 
+def test_batch_norm_refuses_running_stats_that_require_grad_while_recording_like_pytorch():
+    x = nf.randn(4, 3, requires_grad=True)
+    rm, rv = nf.zeros(3, requires_grad=True), nf.ones(3)
+    with pytest.raises(RuntimeError, match="batch_norm: running statistics .* must not require grad .running_mean"):
+        norm.batch_norm(x, rm, rv, training=True)
+    with pytest.raises(RuntimeError, match="must not require grad .running_var"):
+        norm.batch_norm(x.detach(), nf.zeros(3), rm * 1 + 1, training=True)
+    assert rm.tolist() == [0.0, 0.0, 0.0] and rv.tolist() == [1.0, 1.0, 1.0]  # the refused call changed nothing
+    with nf.no_grad():  # nothing is recorded: the update is allowed
+        norm.batch_norm(x, rm, rv, training=True)
+    assert rm.abs().sum().item() > 0
+
+
 def test_batch_norm_eval_leaves_running_stats_unchanged():
     rm, rv = nf.tensor([0.1, -0.2]), nf.tensor([1.5, 0.5])
     norm.batch_norm(nf.randn(3, 2), rm, rv, training=False)
     assert rm.tolist() == pytest.approx([0.1, -0.2]) and rv.tolist() == pytest.approx([1.5, 0.5])
 
 
-# -- the differentiable backward and the array backward agree ------------------------------------
+# -- backward(create_graph=True) records the gradients a plain backward computes ------------------
 
 @pytest.mark.parametrize("fn", [
     lambda x, w, b: norm.batch_norm(x, None, None, w, b, training=True),

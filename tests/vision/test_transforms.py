@@ -205,6 +205,86 @@ def test_flips_of_tensors_mirror_the_last_dims():
     assert T.RandomVerticalFlip(1.0)(t).tolist() == [[[3, 4, 5], [0, 1, 2]]]
 
 
+# -- batch transforms: the per-image transform, for each image of (N, C, H, W) ---------------------
+
+def batch(n=6, c=2, h=5, w=5):
+    return nf.from_numpy((np.arange(n * c * h * w) % 97).astype(np.float32).reshape(n, c, h, w))
+
+
+def windows_of(image, h, w):
+    """Every h x w window of a (C, H, W) array."""
+    return [image[:, i:i + h, j:j + w] for i in range(image.shape[1] - h + 1) for j in range(image.shape[2] - w + 1)]
+
+
+@pytest.mark.parametrize("kwargs", [dict(size=5, padding=2, fill=(-1.0, -2.0)),
+                                    dict(size=(3, 4), padding=(1, 2), padding_mode="reflect"),
+                                    dict(size=(7, 6), pad_if_needed=True, padding_mode="edge"),
+                                    dict(size=4)])
+def test_batch_random_crop_cuts_each_image_as_random_crop_would_cut_it_alone(kwargs):
+    x = batch()
+    per_image = T.RandomCrop(**kwargs)
+    nf.manual_seed(0)
+    out = T.BatchRandomCrop(**kwargs)(x).numpy()
+    assert out.shape == (6, 2) + per_image.size and out.dtype == np.float32
+    for image, cut in zip(x, out):
+        padded = per_image._padded(image).numpy()
+        assert any(np.array_equal(cut, window) for window in windows_of(padded, *per_image.size))
+
+
+def test_batch_random_crop_takes_the_windows_get_params_draws():
+    x = batch(n=8)
+    nf.manual_seed(3)
+    out = T.BatchRandomCrop(4, padding=1, fill=-5.0)(x).numpy()
+    padded = T.functional.pad(x, 1, fill=-5.0)
+    nf.manual_seed(3)
+    tops, lefts, h, w = T.BatchRandomCrop.get_params(padded, (4, 4))
+    for k in range(8):
+        expected = T.functional.crop(padded[k], tops[k].item(), lefts[k].item(), h, w).numpy()
+        np.testing.assert_array_equal(out[k], expected)
+
+
+def test_batch_random_crop_draws_a_window_per_image_and_repeats_with_the_seed():
+    x = nf.from_numpy(np.tile(np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4), (200, 1, 1, 1)))
+    crop = T.BatchRandomCrop(4, padding=1)
+    nf.manual_seed(1)
+    out = crop(x).numpy()
+    nf.manual_seed(1)
+    np.testing.assert_array_equal(crop(x).numpy(), out)
+    padded = np.pad(x.numpy()[0], ((0, 0), (1, 1), (1, 1)))
+    offsets = {next(k for k, win in enumerate(windows_of(padded, 4, 4)) if np.array_equal(win, cut)) for cut in out}
+    assert offsets == set(range(9))  # all 3 x 3 offsets occur among 200 images
+
+
+def test_batch_random_crop_of_the_full_size_draws_nothing():
+    x = batch()
+    nf.manual_seed(0)
+    np.testing.assert_array_equal(T.BatchRandomCrop(5)(x).numpy(), x.numpy())
+    after = nf.rand(1).item()
+    nf.manual_seed(0)
+    assert nf.rand(1).item() == after
+
+
+def test_batch_random_horizontal_flip_mirrors_each_image_with_probability_p():
+    x = batch(n=400, c=1, h=2, w=3)
+    mirrored = x.numpy()[..., ::-1]
+    np.testing.assert_array_equal(T.BatchRandomHorizontalFlip(p=1.0)(x).numpy(), mirrored)
+    np.testing.assert_array_equal(T.BatchRandomHorizontalFlip(p=0.0)(x).numpy(), x.numpy())
+    nf.manual_seed(0)
+    out = T.BatchRandomHorizontalFlip(p=0.3)(x).numpy()
+    nf.manual_seed(0)
+    expected_flips = nf.rand(400).numpy() < 0.3  # one draw per image, as RandomHorizontalFlip draws
+    flips = np.array([np.array_equal(o, m) for o, m in zip(out, mirrored)])
+    assert (flips == expected_flips).all() and 80 < flips.sum() < 160
+    assert all(np.array_equal(o, i) for o, i, f in zip(out, x.numpy(), flips) if not f)
+
+
+@pytest.mark.parametrize("transform", [T.BatchRandomCrop(4), T.BatchRandomHorizontalFlip()])
+@pytest.mark.parametrize("bad", [nf.zeros(1, 4, 4), np.zeros((2, 1, 4, 4), np.float32)], ids=["3d", "array"])
+def test_batch_transforms_want_a_batch_tensor(transform, bad):
+    with pytest.raises(ValueError, match=r"expected a batch of images, a Tensor of shape \(N, C, H, W\)"):
+        transform(bad)
+
+
 @pytest.mark.parametrize("h, w, size, top, left", [(5, 5, 2, 2, 2), (6, 6, 3, 2, 2), (4, 4, 3, 0, 0),
                                                    (7, 4, (3, 2), 2, 1)])
 def test_center_crop_offsets_round_half_to_even_like_torchvision(h, w, size, top, left):

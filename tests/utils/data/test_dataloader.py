@@ -421,6 +421,40 @@ def test_spawned_workers_match_forked_ones():
     assert spawned == forked == batches(DataLoader(ds, batch_size=4))
 
 
+# -- resuming from a batch -------------------------------------------------------------------
+
+def resumable_pass(start_batch=0, **kwargs):
+    """A shuffled, augmented pass whose generator is seeded as at the start of its epoch,
+    and where the main process's random stream is afterwards."""
+    nf.manual_seed(77)
+    loader = DataLoader(Augmented(23), batch_size=5, shuffle=True, generator=nf.Generator().manual_seed(8),
+                        start_batch=start_batch, **kwargs)
+    return batches(loader), len(loader), nf.rand(1).item()
+
+
+@pytest.mark.parametrize("num_workers", [0, 2])
+@pytest.mark.parametrize("start_batch", [1, 3, 4])
+def test_start_batch_yields_exactly_the_rest_of_the_uninterrupted_pass(start_batch, num_workers):
+    full, full_len, after_full = resumable_pass()
+    rest, rest_len, after_rest = resumable_pass(start_batch, num_workers=num_workers)
+    assert rest == full[start_batch:]  # same samples, same random augmentation
+    assert rest_len == full_len - start_batch == len(rest)
+    assert after_rest == after_full  # the training loop's random stream is where it would be
+
+
+def test_start_batch_skips_without_loading_and_past_the_end_yields_nothing():
+    counter = multiprocessing.get_context("fork").Value("i", 0)
+    assert [b.tolist() for b in DataLoader(Counting(counter, n=10), batch_size=3, start_batch=2)] == [[6, 7, 8], [9]]
+    assert counter.value == 4
+    past_end = DataLoader(Samples(10), batch_size=3, start_batch=5)
+    assert list(past_end) == [] and len(past_end) == 0
+
+
+def test_start_batch_applies_to_every_pass_of_persistent_workers():
+    loader = DataLoader(Samples(8), batch_size=2, num_workers=2, persistent_workers=True, start_batch=3)
+    assert [[b[1].tolist() for b in loader] for _ in range(2)] == [[[6, 7]], [[6, 7]]]
+
+
 # -- errors and shutdown --------------------------------------------------------------------
 
 @pytest.mark.parametrize("num_workers", [0, 2])
@@ -506,6 +540,7 @@ def test_timeout_is_an_error_when_a_batch_takes_too_long():
     ({"batch_size": 0}, "batch_size should be a positive integer"),
     ({"num_workers": 1, "prefetch_factor": 0}, "prefetch_factor option should be a positive int"),
     ({"multiprocessing_context": "fork"}, "multiprocessing_context can only be used with multi-process loading"),
+    ({"start_batch": -1}, "start_batch option should be a non-negative int"),
 ])
 def test_invalid_loader_arguments_are_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -517,6 +552,8 @@ def test_iterable_dataset_refuses_shuffle_and_samplers():
         DataLoader(Sharded(3), shuffle=True)
     with pytest.raises(ValueError, match="expected unspecified sampler option"):
         DataLoader(Sharded(3), sampler=[0])
+    with pytest.raises(ValueError, match="start_batch needs a map-style dataset"):
+        DataLoader(Sharded(3), start_batch=1)
 
 
 def test_loader_settings_cannot_change_after_construction():

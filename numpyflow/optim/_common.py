@@ -1,0 +1,90 @@
+"""Helpers shared by the optimizers: PyTorch's option checks, and the array helpers of
+the update rules (complex parameters as real pairs, PyTorch's ``lerp``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+class _RequiredParameter:
+    """Marks an option that every parameter group has to set (``lr=required``)."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+OPTION_MESSAGES = {"lr": "Invalid learning rate: {}", "eps": "Invalid epsilon value: {}"}
+
+
+def check_number(optimizer: str, key: str, value) -> None:
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise ValueError(f"Tensor {key} must be 1-element")
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{optimizer}: option {key!r} must be a number, but got {value!r} "
+                        f"({type(value).__name__})")
+
+
+def check_common(optimizer: str, options: dict, nonnegative=()) -> None:
+    """PyTorch's checks: ``lr`` and each option in ``nonnegative`` must be >= 0 (not NaN);
+    ``differentiable=True`` (gradients through the step) is not supported."""
+    for key in ("lr",) + tuple(nonnegative):
+        value = options[key]
+        if value is required:
+            continue
+        check_number(optimizer, key, value)
+        if not 0.0 <= value:
+            message = OPTION_MESSAGES.get(key, "Invalid " + key + " value: {}").format(value)
+            raise ValueError(f"{optimizer}: {message} (expected {key} >= 0)")
+    if options.get("differentiable"):
+        raise NotImplementedError(f"{optimizer}(differentiable=True): differentiating through an "
+                                  "optimizer step is not supported")
+
+
+def _real_view(x):
+    """A complex array's values as interleaved real pairs (``viewas_real``, flattened)."""
+    x = np.ascontiguousarray(x).reshape(-1)
+    return x.view(x.real.dtype)
+
+
+def as_real(arrays, like):
+    """``arrays`` as real views when ``like`` is complex (PyTorch's optimizers update a
+    complex parameter as the pairs of its real and imaginary parts), else as they are."""
+    if like.dtype.kind != "c":
+        return arrays
+    return [None if x is None else _real_view(x) for x in arrays]
+
+
+def from_real(arrays, like):
+    """The inverse of :func:`as_real` for new (contiguous) arrays."""
+    if like.dtype.kind != "c":
+        return arrays
+    return [None if x is None else x.view(like.dtype).reshape(like.shape) for x in arrays]
+
+
+def lerp(start, end, weight):
+    """``start + weight * (end - start)`` into a new array, as PyTorch's ``lerp`` computes it:
+    the weight in the arrays' dtype, and ``end - (end - start) * (1 - weight)`` for
+    weights of 0.5 and above."""
+    w = start.dtype.type(weight)
+    out = np.subtract(end, start, out=np.empty_like(start))
+    if abs(w) < 0.5:
+        np.multiply(out, w, out=out)
+        return np.add(out, start, out=out)
+    np.multiply(out, w - start.dtype.type(1), out=out)
+    return np.add(out, end, out=out)
+
+
+def state_entry(state, key, like, needed=True):
+    """``(tensor, array)`` for the state entry ``key`` of one parameter: its Tensor (None
+    before the first step) and the array the update starts from (zeros like ``like``
+    before the first step; None where the entry is not ``needed``)."""
+    t = state.get(key) if state else None
+    if not needed:
+        return t, None
+    return t, (t._data if isinstance(t, Tensor) else np.zeros_like(like))

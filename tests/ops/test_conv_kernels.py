@@ -1,0 +1,148 @@
+"""numpyflow/ops/_conv_kernels.py: which strategy ``strategy_for`` picks, every strategy's
+kernels against the general im2col path (and PyTorch), the fused gradient pass against the
+separate ones, batch chunks over threads, and the stride-phase layout pooling shares."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import numpyflow as nf
+from numpyflow.ops import _conv_kernels as kernels
+from numpyflow.ops._conv_kernels import ConvGeometry, Im2col, KernelRows, Pointwise, strategy_for
+from reference import needs_torch, torch
+
+
+def _geometry(x_shape, w_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    """conv2d's geometry (symmetric padding)."""
+    (_, _, H, W), (_, _, kh, kw) = x_shape, w_shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    Ho = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    Wo = (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    return ConvGeometry(kh, kw, sh, sw, dh, dw, ph, ph, pw, pw, groups, H, W, Ho, Wo)
+
+
+def _arrays(x_shape, w_shape, geom, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(x_shape)
+    w = rng.standard_normal(w_shape)
+    gy = rng.standard_normal((x_shape[0], w_shape[0], geom.Ho, geom.Wo))
+    return x, w, gy
+
+
+def _torch_reference(x, w, gy, geom):
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    y = torch.nn.functional.conv2d(xt, wt, None, (geom.sh, geom.sw), (geom.pt, geom.pl), (geom.dh, geom.dw),
+                                   geom.groups)
+    y.backward(torch.tensor(gy))
+    return y.detach().numpy(), xt.grad.numpy(), wt.grad.numpy()
+
+
+def _all_kernels(strategy, x, w, gy):
+    """forward, input gradient, weight gradient, then the fused pair."""
+    return [strategy.forward(x, w, None), strategy.input_grad(gy, w, x.shape), strategy.weight_grad(x, gy, w.shape),
+            *strategy.input_and_weight_grad(x, gy, w)]
+
+
+# (name, x shape, w shape, geometry keywords, expected strategy, input gradient by convolution)
+CASES = [
+    ("1x1", (2, 8, 5, 5), (4, 8, 1, 1), {}, Pointwise, None),
+    ("1x1_strided", (2, 4, 7, 6), (6, 4, 1, 1), dict(stride=(2, 2)), Pointwise, None),
+    ("1x1_padded", (2, 4, 5, 5), (3, 4, 1, 1), dict(padding=(1, 1)), Im2col, True),
+    ("3x3_few_channels_more_out", (2, 3, 6, 6), (8, 3, 3, 3), dict(padding=(1, 1)), KernelRows, False),
+    ("3x3_few_channels_same_out", (2, 16, 6, 6), (16, 16, 3, 3), dict(padding=(1, 1)), KernelRows, True),
+    ("3x3_many_channels", (2, 17, 5, 5), (8, 17, 3, 3), dict(padding=(1, 1)), Im2col, True),
+    ("3x3_strided", (2, 3, 8, 7), (4, 3, 3, 3), dict(stride=(2, 2), padding=(1, 1)), Im2col, False),
+    ("grouped", (2, 4, 6, 6), (4, 2, 3, 3), dict(padding=(1, 1), groups=2), Im2col, True),
+    ("dilated", (2, 3, 9, 9), (4, 3, 3, 3), dict(padding=(2, 2), dilation=(2, 2)), KernelRows, False),
+]
+
+
+@pytest.mark.parametrize("name,xs,ws,kw,cls,by_conv", CASES, ids=[c[0] for c in CASES])
+def test_strategy_for_picks_by_geometry_and_channels(name, xs, ws, kw, cls, by_conv):
+    picked = strategy_for(_geometry(xs, ws, **kw), xs[1], ws[0])
+    assert type(picked) is cls
+    assert getattr(picked, "input_grad_by_conv", None) == by_conv
+
+
+def test_kernel_rows_stop_where_the_gemm_gets_deep():
+    geom = _geometry((1, 16, 6, 6), (4, 16, 3, 3), padding=(1, 1))
+    assert type(strategy_for(geom, 16, 4)) is KernelRows   # depth 16*9 = 144
+    geom = _geometry((1, 17, 6, 6), (4, 17, 3, 3), padding=(1, 1))
+    assert type(strategy_for(geom, 17, 4)) is Im2col       # depth 153
+
+
+@pytest.mark.parametrize("name,xs,ws,kw,cls,by_conv", CASES, ids=[c[0] for c in CASES])
+def test_every_strategy_matches_the_col2im_path(name, xs, ws, kw, cls, by_conv):
+    """Each kernel against ``Im2col`` with col2im, the general path that fits any geometry."""
+    geom = _geometry(xs, ws, **kw)
+    x, w, gy = _arrays(xs, ws, geom)
+    ours = _all_kernels(strategy_for(geom, xs[1], ws[0]), x, w, gy)
+    general = _all_kernels(Im2col(geom, input_grad_by_conv=False), x, w, gy)
+    for what, a, b in zip(["forward", "input grad", "weight grad", "fused input grad", "fused weight grad"],
+                          ours, general):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10, err_msg=f"{name}: {what}")
+
+
+@needs_torch
+@pytest.mark.parametrize("name,xs,ws,kw,cls,by_conv", CASES, ids=[c[0] for c in CASES])
+def test_every_strategy_matches_pytorch(name, xs, ws, kw, cls, by_conv):
+    geom = _geometry(xs, ws, **kw)
+    x, w, gy = _arrays(xs, ws, geom, seed=1)
+    y, gx, gw = _torch_reference(x, w, gy, geom)
+    for what, a, b in zip(["forward", "input grad", "weight grad", "fused input grad", "fused weight grad"],
+                          _all_kernels(strategy_for(geom, xs[1], ws[0]), x, w, gy), [y, gx, gw, gx, gw]):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10, err_msg=f"{name}: {what}")
+
+
+@pytest.mark.parametrize("n_threads", [1, 2, 3])
+@pytest.mark.parametrize("name,xs,ws,kw,cls,by_conv", CASES, ids=[c[0] for c in CASES])
+def test_many_small_chunks_over_threads_give_the_one_chunk_result(monkeypatch, name, xs, ws, kw, cls, by_conv,
+                                                                  n_threads):
+    geom = _geometry((7,) + xs[1:], ws, **kw)
+    x, w, gy = _arrays((7,) + xs[1:], ws, geom, seed=2)
+    whole = _all_kernels(strategy_for(geom, xs[1], ws[0]), x, w, gy)
+    before = nf.get_num_threads()
+    monkeypatch.setattr(kernels, "CHUNK_BYTES", 1)  # one image per chunk
+    nf.set_num_threads(n_threads)
+    try:
+        chunked = _all_kernels(strategy_for(geom, xs[1], ws[0]), x, w, gy)
+    finally:
+        nf.set_num_threads(before)
+    for a, b in zip(chunked, whole):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("name,xs,ws,kw,cls,by_conv", CASES, ids=[c[0] for c in CASES])
+def test_an_empty_batch_gives_empty_outputs_and_a_zero_weight_gradient(name, xs, ws, kw, cls, by_conv):
+    geom = _geometry((0,) + xs[1:], ws, **kw)
+    x, w, gy = _arrays((0,) + xs[1:], ws, geom)
+    y, gx, gw, fused_gx, fused_gw = _all_kernels(strategy_for(geom, xs[1], ws[0]), x, w, gy)
+    assert y.shape == (0, ws[0], geom.Ho, geom.Wo) and gx.shape == fused_gx.shape == x.shape
+    np.testing.assert_array_equal(gw, np.zeros(ws))
+    np.testing.assert_array_equal(fused_gw, np.zeros(ws))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kernels_keep_float32_and_float64(dtype):
+    geom = _geometry((2, 3, 6, 6), (4, 3, 3, 3), stride=(2, 2), padding=(1, 1))
+    x, w, gy = (a.astype(dtype) for a in _arrays((2, 3, 6, 6), (4, 3, 3, 3), geom))
+    assert all(a.dtype == dtype for a in _all_kernels(strategy_for(geom, 3, 4), x, w, gy))
+
+
+@pytest.mark.parametrize("stride,padding", [((1, 1), (0, 0)), ((2, 3), (1, 2)), ((3, 2), (2, 0))])
+def test_phase_layout_round_trips(stride, padding):
+    x = np.random.default_rng(3).standard_normal((2, 3, 7, 8))
+    geom = _geometry(x.shape, (1, 3, 3, 3), stride=stride, padding=padding)
+    out = kernels.from_phases(kernels.to_phases(x, geom, fill=np.nan), geom, np.empty_like(x))
+    np.testing.assert_array_equal(out, x)
+
+
+def test_tap_views_see_the_padded_input_under_each_tap():
+    x = np.arange(2 * 5 * 6, dtype=np.float64).reshape(1, 2, 5, 6)
+    geom = _geometry(x.shape, (1, 2, 2, 3), stride=(2, 2), padding=(1, 1))
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    Wq = kernels.plane_dims(geom)[1]
+    for i, j, view in kernels.tap_views(kernels.to_phases(x, geom), geom, 1, 2):
+        seen = view.reshape(2, geom.Ho, Wq)[:, :, :geom.Wo]
+        expected = padded[0, :, i:i + 2 * geom.Ho:2, j:j + 2 * geom.Wo:2]
+        np.testing.assert_array_equal(seen, expected)
