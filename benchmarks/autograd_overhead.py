@@ -5,6 +5,7 @@ NumpyFlow against PyTorch in the same run with interleaved repetitions.
 
 Prints the median time of each and the ratio NumpyFlow / PyTorch.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,8 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 
-import numpyflow as nf  # noqa: E402
 from founding_example import make_inputs, run  # noqa: E402
+
+import numpyflow as nf  # noqa: E402
 
 
 def main(argv=None):

@@ -1,5 +1,6 @@
 """Shared pieces of the side-by-side benchmarks: the same model in both frameworks,
 interleaved timing, peak memory in a fresh process, table printing."""
+
 from __future__ import annotations
 
 import argparse
@@ -30,10 +31,13 @@ def build(lib_name: str, model: str, dtype: str = "float32"):
     if lib_name == "numpyflow":
         import numpyflow as nf
         from numpyflow.vision import models
+
         m = models.resnet20() if model == "resnet20" else models.resnet18(num_classes=10, small_input=True)
         return (m.double() if dtype == "float64" else m), nf
     import torch
+
     from benchmarks.torch_reference import CifarResNet, ResNet18
+
     m = CifarResNet(20) if model == "resnet20" else ResNet18(10, small_input=True)
     return (m.double() if dtype == "float64" else m), torch
 
@@ -41,9 +45,11 @@ def build(lib_name: str, model: str, dtype: str = "float32"):
 def set_threads(n: int):
     """Both frameworks on ``n`` threads (numpy's BLAS through threadpoolctl when present)."""
     import torch
+
     torch.set_num_threads(n)
     try:
         from threadpoolctl import threadpool_limits
+
         threadpool_limits(n)
     except ImportError:
         pass
@@ -62,6 +68,7 @@ def train_step_fn(lib, model, batch: int, image, classes, seed: int = 0):
         loss = lib.nn.functional.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
+
     return step
 
 
@@ -73,6 +80,7 @@ def infer_fn(lib, model, batch: int, image, seed: int = 0):
     def run():
         with lib.no_grad():
             model(x)
+
     return run
 
 
@@ -114,21 +122,29 @@ def measure_peak_in_this_process(fn, steps: int = 3) -> float:
 def peak_memory_mib(module: str, lib_name: str, *args) -> float:
     """Run ``python -m <module> --peak-memory lib args...`` in a fresh process and read the
     number it prints (each framework measured alone, from the same baseline)."""
-    out = subprocess.run([sys.executable, "-m", module, "--peak-memory", lib_name, *map(str, args)],
-                         capture_output=True, text=True, check=True, env={**os.environ})
+    out = subprocess.run(
+        [sys.executable, "-m", module, "--peak-memory", lib_name, *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ},
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])["peak_mib"]
 
 
 def machine_line() -> str:
     import numpy
     import torch
+
     try:
         blas = numpy.show_config(mode="dicts")["Build Dependencies"]["blas"]
         blas = f"{blas.get('name')} {blas.get('version')}"
     except Exception:  # pragma: no cover - older numpy
         blas = "unknown BLAS"
-    return (f"numpy {numpy.__version__} ({blas}), torch {torch.__version__}, "
-            f"{os.cpu_count()} CPUs, python {sys.version.split()[0]}")
+    return (
+        f"numpy {numpy.__version__} ({blas}), torch {torch.__version__}, "
+        f"{os.cpu_count()} CPUs, python {sys.version.split()[0]}"
+    )
 
 
 def model_benchmark(argv, doc, module, title, configs, make_fn):
@@ -153,8 +169,10 @@ def model_benchmark(argv, doc, module, title, configs, make_fn):
     if args.config:
         configs = [(c.split(":")[0], int(c.split(":")[1])) for c in args.config]
     print(f"{title}, float32, {args.threads} threads, median of {args.repeats}; {machine_line()}")
-    print(f"{'model':10s} {'batch':>5s} {'numpyflow ms':>13s} {'pytorch ms':>11s} {'ratio':>6s} "
-          f"{'nf img/s':>9s} {'pt img/s':>9s} {'nf MiB':>7s} {'pt MiB':>7s} {'mem ratio':>9s}")
+    print(
+        f"{'model':10s} {'batch':>5s} {'numpyflow ms':>13s} {'pytorch ms':>11s} {'ratio':>6s} "
+        f"{'nf img/s':>9s} {'pt img/s':>9s} {'nf MiB':>7s} {'pt MiB':>7s} {'mem ratio':>9s}"
+    )
     for model, batch in configs:
         fns = {}
         for lib_name in ("numpyflow", "pytorch"):
@@ -167,5 +185,8 @@ def model_benchmark(argv, doc, module, title, configs, make_fn):
             nf_mib = peak_memory_mib(module, "numpyflow", model, batch)
             pt_mib = peak_memory_mib(module, "pytorch", model, batch)
             mem = f"{nf_mib:7.0f} {pt_mib:7.0f} {nf_mib / max(pt_mib, 1e-9):9.2f}"
-        print(f"{model:10s} {batch:5d} {nf_ms:13.1f} {pt_ms:11.1f} {nf_ms / pt_ms:6.2f} "
-              f"{batch / med['numpyflow']:9.0f} {batch / med['pytorch']:9.0f} {mem}", flush=True)
+        print(
+            f"{model:10s} {batch:5d} {nf_ms:13.1f} {pt_ms:11.1f} {nf_ms / pt_ms:6.2f} "
+            f"{batch / med['numpyflow']:9.0f} {batch / med['pytorch']:9.0f} {mem}",
+            flush=True,
+        )

@@ -8,6 +8,7 @@ seeds as numpyflow's training command), same optimizer (SGD, nesterov momentum 0
 weight decay 5e-4), OneCycle schedule, batch 128, label smoothing 0.  Prints one line per
 epoch: train loss/accuracy, test accuracy, seconds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,7 +35,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import torch
+
     from benchmarks.torch_reference import CifarResNet
+
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 
@@ -53,8 +56,9 @@ def main(argv=None):
     print(f"PyTorch {torch.__version__}, {args.threads} threads: resnet20 on Fashion-MNIST, {args.epochs} epochs")
     for epoch in range(args.epochs):
         model.train()
-        loader = train_loader(train_set, batch_size=args.batch_size, seed=args.seed, epoch=epoch, workers=0,
-                              augment=augment)
+        loader = train_loader(
+            train_set, batch_size=args.batch_size, seed=args.seed, epoch=epoch, workers=0, augment=augment
+        )
         start = time.perf_counter()
         loss_sum, correct = 0.0, 0
         for xb, yb in loader:
@@ -70,11 +74,15 @@ def main(argv=None):
         seconds = time.perf_counter() - start
         model.eval()
         with torch.no_grad():
-            pred = np.concatenate([model(torch.from_numpy(x_test[i:i + 1000])).argmax(1).numpy()
-                                   for i in range(0, len(x_test), 1000)])
-        print(f"epoch {epoch + 1}/{args.epochs}: train loss {loss_sum / len(x_train):.4f} acc "
-              f"{100 * correct / len(x_train):.2f}% | test acc {100 * (pred == y_test).mean():.2f}% | "
-              f"{seconds:.1f}s, {len(x_train) / seconds:.0f} img/s", flush=True)
+            pred = np.concatenate(
+                [model(torch.from_numpy(x_test[i : i + 1000])).argmax(1).numpy() for i in range(0, len(x_test), 1000)]
+            )
+        print(
+            f"epoch {epoch + 1}/{args.epochs}: train loss {loss_sum / len(x_train):.4f} acc "
+            f"{100 * correct / len(x_train):.2f}% | test acc {100 * (pred == y_test).mean():.2f}% | "
+            f"{seconds:.1f}s, {len(x_train) / seconds:.0f} img/s",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 
 Prints the median time of each and the ratio NumpyFlow / PyTorch.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,9 @@ def cases(batch):
 
             def run():
                 lib.nn.functional.conv2d(xt, wt, None, stride, k // 2).backward(gt)
+
             return run
+
         return make
 
     def one_input(c, hw, out_hw, setup):
@@ -44,7 +47,9 @@ def cases(batch):
 
             def run():
                 op(xt).backward(gt)
+
             return run
+
         return make
 
     def maxpool(c, hw):
@@ -55,6 +60,7 @@ def cases(batch):
             w, b = lib.ones(c, requires_grad=True), lib.zeros(c, requires_grad=True)
             rm, rv = lib.zeros(c), lib.ones(c)
             return lambda x: lib.nn.functional.batch_norm(x, rm, rv, w, b, True, 0.1, 1e-5)
+
         return one_input(c, hw, hw, setup)
 
     def relu(c, hw):
@@ -68,7 +74,9 @@ def cases(batch):
 
             def run():
                 lib.nn.functional.cross_entropy(xt, yt).backward()
+
             return run
+
         return make
 
     def matmul(n, k, m):
@@ -79,7 +87,9 @@ def cases(batch):
 
             def run():
                 (at @ bt).sum().backward()
+
             return run
+
         return make
 
     return [
@@ -109,9 +119,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     set_threads(args.threads)
     import torch
+
     import numpyflow as nf
-    print(f"forward + backward, float32, batch {args.batch}, {args.threads} threads, median of {args.repeats}; "
-          f"{machine_line()}")
+
+    print(
+        f"forward + backward, float32, batch {args.batch}, {args.threads} threads, median of {args.repeats}; "
+        f"{machine_line()}"
+    )
     print(f"{'op':28s} {'numpyflow ms':>13s} {'pytorch ms':>11s} {'ratio':>6s}")
     worst = 0.0
     for name, make in cases(args.batch):

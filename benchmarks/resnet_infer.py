@@ -6,6 +6,7 @@ PyTorch interleaved in the same run.
 Configurations: resnet20 and resnet18 (small-image stem), 32x32x3, batch 128.  Prints the
 median time of a forward pass in each framework, the ratio, images/s and peak memory.
 """
+
 from __future__ import annotations
 
 from benchmarks.common import infer_fn, model_benchmark

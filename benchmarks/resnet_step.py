@@ -8,6 +8,7 @@ stem (32x32x3) at batch 32.  Prints the median step time of each framework, the 
 images/s, and the peak memory a step adds (each framework measured alone in a fresh
 process).
 """
+
 from __future__ import annotations
 
 from benchmarks.common import model_benchmark, train_step_fn

@@ -2,6 +2,7 @@
 numpyflow.vision.models: torchvision's ResNet-18 layout and He et al.'s CIFAR ResNet with
 option-A shortcuts (torchvision itself can't be installed beside the pinned torch).
 Used by the parity tests and by the side-by-side benchmarks."""
+
 import torch
 import torch.nn as tnn
 import torch.nn.functional as TF
@@ -16,7 +17,7 @@ class PadShortcut(tnn.Module):
 
     def forward(self, x):
         if self.stride != 1:
-            x = x[:, :, ::self.stride, ::self.stride]
+            x = x[:, :, :: self.stride, :: self.stride]
         return TF.pad(x, (0, 0, 0, 0, self.before, self.after))
 
 

@@ -5,6 +5,7 @@ Run it directly to see the gradients compared with PyTorch (when PyTorch is inst
 
     python examples/founding_example.py
 """
+
 from __future__ import annotations
 
 import numpy as np

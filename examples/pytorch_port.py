@@ -8,15 +8,16 @@ NumpyFlow, and with PyTorch by swapping the imports back.)
 
     python examples/pytorch_port.py
 """
+
 import os
 import tempfile
 
 import numpy as np
 
-import numpyflow as nf                                   # was: import torch as nf
-from numpyflow import nn, optim                          # was: from torch import nn, optim
+import numpyflow as nf  # was: import torch as nf
+from numpyflow import nn, optim  # was: from torch import nn, optim
 from numpyflow.utils.data import DataLoader, TensorDataset  # was: from torch.utils.data import ...
-from numpyflow.vision import datasets                    # the embedded 8x8 digits (numpy arrays)
+from numpyflow.vision import datasets  # the embedded 8x8 digits (numpy arrays)
 
 
 class SmallCNN(nn.Module):
@@ -85,8 +86,10 @@ def main(epochs=8, verbose=True):
         scheduler.step()
         test_acc = evaluate(model, test_loader)
         if verbose:
-            print(f"epoch {epoch + 1}: loss {loss:.3f} train {train_acc:.3f} test {test_acc:.3f} "
-                  f"lr {scheduler.get_last_lr()[0]:.4f}")
+            print(
+                f"epoch {epoch + 1}: loss {loss:.3f} train {train_acc:.3f} test {test_acc:.3f} "
+                f"lr {scheduler.get_last_lr()[0]:.4f}"
+            )
 
     path = os.path.join(tempfile.mkdtemp(), "small_cnn.pt")
     nf.save(model.state_dict(), path)

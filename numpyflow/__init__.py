@@ -1,39 +1,87 @@
 """NumpyFlow: a deep-learning framework on numpy with PyTorch's API.
 
-    import numpyflow as nf
-    x = nf.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    (x * x).sum().backward()
-    x.grad            # tensor([2., 4., 6.])
+import numpyflow as nf
+x = nf.tensor([1.0, 2.0, 3.0], requires_grad=True)
+(x * x).sum().backward()
+x.grad            # tensor([2., 4., 6.])
 """
+
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import dtypes as _dtypes
-from .dtypes import (  # noqa: F401
-    bool, cdouble, cfloat, complex64, complex128, double, dtype, float, float16, float32,
-    float64, get_default_dtype, half, int, int8, int16, int32, int64, long, set_default_dtype,
-    short, uint8,
+from . import (
+    autograd,  # noqa: F401  (first: its Function base class comes before the ops; see tensor.py)
+    profiler,  # noqa: F401
 )
-from . import autograd  # noqa: F401  (first: its Function base class comes before the ops; see tensor.py)
-from .tensor import Size, Tensor  # noqa: F401
+from . import dtypes as _dtypes
+from .autograd import Function  # noqa: F401
+from .autograd.anomaly_mode import is_anomaly_enabled  # noqa: F401
 from .autograd.grad_mode import (  # noqa: F401
-    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
     set_grad_enabled,
 )
-from .autograd.anomaly_mode import is_anomaly_enabled  # noqa: F401
-from .creation import (  # noqa: F401
-    arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full, full_like,
-    linspace, logspace, multinomial, normal, ones, ones_like, rand, rand_like, randint,
-    randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,
-)
-from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa: F401
-from .ops import *  # noqa: F401,F403
 from .backend import Device as device  # noqa: F401
-from .autograd import Function  # noqa: F401
-from .serialization import load, save  # noqa: F401
-from . import profiler  # noqa: F401
+from .creation import (  # noqa: F401
+    arange,
+    as_tensor,
+    bernoulli,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    multinomial,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .dtypes import (  # noqa: F401
+    bool,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from .ops import *  # noqa: F401,F403
 from .parallel import get_num_threads, set_num_threads  # noqa: F401
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa: F401
+from .serialization import load, save  # noqa: F401
+from .tensor import Size, Tensor  # noqa: F401
 
 
 def is_tensor(obj):
@@ -71,15 +119,17 @@ class _Cuda:
     @staticmethod
     def is_available():
         from .backend import cuda_available
+
         return cuda_available()
 
     @staticmethod
     def device_count():
         from .backend import cupy
+
         return cupy.cuda.runtime.getDeviceCount() if cupy is not None and _Cuda.is_available() else 0
 
     @staticmethod
-    def manual_seed(seed):
+    def manual_seed(seed):  # noqa: F811  (PyTorch's argument name)
         manual_seed(seed)
 
     manual_seed_all = manual_seed

@@ -1,4 +1,5 @@
 """``python -m numpyflow train ...`` and ``python -m numpyflow evaluate ...``."""
+
 from __future__ import annotations
 
 import sys
@@ -18,9 +19,11 @@ def main(argv=None) -> int:
     command, rest = argv[0], argv[1:]
     if command == "train":
         from .cli.train import main as train
+
         return train(rest)
     if command == "evaluate":
         from .cli.evaluate import main as evaluate
+
         return evaluate(rest)
     print(f"unknown command '{command}'\n\n{USAGE}", file=sys.stderr)
     return 2

@@ -1,6 +1,7 @@
 """Argument parsing shared by the Tensor, the creation functions and the ops: dims,
 shapes and numpy's spellings of them.  Works on plain Python values and anything that
 acts as an index, so it sits below the Tensor and imports none of it."""
+
 from __future__ import annotations
 
 import numbers

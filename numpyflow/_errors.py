@@ -1,4 +1,5 @@
 """Error messages that several ops share, worded once."""
+
 from __future__ import annotations
 
 
@@ -14,6 +15,8 @@ def broadcast_error(op: str, shapes) -> RuntimeError:
             if len(s) >= back and s[-back] != 1 and s[-back] not in sizes:
                 sizes.append(s[-back])
         if len(sizes) > 1:
-            return RuntimeError(f"{op}: shapes {listed} cannot be broadcast together: sizes {sizes[0]} and "
-                                f"{sizes[1]} at dimension {ndim - back}, where broadcasting expects equal sizes or 1")
+            return RuntimeError(
+                f"{op}: shapes {listed} cannot be broadcast together: sizes {sizes[0]} and "
+                f"{sizes[1]} at dimension {ndim - back}, where broadcasting expects equal sizes or 1"
+            )
     return RuntimeError(f"{op}: shapes {listed} cannot be broadcast together")

@@ -1,4 +1,5 @@
 """``repr`` of a tensor's values in PyTorch's style: ``tensor([1.0000, 2.5000])``."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -63,8 +64,14 @@ def format_values(array: np.ndarray, prefix: str = "tensor(") -> str:
         return fmt(array.item())
     pad = lambda v: fmt(v).rjust(width)  # noqa: E731
     text = np.array2string(
-        array, max_line_width=LINEWIDTH, separator=", ", prefix=prefix,
-        formatter={"all": pad}, threshold=THRESHOLD, edgeitems=EDGEITEMS)
+        array,
+        max_line_width=LINEWIDTH,
+        separator=", ",
+        prefix=prefix,
+        formatter={"all": pad},
+        threshold=THRESHOLD,
+        edgeitems=EDGEITEMS,
+    )
     return text.replace(", ...,", ",  ...,")  # PyTorch's spacing around an elided run
 
 
@@ -73,7 +80,7 @@ def _sample(array):
     idx = []
     for n in array.shape:
         if n > 2 * EDGEITEMS:
-            idx.append(np.r_[0:EDGEITEMS, n - EDGEITEMS:n])
+            idx.append(np.r_[0:EDGEITEMS, n - EDGEITEMS : n])
         else:
             idx.append(np.arange(n))
     return array[np.ix_(*idx)]

@@ -1,4 +1,5 @@
 """``RemovableHandle``: what hook registrations return."""
+
 from __future__ import annotations
 
 import itertools

@@ -5,6 +5,7 @@ computed once, on first use, from the standard library's correctly rounded
 ``math.erf`` at Chebyshev nodes, so no magic constants live here and the accuracy is
 whatever the interpolation degree gives (checked in the tests against ``math.erf``).
 """
+
 from __future__ import annotations
 
 import math

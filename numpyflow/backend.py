@@ -4,6 +4,7 @@ Every op asks :func:`array_module` for the module that owns its inputs and does 
 math with that module, so the same op code runs on numpy arrays (CPU) and CuPy arrays
 (CUDA) alike.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -99,8 +100,10 @@ def device_of(array) -> Device:
 
 def _cuda_unavailable(device: Device, who: str) -> RuntimeError:
     prefix = f"{who}: " if who else ""
-    return RuntimeError(f"{prefix}device {device} is not available: CUDA tensors need CuPy and a GPU, and CuPy "
-                        "is not installed (pip install cupy-cuda12x); use device='cpu' on this machine")
+    return RuntimeError(
+        f"{prefix}device {device} is not available: CUDA tensors need CuPy and a GPU, and CuPy "
+        "is not installed (pip install cupy-cuda12x); use device='cpu' on this machine"
+    )
 
 
 def to_device(array, device: Device, who: str = ""):
@@ -138,6 +141,7 @@ def scatter_add(xp, out, index, values):
         numpy.add.at(out, index, values)
     else:  # pragma: no cover - needs a GPU
         import cupyx
+
         cupyx.scatter_add(out, index, values)
 
 
@@ -145,6 +149,8 @@ def erf(xp, x):
     """The error function, elementwise, in ``x``'s dtype."""
     if xp is numpy:
         from ._special import erf as numpy_erf
+
         return numpy_erf(x)
     import cupyx.scipy.special  # pragma: no cover - needs a GPU
+
     return cupyx.scipy.special.erf(x)  # pragma: no cover

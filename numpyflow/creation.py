@@ -1,4 +1,5 @@
 """Making tensors: from data, filled, ranges and random samples."""
+
 from __future__ import annotations
 
 import builtins
@@ -47,13 +48,14 @@ def _infer_numpy(data):
     try:
         arr = np.asarray(data) if target is None else np.asarray(data, dtype=target)
     except ValueError as e:
-        raise ValueError(f"tensor(): could not make a tensor from ragged or mixed nested "
-                         f"sequences ({e})") from None
+        raise ValueError(f"tensor(): could not make a tensor from ragged or mixed nested sequences ({e})") from None
     except TypeError as e:
         raise TypeError(f"tensor(): could not make a tensor from {type(data).__name__} ({e})") from None
     if arr.dtype == object:
-        raise TypeError(f"tensor(): could not make a tensor from {type(data).__name__} "
-                        "(ragged nested sequences or non-numeric values)")
+        raise TypeError(
+            f"tensor(): could not make a tensor from {type(data).__name__} "
+            "(ragged nested sequences or non-numeric values)"
+        )
     return arr
 
 
@@ -99,8 +101,12 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
         arr = data._data.copy()
     elif is_array(data):
         arr = data.copy()
-    elif dtype is not None and not isinstance(data, (list, tuple)) or \
-            dtype is not None and not any(isinstance(x, Tensor) for x in _flat(data)):
+    elif (
+        dtype is not None
+        and not isinstance(data, (list, tuple))
+        or dtype is not None
+        and not any(isinstance(x, Tensor) for x in _flat(data))
+    ):
         arr = np.array(data, dtype=dtypes.to_numpy(dtype))  # no detour through float32
     else:
         arr = _infer_numpy(data)  # a new array already
@@ -168,15 +174,24 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
         fill_value = fill_value.item()
     if dtype is None:
         dtype = dtypes.result_type(fill_value) if isinstance(fill_value, (bool, int, float)) else None
-    return _finish(_xp(device, "full").full(_shape((size,), "full"), fill_value, dtypes.to_numpy(dtype) if dtype is not None else None),
-                   None, None, requires_grad)
+    return _finish(
+        _xp(device, "full").full(
+            _shape((size,), "full"), fill_value, dtypes.to_numpy(dtype) if dtype is not None else None
+        ),
+        None,
+        None,
+        requires_grad,
+    )
 
 
 def _like(t, dtype, device):
     if not isinstance(t, Tensor):
         raise TypeError(f"expected a Tensor, got {type(t).__name__}")
-    return (t._data.shape, dtypes.to_numpy(dtype) if dtype is not None else t._data.dtype,
-            device if device is not None else t.device)
+    return (
+        t._data.shape,
+        dtypes.to_numpy(dtype) if dtype is not None else t._data.dtype,
+        device if device is not None else t.device,
+    )
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -209,12 +224,13 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if step == 0:
         raise RuntimeError(f"arange: step must be nonzero, but got step={step}")
     if (end - start) * step < 0:
-        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
-                           f"(start={start}, end={end}, step={step})")
+        raise RuntimeError(
+            f"arange: upper bound and lower bound inconsistent with step sign (start={start}, end={end}, step={step})"
+        )
     if dtype is None:
         dtype = np.int64 if all(isinstance(a, numbers.Integral) for a in args) else dtypes.default_numpy_float()
     n = builtins.max(int(np.ceil((end - start) / step)), 0)
-    arr = (start + np.arange(n, dtype=np.float64 if dtypes.to_numpy(dtype).kind == "f" else np.int64) * step)
+    arr = start + np.arange(n, dtype=np.float64 if dtypes.to_numpy(dtype).kind == "f" else np.int64) * step
     return _finish(arr.astype(dtypes.to_numpy(dtype)), None, device, requires_grad, "arange")
 
 
@@ -231,7 +247,9 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """The identity matrix (``n`` x ``m``)."""
-    return _finish(_xp(device, "eye").eye(int(n), None if m is None else int(m), dtype=_float(dtype)), None, None, requires_grad)
+    return _finish(
+        _xp(device, "eye").eye(int(n), None if m is None else int(m), dtype=_float(dtype)), None, None, requires_grad
+    )
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -256,8 +274,13 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         low, high = 0, low
     if high <= low:
         raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
-    arr = resolve(generator).integers(low, high, _shape((size,), "randint"), _sampling_device(device, "randint"),
-                                      dtypes.to_numpy(dtype) if dtype is not None else np.int64)
+    arr = resolve(generator).integers(
+        low,
+        high,
+        _shape((size,), "randint"),
+        _sampling_device(device, "randint"),
+        dtypes.to_numpy(dtype) if dtype is not None else np.int64,
+    )
     return _finish(arr, None, None, requires_grad)
 
 
@@ -297,7 +320,9 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         return _finish(arr, dtype, ref.device if device is None else device, requires_grad, "normal")
     if size is None:
         raise TypeError("normal(mean, std) with numbers needs size")
-    arr = g.normal(float(mean), float(std), _shape((size,), "normal"), _float(dtype), _sampling_device(device, "normal"))
+    arr = g.normal(
+        float(mean), float(std), _shape((size,), "normal"), _float(dtype), _sampling_device(device, "normal")
+    )
     return _finish(arr, None, None, requires_grad)
 
 

@@ -1,4 +1,5 @@
 """Tensor element types (``nf.float32``, ``nf.int64``, ...) and PyTorch's promotion rules."""
+
 from __future__ import annotations
 
 import builtins

@@ -13,6 +13,7 @@ process may run on.  Where the BLAS library's thread count cannot be set (a BLAS
 than OpenBLAS or MKL), work runs on the calling thread alone and BLAS keeps its own
 threads.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -43,11 +44,13 @@ def _env_threads() -> int:
 class _BlasThreads:
     """Get and set the thread count of the BLAS library numpy loaded, through its C API."""
 
-    _NAMES = [("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
-              ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
-              ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
-              ("openblas_get_num_threads", "openblas_set_num_threads"),
-              ("MKL_Get_Max_Threads", "MKL_Set_Num_Threads")]
+    _NAMES = [
+        ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
+        ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
+        ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+        ("openblas_get_num_threads", "openblas_set_num_threads"),
+        ("MKL_Get_Max_Threads", "MKL_Set_Num_Threads"),
+    ]
 
     def __init__(self):
         self.get = self.set = None  # numpy, imported above, has loaded its BLAS library
@@ -133,7 +136,7 @@ def parallel_for(items, fn) -> None:
         fn(items)
         return
     bounds = [len(items) * k // n for k in range(n + 1)]
-    groups = [items[bounds[k]:bounds[k + 1]] for k in range(n)]
+    groups = [items[bounds[k] : bounds[k + 1]] for k in range(n)]
     previous = blas.get()
     blas.set(1)
     try:
@@ -176,6 +179,7 @@ def map_ranges(n: int, item_bytes: int, body) -> list:
     def run(group):
         for k, (i0, i1) in group:
             results[k] = body(i0, i1)
+
     parallel_for(indexed, run)
     return results
 
@@ -193,5 +197,6 @@ def elementwise(fn, out, *arrays):
 
     def body(i0, i1):
         fn(flat_out[i0:i1], *(a[i0:i1] for a in flat))
+
     map_ranges(flat_out.size, out.itemsize, body)
     return out

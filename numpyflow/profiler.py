@@ -11,6 +11,7 @@ only while a profile is open, so it costs nothing when off.  Times are self time
 op's backward excludes the ops its backward applies (those are counted under their own
 names), so the column sums add up to the time spent in ops.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -29,7 +30,7 @@ class profile:
 
     def __init__(self, enabled: bool = True):
         self.enabled = enabled
-        self.forward = defaultdict(lambda: [0, 0.0])   # name -> [calls, seconds]
+        self.forward = defaultdict(lambda: [0, 0.0])  # name -> [calls, seconds]
         self.backward = defaultdict(lambda: [0, 0.0])
         self.wall = 0.0
 

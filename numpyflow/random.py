@@ -1,4 +1,5 @@
 """Random numbers: a seeded global generator (``nf.manual_seed``) and ``nf.Generator``."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,21 +12,21 @@ class Generator:
 
     def __init__(self, device="cpu"):
         self.device = Device(device)
-        self._seed = int(np.random.SeedSequence().entropy % (2 ** 63))
+        self._seed = int(np.random.SeedSequence().entropy % (2**63))
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
 
     def manual_seed(self, seed: int) -> "Generator":
         """Reset to a fixed seed; the same seed gives the same numbers."""
         seed = int(seed)
         if seed < 0:
-            seed = seed % (2 ** 64)
+            seed = seed % (2**64)
         self._seed = seed
         self._rng = np.random.Generator(np.random.PCG64(seed))
         return self
 
     def seed(self) -> int:
         """Reseed from the operating system's entropy; returns the new seed."""
-        self.manual_seed(int(np.random.SeedSequence().entropy % (2 ** 63)))
+        self.manual_seed(int(np.random.SeedSequence().entropy % (2**63)))
         return self._seed
 
     def initial_seed(self) -> int:
@@ -79,12 +80,15 @@ def _floating_only(dtype, what):
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         from .dtypes import from_numpy
-        raise NotImplementedError(f"{what} sampling is not implemented for '{from_numpy(dtype)}' "
-                                  "(use a floating dtype, or randint for integers)")
+
+        raise NotImplementedError(
+            f"{what} sampling is not implemented for '{from_numpy(dtype)}' "
+            "(use a floating dtype, or randint for integers)"
+        )
 
 
 default_generator = Generator()
-default_generator.manual_seed(np.random.SeedSequence().entropy % (2 ** 63))
+default_generator.manual_seed(np.random.SeedSequence().entropy % (2**63))
 
 
 def resolve(generator: Generator | None) -> Generator:

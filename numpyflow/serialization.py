@@ -7,6 +7,7 @@ file intact and the new one complete or absent.  Loading checks the header, so a
 truncated or foreign file is a clear error, and by default only unpickles tensors,
 numpy arrays and plain containers (``weights_only=False`` lifts that).
 """
+
 from __future__ import annotations
 
 import collections
@@ -65,14 +66,27 @@ class _SafeUnpickler(pickle.Unpickler):
     """Unpickles only what checkpoints contain: tensors, arrays, numbers and containers."""
 
     _ALLOWED = {
-        ("numpyflow.tensor", "_rebuild"), ("numpyflow.nn.parameter", "_rebuild_parameter"),
-        ("numpyflow.dtypes", "_by_name"), ("collections", "OrderedDict"), ("builtins", "set"),
-        ("builtins", "frozenset"), ("builtins", "slice"), ("builtins", "complex"), ("builtins", "range"),
-        ("numpy", "dtype"), ("numpy", "ndarray"), ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "scalar"),
-        ("numpy._core.multiarray", "scalar"), ("numpy._core.numeric", "_frombuffer"),
-        ("numpy.core.numeric", "_frombuffer"), ("numpy.dtypes", None), ("numpy.random._pickle", None),
-        ("numpy.random._pcg64", "PCG64"), ("collections", "Counter"),
+        ("numpyflow.tensor", "_rebuild"),
+        ("numpyflow.nn.parameter", "_rebuild_parameter"),
+        ("numpyflow.dtypes", "_by_name"),
+        ("collections", "OrderedDict"),
+        ("builtins", "set"),
+        ("builtins", "frozenset"),
+        ("builtins", "slice"),
+        ("builtins", "complex"),
+        ("builtins", "range"),
+        ("numpy", "dtype"),
+        ("numpy", "ndarray"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+        ("numpy._core.numeric", "_frombuffer"),
+        ("numpy.core.numeric", "_frombuffer"),
+        ("numpy.dtypes", None),
+        ("numpy.random._pickle", None),
+        ("numpy.random._pcg64", "PCG64"),
+        ("collections", "Counter"),
     }
 
     def find_class(self, module, name):
@@ -80,7 +94,8 @@ class _SafeUnpickler(pickle.Unpickler):
             return super().find_class(module, name)
         raise pickle.UnpicklingError(
             f"nf.load: refusing to unpickle {module}.{name} with weights_only=True; load with "
-            "weights_only=False only if you trust the file")
+            "weights_only=False only if you trust the file"
+        )
 
 
 def load(f, map_location=None, weights_only: bool = True):
@@ -94,16 +109,18 @@ def load(f, map_location=None, weights_only: bool = True):
     else:
         with open(where, "rb") as fh:
             data = fh.read()
-    if len(data) < _HEADER.size or data[:len(MAGIC)] != MAGIC:
-        raise RuntimeError(f"nf.load: {where} is not a NumpyFlow file (no '{MAGIC.decode()}' header); "
-                           "it was not written by nf.save")
+    if len(data) < _HEADER.size or data[: len(MAGIC)] != MAGIC:
+        raise RuntimeError(
+            f"nf.load: {where} is not a NumpyFlow file (no '{MAGIC.decode()}' header); it was not written by nf.save"
+        )
     magic, version, length, crc = _HEADER.unpack_from(data)
     if version > VERSION:
         raise RuntimeError(f"nf.load: {where} has format version {version}; this NumpyFlow reads up to {VERSION}")
-    payload = data[_HEADER.size:]
+    payload = data[_HEADER.size :]
     if len(payload) != length:
-        raise RuntimeError(f"nf.load: {where} is truncated or corrupt: expected {length} bytes of data, "
-                           f"found {len(payload)}")
+        raise RuntimeError(
+            f"nf.load: {where} is truncated or corrupt: expected {length} bytes of data, found {len(payload)}"
+        )
     if zlib.crc32(payload) != crc:
         raise RuntimeError(f"nf.load: {where} is corrupt (checksum mismatch)")
     unpickler = (_SafeUnpickler if weights_only else pickle.Unpickler)(io.BytesIO(payload))
@@ -120,6 +137,7 @@ def load(f, map_location=None, weights_only: bool = True):
 
 def _move(obj, location):
     from .tensor import Tensor
+
     if callable(location) and not isinstance(location, str):
         return obj
     if isinstance(obj, Tensor):

@@ -4,6 +4,7 @@ Operators and most methods are the op functions of ``numpyflow.ops`` (``x.exp()`
 ``nf.exp(x)``); this file holds storage, metadata, conversions, ``backward`` and the
 in-place methods.
 """
+
 from __future__ import annotations
 
 import copy
@@ -75,8 +76,10 @@ class Tensor:
             data = args[0]
             if isinstance(data, Tensor):
                 data = data._data
-            arr = np.array(to_numpy(data) if is_array(data) else data,
-                           dtype=dtypes.to_numpy(dtype) if dtype is not None else dtypes.default_numpy_float())
+            arr = np.array(
+                to_numpy(data) if is_array(data) else data,
+                dtype=dtypes.to_numpy(dtype) if dtype is not None else dtypes.default_numpy_float(),
+            )
         else:
             shape = tuple(int(s) for s in (args[0] if len(args) == 1 and isinstance(args[0], tuple) else args))
             arr = np.empty(shape, dtype=dtypes.to_numpy(dtype) if dtype is not None else dtypes.default_numpy_float())
@@ -216,10 +219,12 @@ class Tensor:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
                 "computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach().")
+                "var_no_grad = var.detach()."
+            )
         if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(
-                f"requires_grad: only Tensors of floating point dtype can require gradients (got {self.dtype})")
+                f"requires_grad: only Tensors of floating point dtype can require gradients (got {self.dtype})"
+            )
         self._requires_grad = requires_grad
         return self
 
@@ -232,10 +237,14 @@ class Tensor:
     def grad(self, value):
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}"
+                )
             if value._data.shape != self._data.shape:
-                raise RuntimeError(f"assigned grad has data of a different size: {tuple(value.shape)} "
-                                   f"vs. the tensor's {tuple(self.shape)}")
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: {tuple(value.shape)} "
+                    f"vs. the tensor's {tuple(self.shape)}"
+                )
             if value._data.dtype != self._data.dtype:
                 raise RuntimeError(f"assigned grad has data of a different type: {value.dtype} vs. {self.dtype}")
         self._grad = value
@@ -326,8 +335,10 @@ class Tensor:
     def item(self):
         """The single value of a one-element tensor, as a Python number."""
         if self._data.size != 1:
-            raise RuntimeError(f"item: a Tensor with {self._data.size} elements cannot be converted to Scalar; "
-                               "expected exactly one element")
+            raise RuntimeError(
+                f"item: a Tensor with {self._data.size} elements cannot be converted to Scalar; "
+                "expected exactly one element"
+            )
         return self._data.item() if isinstance(self._data, np.ndarray) else to_numpy(self._data).item()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -384,21 +395,29 @@ class Tensor:
 
     def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> "Tensor":
         """A new tensor from ``data`` with this tensor's dtype and device by default."""
-        return _creation.tensor(data, dtype=dtype or self._data.dtype, device=device or self.device,
-                      requires_grad=requires_grad)
+        return _creation.tensor(
+            data, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad
+        )
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
-        return _creation.zeros(*size, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad)
+        return _creation.zeros(
+            *size, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad
+        )
 
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
-        return _creation.ones(*size, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad)
+        return _creation.ones(
+            *size, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad
+        )
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
-        return _creation.empty(*size, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad)
+        return _creation.empty(
+            *size, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad
+        )
 
     def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> "Tensor":
-        return _creation.full(size, fill_value, dtype=dtype or self._data.dtype, device=device or self.device,
-                    requires_grad=requires_grad)
+        return _creation.full(
+            size, fill_value, dtype=dtype or self._data.dtype, device=device or self.device, requires_grad=requires_grad
+        )
 
     def type_as(self, other: "Tensor") -> "Tensor":
         return self.to(other._data.dtype)
@@ -431,7 +450,11 @@ class Tensor:
         return self.to("cpu")
 
     def cuda(self, device=None):
-        return self.to(Device("cuda", device if isinstance(device, int) else None) if not isinstance(device, (str, Device)) else device)
+        return self.to(
+            Device("cuda", device if isinstance(device, int) else None)
+            if not isinstance(device, (str, Device))
+            else device
+        )
 
     # -- Python protocol -----------------------------------------------------------------
 
@@ -441,8 +464,9 @@ class Tensor:
         extras = []
         if self._data.size == 0 and self._data.ndim != 1:
             extras.append(f"size={tuple(self._data.shape)}")
-        if self._data.dtype not in (dtypes.default_numpy_float(), np.dtype(np.int64), np.dtype(np.bool_)) \
-                or (self._data.size == 0 and self._data.dtype != dtypes.default_numpy_float()):
+        if self._data.dtype not in (dtypes.default_numpy_float(), np.dtype(np.int64), np.dtype(np.bool_)) or (
+            self._data.size == 0 and self._data.dtype != dtypes.default_numpy_float()
+        ):
             extras.append(f"dtype={self.dtype!r}")
         dev = self.device
         if dev.type != "cpu":
@@ -497,8 +521,9 @@ class Tensor:
 
     def __deepcopy__(self, memo):
         if self._grad_fn is not None:
-            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
-                               "the deepcopy protocol at the moment")
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment"
+            )
         new = Tensor._make(self._data.copy(), self._requires_grad)
         if self._grad is not None:
             new._grad = Tensor._make(self._grad._data.copy())
@@ -524,13 +549,16 @@ class Tensor:
         if not _state.enabled or not (self._requires_grad or other_requires_grad):
             return False
         if self._grad_fn is None and self._requires_grad:
-            raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place "
-                               "operation. Do it under nf.no_grad(), or on a clone().")
+            raise RuntimeError(
+                f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                "operation. Do it under nf.no_grad(), or on a clone()."
+            )
         if self._is_view or self._vc.has_graph_views:
             raise RuntimeError(
                 f"{op}: in-place change of a tensor that shares memory with a view while recording "
                 "gradients; the other tensors' history would go stale. Use the out-of-place op "
-                "or clone() first.")
+                "or clone() first."
+            )
         return True
 
     def _adopt(self, out: "Tensor", op: str) -> "Tensor":
@@ -573,13 +601,16 @@ class Tensor:
 
     def _check_castable(self, result_dtype, op: str):
         if not dtypes.can_cast(result_dtype, self._data.dtype):
-            raise RuntimeError(f"{op}: result type {dtypes.from_numpy(result_dtype)} can't be cast to the "
-                               f"desired output type {self.dtype}")
+            raise RuntimeError(
+                f"{op}: result type {dtypes.from_numpy(result_dtype)} can't be cast to the "
+                f"desired output type {self.dtype}"
+            )
 
     def _check_writeable(self, op: str):
         if not self._data.flags.writeable:
-            raise RuntimeError(f"{op}: this tensor's memory is read-only (an expanded or broadcast "
-                               "view); clone() it first")
+            raise RuntimeError(
+                f"{op}: this tensor's memory is read-only (an expanded or broadcast view); clone() it first"
+            )
 
     def _inplace(self, op_name: str, fn, *args, **kwargs) -> "Tensor":
         """``self = fn(self, *args)`` in place: recorded when gradients need it, else
@@ -611,8 +642,9 @@ class Tensor:
         try:
             ufunc(self._data, o, out=self._data, casting="unsafe")
         except ValueError as e:
-            raise RuntimeError(f"{op_name}: output shape {tuple(self.shape)} can't take the broadcast "
-                               f"result ({e})") from None
+            raise RuntimeError(
+                f"{op_name}: output shape {tuple(self.shape)} can't take the broadcast result ({e})"
+            ) from None
         self._bump_version()
         return self
 
@@ -711,8 +743,10 @@ class Tensor:
         except ValueError:
             fits = False
         if not fits:
-            raise RuntimeError(f"copy_: the source of shape {tuple(src.shape)} can't be broadcast to "
-                               f"the destination of shape {tuple(self.shape)}")
+            raise RuntimeError(
+                f"copy_: the source of shape {tuple(src.shape)} can't be broadcast to "
+                f"the destination of shape {tuple(self.shape)}"
+            )
         self._write(arr, "copy_", casting="unsafe")
         return self
 
@@ -735,7 +769,9 @@ class Tensor:
 
     def bernoulli_(self, p=0.5, *, generator=None):
         g = resolve(generator)
-        sample = g.uniform(0.0, 1.0, self._data.shape, np.float64, self.device) < (p._data if isinstance(p, Tensor) else p)
+        sample = g.uniform(0.0, 1.0, self._data.shape, np.float64, self.device) < (
+            p._data if isinstance(p, Tensor) else p
+        )
         return self._fill_random("bernoulli_", sample)
 
     def random_(self, low=0, high=None, *, generator=None):
@@ -860,7 +896,9 @@ class Tensor:
     def mT(self) -> "Tensor":
         """The last two dims swapped (a batch of matrices transposed)."""
         if self._data.ndim < 2:
-            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self._data.ndim}-D tensor.")
+            raise RuntimeError(
+                f"tensor.mT is only supported on matrices or batches of matrices. Got {self._data.ndim}-D tensor."
+            )
         return _ops.transpose(self, -2, -1)
 
     @property
@@ -872,9 +910,17 @@ class Tensor:
         return self.mT
 
 
-_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
-               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+_TYPE_NAMES = {
+    "float32": "FloatTensor",
+    "float64": "DoubleTensor",
+    "float16": "HalfTensor",
+    "int64": "LongTensor",
+    "int32": "IntTensor",
+    "int16": "ShortTensor",
+    "int8": "CharTensor",
+    "uint8": "ByteTensor",
+    "bool": "BoolTensor",
+}
 _TYPE_NAMES_INVERSE = {v: k for k, v in _TYPE_NAMES.items()}
 
 

@@ -1,4 +1,5 @@
 """PyTorch as the reference implementation; tests that need it skip cleanly without it."""
+
 import numpy as np
 import pytest
 

@@ -1,6 +1,7 @@
 """The layer rules of the design guide, checked on the source: who imports whom, who reads
 the grad mode, who moves a version counter, and who reaches into another module's
 private names."""
+
 from __future__ import annotations
 
 import ast
@@ -47,8 +48,9 @@ def _targets(module: str, names):
     found = [module]
     for name in names:
         candidate = f"{module}.{name}"
-        if (PACKAGE.parent / Path(*candidate.split("."))).with_suffix(".py").exists() or \
-                (PACKAGE.parent / Path(*candidate.split(".")) / "__init__.py").exists():
+        if (PACKAGE.parent / Path(*candidate.split("."))).with_suffix(".py").exists() or (
+            PACKAGE.parent / Path(*candidate.split(".")) / "__init__.py"
+        ).exists():
             found.append(candidate)
     return found
 
@@ -61,14 +63,24 @@ def _files(*relative):
     return out
 
 
-HIGHER_THAN_AUTOGRAD = ("numpyflow.ops", "numpyflow.nn", "numpyflow.optim", "numpyflow.utils",
-                        "numpyflow.vision", "numpyflow.cli", "numpyflow.serialization", "numpyflow.profiler")
+HIGHER_THAN_AUTOGRAD = (
+    "numpyflow.ops",
+    "numpyflow.nn",
+    "numpyflow.optim",
+    "numpyflow.utils",
+    "numpyflow.vision",
+    "numpyflow.cli",
+    "numpyflow.serialization",
+    "numpyflow.profiler",
+)
 THE_KNOT = "tensor.py"  # Tensor's methods call ops: bound once, at the end of tensor.py
 
 
-@pytest.mark.parametrize("path", _files("autograd", "creation.py", "tensor.py", "backend.py", "dtypes.py",
-                                        "random.py", "_args.py", "parallel.py"),
-                         ids=lambda p: str(p.relative_to(PACKAGE)))
+@pytest.mark.parametrize(
+    "path",
+    _files("autograd", "creation.py", "tensor.py", "backend.py", "dtypes.py", "random.py", "_args.py", "parallel.py"),
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
 def test_autograd_core_and_below_import_nothing_from_ops_or_the_library(path):
     for module, names, line in _imports(path):
         for target in _targets(module, names):
@@ -84,10 +96,11 @@ def test_ops_import_nothing_from_the_library_layer(path):
             assert not target.startswith(HIGHER_THAN_AUTOGRAD[1:]), f"{path.name}:{line} imports {target}"
 
 
-@pytest.mark.parametrize("path", _files("nn", "optim", "utils", "vision", "serialization.py"),
-                         ids=lambda p: str(p.relative_to(PACKAGE)))
+@pytest.mark.parametrize(
+    "path", _files("nn", "optim", "utils", "vision", "serialization.py"), ids=lambda p: str(p.relative_to(PACKAGE))
+)
 def test_the_library_layer_imports_nothing_from_the_apps(path):
-    for module, names, line in _imports(path):
+    for module, _names, line in _imports(path):
         assert not module.startswith("numpyflow.cli"), f"{path.name}:{line} imports {module}"
 
 
@@ -97,8 +110,9 @@ def test_no_op_reads_the_grad_mode(path):
     assert "grad_mode" not in source and "is_grad_enabled" not in source, path.name
 
 
-@pytest.mark.parametrize("path", [p for p in MODULES if p.name != "tensor.py"],
-                         ids=lambda p: str(p.relative_to(PACKAGE)))
+@pytest.mark.parametrize(
+    "path", [p for p in MODULES if p.name != "tensor.py"], ids=lambda p: str(p.relative_to(PACKAGE))
+)
 def test_only_tensor_py_moves_a_version_counter(path):
     assert not re.search(r"_vc_?\.value\s*(\+=|=)", path.read_text()), path.name
 
@@ -108,8 +122,9 @@ def test_no_module_imports_another_modules_private_names(path):
     for module, names, line in _imports(path):
         if not module.startswith("numpyflow"):
             continue
-        private = [n for n in names if n.startswith("_") and not n.startswith("__")
-                   and len(_targets(module, [n])) == 1]  # a private module itself is fine
+        private = [
+            n for n in names if n.startswith("_") and not n.startswith("__") and len(_targets(module, [n])) == 1
+        ]  # a private module itself is fine
         assert not private, f"{path.name}:{line} imports {private} from {module}"
 
 

@@ -1,5 +1,6 @@
 """Bad input to the training stack gives a clear error naming what and where, and changes
 nothing (issue: wrong channels, wrong labels, missing or corrupt data, foreign checkpoint)."""
+
 import gzip
 
 import numpy as np
@@ -44,7 +45,10 @@ def test_missing_data_files_say_where_they_looked(tmp_path):
 
 
 def test_corrupt_idx_file_is_found_when_opening(tmp_path):
-    for name, magic, shape in (("train-images-idx3-ubyte.gz", 2051, (3, 28, 28)), ("train-labels-idx1-ubyte.gz", 2049, (3,))):
+    for name, magic, shape in (
+        ("train-images-idx3-ubyte.gz", 2051, (3, 28, 28)),
+        ("train-labels-idx1-ubyte.gz", 2049, (3,)),
+    ):
         header = magic.to_bytes(4, "big") + b"".join(s.to_bytes(4, "big") for s in shape)
         body = np.zeros(int(np.prod(shape)), np.uint8).tobytes()
         with gzip.open(tmp_path / name, "wb") as f:

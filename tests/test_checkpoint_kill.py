@@ -2,6 +2,7 @@
 moments, many times; the checkpoint file is always absent (before the first save) or a
 complete checkpoint at least as new as the last save the process finished, never a
 torn one."""
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,9 @@ def _check(path, acknowledged):
         return None
     ckpt = nf.load(path)
     step = ckpt["step"]
-    assert np.all(ckpt["weight"].numpy() == step) and np.all(ckpt["bias"].numpy() == step), \
+    assert np.all(ckpt["weight"].numpy() == step) and np.all(ckpt["bias"].numpy() == step), (
         f"checkpoint {step} mixes data from different saves"
+    )
     assert acknowledged is None or step >= acknowledged, f"checkpoint {step} is older than finished save {acknowledged}"
     return step
 
@@ -50,15 +52,22 @@ def test_sigkill_at_random_moments_never_leaves_a_torn_checkpoint(tmp_path):
     step = 0
     kills_during_a_save = 0
     for _ in range(TRIALS):
-        proc = subprocess.Popen([sys.executable, "-c", SAVER, path, str(step)], stdout=subprocess.PIPE, text=True,
-                                env={**os.environ, "NUMPYFLOW_NUM_THREADS": "1"})
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SAVER, path, str(step)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "NUMPYFLOW_NUM_THREADS": "1"},
+        )
         first = proc.stdout.readline()  # the saving loop has started
         time.sleep(rng.uniform(0, 0.05))  # then a random moment in it
         proc.send_signal(signal.SIGKILL)
         out, _ = proc.communicate()
         # complete lines only: the kill can cut the last print short
-        lines = [w for w in (line.split() for line in (first + out).splitlines())
-                 if len(w) == 2 and w[0] in ("begin", "done") and w[1].isdigit()]
+        lines = [
+            w
+            for w in (line.split() for line in (first + out).splitlines())
+            if len(w) == 2 and w[0] in ("begin", "done") and w[1].isdigit()
+        ]
         done = [int(n) for word, n in lines if word == "done"]
         kills_during_a_save += bool(lines) and lines[-1][0] == "begin"
         acknowledged = done[-1] if done else (step - 1 if step else None)

@@ -1,9 +1,10 @@
 """numpyflow/creation.py: tensors from data, filled, ranges and random samples."""
+
 import numpy as np
 import pytest
+from reference import needs_torch, torch
 
 import numpyflow as nf
-from reference import needs_torch, torch
 
 
 def _dtype_name(d):
@@ -28,6 +29,7 @@ def _same_as_torch(make, values=True, rtol=0.0):
 
 
 # -- nf.tensor ----------------------------------------------------------------------------
+
 
 def test_tensor_from_python_floats_is_float32():
     t = nf.tensor([1.5, 2.0, -3.25])
@@ -67,11 +69,20 @@ def test_tensor_from_an_empty_list_is_float32_of_shape_0():
     assert nf.tensor([[]]).shape == (1, 0)
 
 
-@pytest.mark.parametrize("np_dtype,expected", [
-    (np.int32, nf.int32), (np.float64, nf.float64), (np.float16, nf.float16),
-    (np.uint8, nf.uint8), (np.int8, nf.int8), (np.int16, nf.int16), (np.bool_, nf.bool),
-    (np.float32, nf.float32), (np.int64, nf.int64),
-])
+@pytest.mark.parametrize(
+    "np_dtype,expected",
+    [
+        (np.int32, nf.int32),
+        (np.float64, nf.float64),
+        (np.float16, nf.float16),
+        (np.uint8, nf.uint8),
+        (np.int8, nf.int8),
+        (np.int16, nf.int16),
+        (np.bool_, nf.bool),
+        (np.float32, nf.float32),
+        (np.int64, nf.int64),
+    ],
+)
 def test_tensor_from_a_numpy_array_keeps_its_dtype(np_dtype, expected):
     t = nf.tensor(np.array([1, 0, 1], dtype=np_dtype))
     assert t.dtype is expected
@@ -91,10 +102,14 @@ def test_tensor_from_numpy_scalars_keeps_their_dtype():
 
 
 @needs_torch
-@pytest.mark.parametrize("make", [
-    lambda m: m.tensor([np.float32(1.5), 2.5]),
-    lambda m: m.tensor([1, np.float64(2.5)]),
-], ids=["float32_scalar_then_python_float", "python_int_then_float64_scalar"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.tensor([np.float32(1.5), 2.5]),
+        lambda m: m.tensor([1, np.float64(2.5)]),
+    ],
+    ids=["float32_scalar_then_python_float", "python_int_then_float64_scalar"],
+)
 def test_tensor_from_lists_mixing_numpy_scalars_and_numbers_matches_pytorch(make):
     _same_as_torch(make)
 
@@ -108,7 +123,7 @@ def test_tensor_with_dtype_float64_keeps_full_precision():
 
 def test_tensor_with_dtype_float64_from_a_large_int_is_exact():
     assert nf.tensor([16777217], dtype=nf.float64).tolist() == [16777217.0]
-    assert nf.tensor([2 ** 40 + 1], dtype=nf.int64).tolist() == [2 ** 40 + 1]
+    assert nf.tensor([2**40 + 1], dtype=nf.int64).tolist() == [2**40 + 1]
 
 
 def test_tensor_with_an_integer_dtype_truncates_floats():
@@ -152,26 +167,30 @@ def test_tensor_of_a_string_raises_type_error():
 
 
 @needs_torch
-@pytest.mark.parametrize("make", [
-    lambda m: m.tensor([1.5, 2]),
-    lambda m: m.tensor([1, 2]),
-    lambda m: m.tensor([True, False]),
-    lambda m: m.tensor([True, 2]),
-    lambda m: m.tensor([True, 2.5]),
-    lambda m: m.tensor(5),
-    lambda m: m.tensor(5.5),
-    lambda m: m.tensor([]),
-    lambda m: m.tensor([[1, 2], [3, 4]], dtype=m.uint8),
-    lambda m: m.tensor([1, 0, 2], dtype=m.bool),
-    lambda m: m.tensor([0.1, 1 / 3], dtype=m.float64),
-    lambda m: m.tensor(np.array([1, 2], dtype=np.int32)),
-    lambda m: m.tensor(np.array([1.0, 2.0], dtype=np.float16)),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.tensor([1.5, 2]),
+        lambda m: m.tensor([1, 2]),
+        lambda m: m.tensor([True, False]),
+        lambda m: m.tensor([True, 2]),
+        lambda m: m.tensor([True, 2.5]),
+        lambda m: m.tensor(5),
+        lambda m: m.tensor(5.5),
+        lambda m: m.tensor([]),
+        lambda m: m.tensor([[1, 2], [3, 4]], dtype=m.uint8),
+        lambda m: m.tensor([1, 0, 2], dtype=m.bool),
+        lambda m: m.tensor([0.1, 1 / 3], dtype=m.float64),
+        lambda m: m.tensor(np.array([1, 2], dtype=np.int32)),
+        lambda m: m.tensor(np.array([1.0, 2.0], dtype=np.float16)),
+    ],
+)
 def test_tensor_matches_pytorch(make):
     _same_as_torch(make)
 
 
 # -- as_tensor / from_numpy ---------------------------------------------------------------
+
 
 def test_as_tensor_shares_memory_with_a_numpy_array():
     a = np.array([1.0, 2.0])
@@ -210,10 +229,16 @@ def test_from_numpy_shares_memory_both_ways():
     assert t.tolist() == [3.0, 7.0]
 
 
-@pytest.mark.parametrize("np_dtype,expected", [
-    (np.float16, nf.float16), (np.int8, nf.int8), (np.uint8, nf.uint8), (np.float64, nf.float64),
-    (np.bool_, nf.bool),
-])
+@pytest.mark.parametrize(
+    "np_dtype,expected",
+    [
+        (np.float16, nf.float16),
+        (np.int8, nf.int8),
+        (np.uint8, nf.uint8),
+        (np.float64, nf.float64),
+        (np.bool_, nf.bool),
+    ],
+)
 def test_from_numpy_keeps_the_array_dtype(np_dtype, expected):
     assert nf.from_numpy(np.zeros(2, dtype=np_dtype)).dtype is expected
 
@@ -231,6 +256,7 @@ def test_from_numpy_of_a_list_raises_type_error():
 
 
 # -- zeros / ones / full / empty ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fn", [nf.zeros, nf.ones, nf.empty])
 def test_filled_constructors_accept_varargs_tuple_and_list(fn):
@@ -325,41 +351,48 @@ def test_like_constructors_do_not_copy_requires_grad():
 
 
 @needs_torch
-@pytest.mark.parametrize("make", [
-    lambda m: m.zeros(2, 3),
-    lambda m: m.zeros((2, 3)),
-    lambda m: m.zeros([2, 3]),
-    lambda m: m.zeros(()),
-    lambda m: m.zeros(0),
-    lambda m: m.zeros(2, dtype=m.int32),
-    lambda m: m.ones(2, 3, dtype=m.bool),
-    lambda m: m.ones((2,)),
-    lambda m: m.full((2, 3), 1.5),
-    lambda m: m.full((2, 3), 7),
-    lambda m: m.full((2,), True),
-    lambda m: m.full((2,), 7, dtype=m.float64),
-    lambda m: m.full([2], 1.5, dtype=m.int32),
-    lambda m: m.full((), 2.5),
-    lambda m: m.zeros_like(m.tensor([[1, 2]])),
-    lambda m: m.ones_like(m.tensor([1.0, 2.0], dtype=m.float64)),
-    lambda m: m.full_like(m.tensor([1, 2]), 2.7),
-    lambda m: m.full_like(m.tensor([True, False]), 3),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.zeros(2, 3),
+        lambda m: m.zeros((2, 3)),
+        lambda m: m.zeros([2, 3]),
+        lambda m: m.zeros(()),
+        lambda m: m.zeros(0),
+        lambda m: m.zeros(2, dtype=m.int32),
+        lambda m: m.ones(2, 3, dtype=m.bool),
+        lambda m: m.ones((2,)),
+        lambda m: m.full((2, 3), 1.5),
+        lambda m: m.full((2, 3), 7),
+        lambda m: m.full((2,), True),
+        lambda m: m.full((2,), 7, dtype=m.float64),
+        lambda m: m.full([2], 1.5, dtype=m.int32),
+        lambda m: m.full((), 2.5),
+        lambda m: m.zeros_like(m.tensor([[1, 2]])),
+        lambda m: m.ones_like(m.tensor([1.0, 2.0], dtype=m.float64)),
+        lambda m: m.full_like(m.tensor([1, 2]), 2.7),
+        lambda m: m.full_like(m.tensor([True, False]), 3),
+    ],
+)
 def test_filled_constructors_match_pytorch(make):
     _same_as_torch(make)
 
 
 @needs_torch
-@pytest.mark.parametrize("make", [
-    lambda m: m.empty(2, 3),
-    lambda m: m.empty((2, 3), dtype=m.int64),
-    lambda m: m.empty_like(m.tensor([[1, 2]], dtype=m.int32)),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.empty(2, 3),
+        lambda m: m.empty((2, 3), dtype=m.int64),
+        lambda m: m.empty_like(m.tensor([[1, 2]], dtype=m.int32)),
+    ],
+)
 def test_empty_matches_pytorch_in_dtype_and_shape(make):
     _same_as_torch(make, values=False)
 
 
 # -- arange / linspace / eye ----------------------------------------------------------------
+
 
 def test_arange_of_ints_is_int64():
     t = nf.arange(5)
@@ -425,31 +458,34 @@ def test_eye_rectangular_and_typed():
 
 
 @needs_torch
-@pytest.mark.parametrize("make", [
-    lambda m: m.arange(5),
-    lambda m: m.arange(2, 8, 2),
-    lambda m: m.arange(5.0),
-    lambda m: m.arange(0, 1, 0.25),
-    lambda m: m.arange(1, 2.5, 0.5),
-    lambda m: m.arange(0, 5, dtype=m.float64),
-    lambda m: m.arange(10, 0, -3),
-    lambda m: m.arange(0.0, 0.3, 0.1),
-    lambda m: m.arange(0, 1.0, 0.1),
-    lambda m: m.arange(-1.0, 1.0, 0.5),
-    lambda m: m.arange(1, 4, dtype=m.int32),
-    lambda m: m.arange(m.tensor(3)),
-    lambda m: m.linspace(0, 1, 5),
-    lambda m: m.linspace(0, 10, 3),
-    lambda m: m.linspace(-1, 1, 3),
-    lambda m: m.linspace(0, 1, 1),
-    lambda m: m.linspace(0, 1, 0),
-    lambda m: m.linspace(1, 5, 5, dtype=m.int64),
-    lambda m: m.eye(3),
-    lambda m: m.eye(2, 3),
-    lambda m: m.eye(3, dtype=m.int64),
-    lambda m: m.eye(2, dtype=m.bool),
-    lambda m: m.eye(0),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.arange(5),
+        lambda m: m.arange(2, 8, 2),
+        lambda m: m.arange(5.0),
+        lambda m: m.arange(0, 1, 0.25),
+        lambda m: m.arange(1, 2.5, 0.5),
+        lambda m: m.arange(0, 5, dtype=m.float64),
+        lambda m: m.arange(10, 0, -3),
+        lambda m: m.arange(0.0, 0.3, 0.1),
+        lambda m: m.arange(0, 1.0, 0.1),
+        lambda m: m.arange(-1.0, 1.0, 0.5),
+        lambda m: m.arange(1, 4, dtype=m.int32),
+        lambda m: m.arange(m.tensor(3)),
+        lambda m: m.linspace(0, 1, 5),
+        lambda m: m.linspace(0, 10, 3),
+        lambda m: m.linspace(-1, 1, 3),
+        lambda m: m.linspace(0, 1, 1),
+        lambda m: m.linspace(0, 1, 0),
+        lambda m: m.linspace(1, 5, 5, dtype=m.int64),
+        lambda m: m.eye(3),
+        lambda m: m.eye(2, 3),
+        lambda m: m.eye(3, dtype=m.int64),
+        lambda m: m.eye(2, dtype=m.bool),
+        lambda m: m.eye(0),
+    ],
+)
 def test_ranges_match_pytorch(make):
     _same_as_torch(make)
 
@@ -460,6 +496,7 @@ def test_linspace_float64_matches_pytorch_to_rounding():
 
 
 # -- random constructors: shapes, dtypes, ranges -----------------------------------------------
+
 
 def test_rand_is_float32_in_the_unit_interval():
     t = nf.rand(50, 40)
@@ -562,45 +599,51 @@ def test_random_like_constructors_take_shape_and_dtype():
 
 
 @needs_torch
-@pytest.mark.parametrize("make", [
-    lambda m: m.rand(2, 3),
-    lambda m: m.rand((2, 3)),
-    lambda m: m.rand(2, dtype=m.float64),
-    lambda m: m.rand(0),
-    lambda m: m.randn(4, 5),
-    lambda m: m.randn((4,)),
-    lambda m: m.randn(2, dtype=m.float16),
-    lambda m: m.randn(2, 0),
-    lambda m: m.randint(0, 10, (3, 4)),
-    lambda m: m.randint(10, (3,)),
-    lambda m: m.randint(0, 10, (3,), dtype=m.int32),
-    lambda m: m.randint(0, 10, (2,), dtype=m.float32),
-    lambda m: m.normal(2.0, 3.0, (4,)),
-    lambda m: m.normal(2.0, 3.0, size=(4,)),
-    lambda m: m.normal(m.zeros(3), 1.0),
-    lambda m: m.normal(m.zeros(3), m.ones(3)),
-    lambda m: m.normal(0.0, m.ones(2, 2)),
-    lambda m: m.normal(m.zeros(2, dtype=m.float64), 1.0),
-    lambda m: m.normal(m.zeros(3), m.ones(2, 3)),
-    lambda m: m.normal(0.0, 1.0, (2,), dtype=m.float64),
-    lambda m: m.randperm(5),
-    lambda m: m.randperm(5, dtype=m.int32),
-    lambda m: m.randperm(4, dtype=m.float32),
-    lambda m: m.rand_like(m.zeros(2, 3, dtype=m.float64)),
-    lambda m: m.randn_like(m.zeros(2, dtype=m.float16)),
-    lambda m: m.randint_like(m.zeros(2, 3), 5),
-    lambda m: m.randint_like(m.zeros(2, 3, dtype=m.int32), 0, 5),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.rand(2, 3),
+        lambda m: m.rand((2, 3)),
+        lambda m: m.rand(2, dtype=m.float64),
+        lambda m: m.rand(0),
+        lambda m: m.randn(4, 5),
+        lambda m: m.randn((4,)),
+        lambda m: m.randn(2, dtype=m.float16),
+        lambda m: m.randn(2, 0),
+        lambda m: m.randint(0, 10, (3, 4)),
+        lambda m: m.randint(10, (3,)),
+        lambda m: m.randint(0, 10, (3,), dtype=m.int32),
+        lambda m: m.randint(0, 10, (2,), dtype=m.float32),
+        lambda m: m.normal(2.0, 3.0, (4,)),
+        lambda m: m.normal(2.0, 3.0, size=(4,)),
+        lambda m: m.normal(m.zeros(3), 1.0),
+        lambda m: m.normal(m.zeros(3), m.ones(3)),
+        lambda m: m.normal(0.0, m.ones(2, 2)),
+        lambda m: m.normal(m.zeros(2, dtype=m.float64), 1.0),
+        lambda m: m.normal(m.zeros(3), m.ones(2, 3)),
+        lambda m: m.normal(0.0, 1.0, (2,), dtype=m.float64),
+        lambda m: m.randperm(5),
+        lambda m: m.randperm(5, dtype=m.int32),
+        lambda m: m.randperm(4, dtype=m.float32),
+        lambda m: m.rand_like(m.zeros(2, 3, dtype=m.float64)),
+        lambda m: m.randn_like(m.zeros(2, dtype=m.float16)),
+        lambda m: m.randint_like(m.zeros(2, 3), 5),
+        lambda m: m.randint_like(m.zeros(2, 3, dtype=m.int32), 0, 5),
+    ],
+)
 def test_random_constructors_match_pytorch_in_dtype_and_shape(make):
     _same_as_torch(make, values=False)
 
 
 @needs_torch
-@pytest.mark.parametrize("make", [
-    lambda m: m.randint(5, 6, (3,)),
-    lambda m: m.randperm(1),
-    lambda m: m.randperm(0),
-    lambda m: m.normal(m.tensor([1.0, -2.0]), m.tensor([0.0, 0.0])),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.randint(5, 6, (3,)),
+        lambda m: m.randperm(1),
+        lambda m: m.randperm(0),
+        lambda m: m.normal(m.tensor([1.0, -2.0]), m.tensor([0.0, 0.0])),
+    ],
+)
 def test_degenerate_random_constructors_match_pytorch_values(make):
     _same_as_torch(make)

@@ -1,11 +1,12 @@
 """numpyflow/dtypes.py: dtype objects, the default dtype and PyTorch's promotion rules."""
+
 import pickle
 
 import numpy as np
 import pytest
+from reference import needs_torch, torch
 
 import numpyflow as nf
-from reference import needs_torch, torch
 
 DTYPE_NAMES = ["bool", "uint8", "int32", "int64", "float16", "float32", "float64"]
 SCALARS = {"py_bool": True, "py_int": 2, "py_float": 1.5}
@@ -51,8 +52,7 @@ TENSOR_PAIRS = [(a, b, ra, rb) for a in DTYPE_NAMES for b in DTYPE_NAMES for ra 
 
 
 @needs_torch
-@pytest.mark.parametrize("a,b,rank_a,rank_b", TENSOR_PAIRS,
-                         ids=[f"{a}_{ra}-{b}_{rb}" for a, b, ra, rb in TENSOR_PAIRS])
+@pytest.mark.parametrize("a,b,rank_a,rank_b", TENSOR_PAIRS, ids=[f"{a}_{ra}-{b}_{rb}" for a, b, ra, rb in TENSOR_PAIRS])
 def test_tensor_tensor_promotion_matches_pytorch(a, b, rank_a, rank_b):
     bad = _mismatches(lambda m: _operand(m, a, rank_a), lambda m: _operand(m, b, rank_b))
     assert not bad, f"(op, numpyflow, torch): {bad}"
@@ -62,8 +62,9 @@ SCALAR_PAIRS = [(d, s, r, side) for d in DTYPE_NAMES for s in SCALARS for r in R
 
 
 @needs_torch
-@pytest.mark.parametrize("dtype_name,scalar,rank,side", SCALAR_PAIRS,
-                         ids=[f"{d}_{r}-{s}-{side}" for d, s, r, side in SCALAR_PAIRS])
+@pytest.mark.parametrize(
+    "dtype_name,scalar,rank,side", SCALAR_PAIRS, ids=[f"{d}_{r}-{s}-{side}" for d, s, r, side in SCALAR_PAIRS]
+)
 def test_tensor_scalar_promotion_matches_pytorch(dtype_name, scalar, rank, side):
     value = SCALARS[scalar]
     tensor = lambda m: _operand(m, dtype_name, rank)  # noqa: E731
@@ -73,6 +74,7 @@ def test_tensor_scalar_promotion_matches_pytorch(dtype_name, scalar, rank, side)
 
 
 # -- promotion rules spelled out (no torch needed) ------------------------------------------
+
 
 def test_python_float_does_not_promote_a_float_tensor():
     assert (nf.tensor([1.0], dtype=nf.float16) * 2.0).dtype is nf.float16
@@ -130,6 +132,7 @@ def test_comparison_gives_bool():
 
 # -- result_type / promote_types ------------------------------------------------------------
 
+
 def test_result_type_follows_the_rank_rules():
     assert nf.result_type(nf.tensor([1, 2]), 1.0) is nf.float32
     assert nf.result_type(nf.tensor([1, 2], dtype=nf.uint8), 5) is nf.uint8
@@ -153,6 +156,7 @@ def test_result_type_matches_pytorch(a, b):
         x = _operand(m, a, "dim")
         y = SCALARS[b] if b in SCALARS else _operand(m, b[: -len("_zero_dim")], "zero_dim")
         return x, y
+
     assert _name(nf.result_type(*args(nf))) == _name(torch.result_type(*args(torch)))
 
 
@@ -173,6 +177,7 @@ def test_promote_types_examples():
 
 
 # -- dtype objects -----------------------------------------------------------------------
+
 
 def test_dtypes_compare_equal_to_numpy_types():
     assert nf.float32 == np.float32
@@ -219,6 +224,7 @@ def test_tensor_dtype_is_the_dtype_object():
 
 
 # -- default dtype -------------------------------------------------------------------------
+
 
 @pytest.fixture
 def restore_default_dtype():

@@ -2,14 +2,15 @@
 device, dim, argument or out-of-range value given to a public function or layer.  NumpyFlow
 must raise PyTorch's exception type, with a message that names the op or layer (``who``),
 says what it got (``got``) and what it expected (``expected``)."""
+
 from __future__ import annotations
 
 import warnings
 
 import pytest
+from reference import needs_torch, torch
 
 import numpyflow as nf
-from reference import needs_torch, torch
 
 
 def _f(lib, *shape):
@@ -64,27 +65,105 @@ CASES = [
     ("mm dims", "mm", "3", "2-D matrices", lambda L: L.mm(_f(L, 2, 3), _f(L, 3))),
     ("matmul dtypes", "matmul", "float64", "same dtype", lambda L: L.matmul(_f(L, 2, 2), _f(L, 2, 2).double())),
     # functional
-    ("linear in_features", "linear", "(2, 3)", "weight expects 5", lambda L: L.nn.functional.linear(_f(L, 2, 3), _f(L, 4, 5))),
-    ("conv2d channels", "conv2d", "3", "weight expects 4", lambda L: L.nn.functional.conv2d(_f(L, 1, 3, 5, 5), _f(L, 2, 4, 3, 3))),
-    ("conv2d input dims", "conv2d", "(3, 5)", "3-D (unbatched) or 4-D (batched)", lambda L: L.nn.functional.conv2d(_f(L, 3, 5), _f(L, 2, 3, 3, 3))),
-    ("conv2d kernel too large", "conv2d", "5", "padded input (2x2)", lambda L: L.nn.functional.conv2d(_f(L, 1, 1, 2, 2), _f(L, 1, 1, 5, 5))),
-    ("conv2d stride zero", "conv2d", "stride", "must be positive", lambda L: L.nn.functional.conv2d(_f(L, 1, 1, 5, 5), _f(L, 1, 1, 3, 3),
-                                                                                 stride=0)),
-    ("max_pool2d kernel too large", "max_pool2d", "5", "must fit within the padded input", lambda L: L.nn.functional.max_pool2d(_f(L, 1, 1, 2, 2), 5)),
-    ("max_pool2d padding", "max_pool2d", "pad", "at most half of the effective kernel size", lambda L: L.nn.functional.max_pool2d(_f(L, 1, 1, 4, 4), 2,
-                                                                                    padding=2)),
-    ("cross_entropy target range", "cross_entropy", "5", "[0, 3)", lambda L: L.nn.functional.cross_entropy(
-        _f(L, 2, 3), L.tensor([0, 5]))),
-    ("cross_entropy batch", "cross_entropy", "3", "input batch_size (2)", lambda L: L.nn.functional.cross_entropy(
-        _f(L, 2, 3), L.tensor([0, 1, 2]))),
-    ("cross_entropy float target shape", "cross_entropy", "[2, 4]", "input's shape [2, 3]", lambda L: L.nn.functional.cross_entropy(
-        _f(L, 2, 3), _f(L, 2, 4))),
-    ("nll_loss target dtype", "nll_loss", "Float", "integer type", lambda L: L.nn.functional.nll_loss(_f(L, 2, 3), _f(L, 2))),
-    ("mse_loss shapes", "mse_loss", "(3, 3)", "equal sizes or 1", lambda L: L.nn.functional.mse_loss(_f(L, 2, 3), _f(L, 3, 3))),
-    ("batch_norm channels", "batch_norm", "3", "should contain 3 elements", lambda L: L.nn.functional.batch_norm(
-        _f(L, 2, 3, 4), _f(L, 4), _f(L, 4))),
+    (
+        "linear in_features",
+        "linear",
+        "(2, 3)",
+        "weight expects 5",
+        lambda L: L.nn.functional.linear(_f(L, 2, 3), _f(L, 4, 5)),
+    ),
+    (
+        "conv2d channels",
+        "conv2d",
+        "3",
+        "weight expects 4",
+        lambda L: L.nn.functional.conv2d(_f(L, 1, 3, 5, 5), _f(L, 2, 4, 3, 3)),
+    ),
+    (
+        "conv2d input dims",
+        "conv2d",
+        "(3, 5)",
+        "3-D (unbatched) or 4-D (batched)",
+        lambda L: L.nn.functional.conv2d(_f(L, 3, 5), _f(L, 2, 3, 3, 3)),
+    ),
+    (
+        "conv2d kernel too large",
+        "conv2d",
+        "5",
+        "padded input (2x2)",
+        lambda L: L.nn.functional.conv2d(_f(L, 1, 1, 2, 2), _f(L, 1, 1, 5, 5)),
+    ),
+    (
+        "conv2d stride zero",
+        "conv2d",
+        "stride",
+        "must be positive",
+        lambda L: L.nn.functional.conv2d(_f(L, 1, 1, 5, 5), _f(L, 1, 1, 3, 3), stride=0),
+    ),
+    (
+        "max_pool2d kernel too large",
+        "max_pool2d",
+        "5",
+        "must fit within the padded input",
+        lambda L: L.nn.functional.max_pool2d(_f(L, 1, 1, 2, 2), 5),
+    ),
+    (
+        "max_pool2d padding",
+        "max_pool2d",
+        "pad",
+        "at most half of the effective kernel size",
+        lambda L: L.nn.functional.max_pool2d(_f(L, 1, 1, 4, 4), 2, padding=2),
+    ),
+    (
+        "cross_entropy target range",
+        "cross_entropy",
+        "5",
+        "[0, 3)",
+        lambda L: L.nn.functional.cross_entropy(_f(L, 2, 3), L.tensor([0, 5])),
+    ),
+    (
+        "cross_entropy batch",
+        "cross_entropy",
+        "3",
+        "input batch_size (2)",
+        lambda L: L.nn.functional.cross_entropy(_f(L, 2, 3), L.tensor([0, 1, 2])),
+    ),
+    (
+        "cross_entropy float target shape",
+        "cross_entropy",
+        "[2, 4]",
+        "input's shape [2, 3]",
+        lambda L: L.nn.functional.cross_entropy(_f(L, 2, 3), _f(L, 2, 4)),
+    ),
+    (
+        "nll_loss target dtype",
+        "nll_loss",
+        "Float",
+        "integer type",
+        lambda L: L.nn.functional.nll_loss(_f(L, 2, 3), _f(L, 2)),
+    ),
+    (
+        "mse_loss shapes",
+        "mse_loss",
+        "(3, 3)",
+        "equal sizes or 1",
+        lambda L: L.nn.functional.mse_loss(_f(L, 2, 3), _f(L, 3, 3)),
+    ),
+    (
+        "batch_norm channels",
+        "batch_norm",
+        "3",
+        "should contain 3 elements",
+        lambda L: L.nn.functional.batch_norm(_f(L, 2, 3, 4), _f(L, 4), _f(L, 4)),
+    ),
     ("layer_norm shape", "layer_norm", "[5]", "[*, 5]", lambda L: L.nn.functional.layer_norm(_f(L, 2, 4), [5])),
-    ("group_norm groups", "group_norm", "3", "divisible by num_groups", lambda L: L.nn.functional.group_norm(_f(L, 2, 4, 5), 3)),
+    (
+        "group_norm groups",
+        "group_norm",
+        "3",
+        "divisible by num_groups",
+        lambda L: L.nn.functional.group_norm(_f(L, 2, 4, 5), 3),
+    ),
     ("embedding index", "embedding", "10", "4 rows", lambda L: L.nn.functional.embedding(L.tensor([10]), _f(L, 4, 2))),
     ("one_hot range", "one_hot", "3", "smaller than num_classes", lambda L: L.nn.functional.one_hot(L.tensor([3]), 3)),
     ("pad length", "pad", "3", "must be even", lambda L: L.nn.functional.pad(_f(L, 2, 2), (1, 1, 1))),
@@ -99,18 +178,46 @@ CASES = [
     ("LayerNorm shape", "layer_norm", "[3]", "[*, 3]", lambda L: L.nn.LayerNorm(3)(_f(L, 2, 4))),
     ("Embedding index", "Embedding", "7", "5 rows", lambda L: L.nn.Embedding(5, 2)(L.tensor([7]))),
     ("Embedding float index", "Embedding", "Float", "integer dtype", lambda L: L.nn.Embedding(5, 2)(_f(L, 2))),
-    ("MaxPool2d input", "max_pool2d", "2x2", "must fit within the padded input", lambda L: L.nn.MaxPool2d(3)(_f(L, 1, 1, 2, 2))),
+    (
+        "MaxPool2d input",
+        "max_pool2d",
+        "2x2",
+        "must fit within the padded input",
+        lambda L: L.nn.MaxPool2d(3)(_f(L, 1, 1, 2, 2)),
+    ),
     ("Dropout p", "Dropout", "-0.1", "between 0 and 1", lambda L: L.nn.Dropout(-0.1)),
-    ("CrossEntropyLoss target", "cross_entropy", "10", "[0, 3)", lambda L: L.nn.CrossEntropyLoss()(
-        _f(L, 2, 3), L.tensor([10, 0]))),
+    (
+        "CrossEntropyLoss target",
+        "cross_entropy",
+        "10",
+        "[0, 3)",
+        lambda L: L.nn.CrossEntropyLoss()(_f(L, 2, 3), L.tensor([10, 0])),
+    ),
     ("Sequential index", "Sequential", "5", "-1 <= index < 1", lambda L: L.nn.Sequential(L.nn.ReLU())[5]),
     ("Flatten dims", "Flatten", "4", "[-2, 1]", lambda L: L.nn.Flatten(1, 4)(_f(L, 2, 3))),
-    ("load_state_dict keys", "Linear", '"w"', "Missing key(s)", lambda L: L.nn.Linear(2, 2).load_state_dict({"w": _f(L, 2)})),
-    ("load_state_dict shape", "weight", "(3, 2)", "(2, 2)", lambda L: L.nn.Linear(2, 2).load_state_dict(
-        {"weight": _f(L, 3, 2), "bias": _f(L, 2)})),
+    (
+        "load_state_dict keys",
+        "Linear",
+        '"w"',
+        "Missing key(s)",
+        lambda L: L.nn.Linear(2, 2).load_state_dict({"w": _f(L, 2)}),
+    ),
+    (
+        "load_state_dict shape",
+        "weight",
+        "(3, 2)",
+        "(2, 2)",
+        lambda L: L.nn.Linear(2, 2).load_state_dict({"weight": _f(L, 3, 2), "bias": _f(L, 2)}),
+    ),
     # optimizers and schedulers
     ("SGD lr", "SGD", "-1", "lr >= 0", lambda L: L.optim.SGD([L.zeros(2, requires_grad=True)], lr=-1)),
-    ("Adam betas", "Adam", "1.5", "0 <= beta < 1", lambda L: L.optim.Adam([L.zeros(2, requires_grad=True)], betas=(1.5, 0.9))),
+    (
+        "Adam betas",
+        "Adam",
+        "1.5",
+        "0 <= beta < 1",
+        lambda L: L.optim.Adam([L.zeros(2, requires_grad=True)], betas=(1.5, 0.9)),
+    ),
     ("SGD empty", "SGD", "empty parameter list", "at least one tensor", lambda L: L.optim.SGD([], lr=0.1)),
     ("StepLR optimizer", "StepLR", "int", "expected the Optimizer", lambda L: L.optim.lr_scheduler.StepLR(3, 1)),
     # creation and tensors
@@ -118,8 +225,20 @@ CASES = [
     ("arange step", "arange", "step=0", "nonzero", lambda L: L.arange(0, 5, 0)),
     ("zeros negative", "zeros", "-1", "sizes >= 0", lambda L: L.zeros(-1)),
     ("item of many", "item", "3 elements", "exactly one element", lambda L: _f(L, 3).item()),
-    ("backward of non-scalar", "backward", "(3,)", "scalar outputs", lambda L: _f(L, 3).requires_grad_().mul(2).backward()),
-    ("backward without grad", "backward", "does not require grad", "requires_grad=True", lambda L: _f(L, 3).sum().backward()),
+    (
+        "backward of non-scalar",
+        "backward",
+        "(3,)",
+        "scalar outputs",
+        lambda L: _f(L, 3).requires_grad_().mul(2).backward(),
+    ),
+    (
+        "backward without grad",
+        "backward",
+        "does not require grad",
+        "requires_grad=True",
+        lambda L: _f(L, 3).sum().backward(),
+    ),
     ("requires_grad on ints", "requires_grad", "int64", "floating point", lambda L: _i(L, 3).requires_grad_()),
     # devices
     ("device type", "device", "tpu0", "cpu, cuda", lambda L: L.ones(2, device="tpu0")),
@@ -150,13 +269,15 @@ def test_the_mistake_raises_pytorchs_exception_type_naming_the_op_and_what_it_go
     assert theirs is not None, f"{case}: PyTorch accepts this, so it is not a mistake"
     ours = _outcome(nf, mistake)
     assert ours is not None, f"{case}: NumpyFlow accepted it; PyTorch raised {type(theirs).__name__}: {theirs}"
-    assert type(ours) is type(theirs) or isinstance(ours, type(theirs)), \
+    assert type(ours) is type(theirs) or isinstance(ours, type(theirs)), (
         f"{case}: NumpyFlow raised {type(ours).__name__}: {ours}; PyTorch raised {type(theirs).__name__}: {theirs}"
+    )
     message = str(ours)
     assert who.lower() in message.lower(), f"{case}: the message doesn't name {who!r}: {message}"
     assert got.lower() in message.lower(), f"{case}: the message doesn't say what it got ({got!r}): {message}"
-    assert expected.lower() in message.lower(), \
+    assert expected.lower() in message.lower(), (
         f"{case}: the message doesn't say what was expected ({expected!r}): {message}"
+    )
 
 
 def test_the_table_has_at_least_sixty_cases():
@@ -179,7 +300,9 @@ MISSING_DEVICE_CASES = [
 
 
 @pytest.mark.skipif(nf.cuda.is_available(), reason="CUDA is available here")
-@pytest.mark.parametrize("who,mistake", MISSING_DEVICE_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(MISSING_DEVICE_CASES)])
+@pytest.mark.parametrize(
+    "who,mistake", MISSING_DEVICE_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(MISSING_DEVICE_CASES)]
+)
 def test_a_missing_cuda_device_is_a_runtime_error_naming_the_caller_the_device_and_the_way_out(who, mistake):
     with pytest.raises(RuntimeError) as info:
         mistake()
@@ -189,9 +312,16 @@ def test_a_missing_cuda_device_is_a_runtime_error_naming_the_caller_the_device_a
 
 
 @pytest.mark.skipif(nf.cuda.is_available(), reason="CUDA is available here")
-@pytest.mark.parametrize("sampler", [lambda: nf.rand(3, device="cuda"), lambda: nf.randint(5, (3,), device="cuda"),
-                                     lambda: nf.randperm(4, device="cuda"), lambda: nf.normal(0.0, 1.0, (3,), device="cuda"),
-                                     lambda: nf.normal(nf.zeros(3), 1.0, device="cuda")])
+@pytest.mark.parametrize(
+    "sampler",
+    [
+        lambda: nf.rand(3, device="cuda"),
+        lambda: nf.randint(5, (3,), device="cuda"),
+        lambda: nf.randperm(4, device="cuda"),
+        lambda: nf.normal(0.0, 1.0, (3,), device="cuda"),
+        lambda: nf.normal(nf.zeros(3), 1.0, device="cuda"),
+    ],
+)
 def test_a_sampler_asked_for_a_missing_device_draws_no_random_numbers(sampler):
     state = nf.random.get_rng_state()
     with pytest.raises(RuntimeError, match="is not available"):

@@ -1,5 +1,6 @@
 """Errors a person can act on: PyTorch's exception types, messages that name the op and
 the offending shapes or values, and failed ops that leave their inputs as they were."""
+
 import re
 
 import numpy as np
@@ -15,17 +16,21 @@ def _raises(exc_type, *fragments):
 
 # -- broadcasting ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name,op", [
-    ("add", lambda a, b: a + b),
-    ("sub", lambda a, b: a - b),
-    ("mul", lambda a, b: a * b),
-    ("div", lambda a, b: a / b),
-    ("add", nf.add),
-    ("mul", nf.mul),
-    ("maximum", nf.maximum),
-    ("eq", lambda a, b: a == b),
-    ("lt", lambda a, b: a < b),
-])
+
+@pytest.mark.parametrize(
+    "name,op",
+    [
+        ("add", lambda a, b: a + b),
+        ("sub", lambda a, b: a - b),
+        ("mul", lambda a, b: a * b),
+        ("div", lambda a, b: a / b),
+        ("add", nf.add),
+        ("mul", nf.mul),
+        ("maximum", nf.maximum),
+        ("eq", lambda a, b: a == b),
+        ("lt", lambda a, b: a < b),
+    ],
+)
 def test_broadcast_mismatch_names_the_op_and_both_shapes(name, op):
     with _raises(RuntimeError, f"{name}:", "(2, 3)", "(4,)"):
         op(nf.ones(2, 3), nf.ones(4))
@@ -49,6 +54,7 @@ def test_where_broadcast_mismatch_names_the_op_and_the_shapes():
 
 
 # -- matmul ---------------------------------------------------------------------------------
+
 
 def test_matmul_inner_dim_mismatch_names_both_shapes():
     with _raises(RuntimeError, "matmul", "(2, 3)", "(4, 5)", "2x3 and 4x5"):
@@ -87,13 +93,18 @@ def test_dot_of_vectors_of_different_length():
 
 # -- requires_grad on integer tensors -------------------------------------------------------
 
-@pytest.mark.parametrize("make", [
-    lambda: nf.tensor([1, 2], requires_grad=True),
-    lambda: nf.zeros(2, dtype=nf.int64, requires_grad=True),
-    lambda: nf.tensor([1, 2]).requires_grad_(),
-    lambda: nf.tensor([True]).requires_grad_(),
-    lambda: nf.arange(3).__setattr__("requires_grad", True),
-], ids=["tensor", "zeros", "requires_grad_", "bool", "setter"])
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: nf.tensor([1, 2], requires_grad=True),
+        lambda: nf.zeros(2, dtype=nf.int64, requires_grad=True),
+        lambda: nf.tensor([1, 2]).requires_grad_(),
+        lambda: nf.tensor([True]).requires_grad_(),
+        lambda: nf.arange(3).__setattr__("requires_grad", True),
+    ],
+    ids=["tensor", "zeros", "requires_grad_", "bool", "setter"],
+)
 def test_requires_grad_on_an_integer_tensor_raises(make):
     with _raises(RuntimeError, "only Tensors of floating point", "can require gradients"):
         make()
@@ -113,28 +124,32 @@ def test_a_failed_requires_grad_leaves_the_flag_off():
 
 # -- bad dim ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name,call,got,lo,hi", [
-    ("sum", lambda t: t.sum(dim=2), 2, -2, 1),
-    ("sum", lambda t: t.sum(dim=-3), -3, -2, 1),
-    ("sum", lambda t: t.sum(axis=2), 2, -2, 1),
-    ("mean", lambda t: t.mean(dim=5), 5, -2, 1),
-    ("max", lambda t: t.max(dim=2), 2, -2, 1),
-    ("argmax", lambda t: t.argmax(dim=2), 2, -2, 1),
-    ("softmax", lambda t: t.softmax(dim=2), 2, -2, 1),
-    ("log_softmax", lambda t: t.log_softmax(dim=-3), -3, -2, 1),
-    ("transpose", lambda t: t.transpose(0, 2), 2, -2, 1),
-    ("transpose", lambda t: t.transpose(-3, 0), -3, -2, 1),
-    ("cat", lambda t: nf.cat([t, t], dim=2), 2, -2, 1),
-    ("stack", lambda t: nf.stack([t, t], dim=3), 3, -3, 2),
-    ("squeeze", lambda t: t.squeeze(2), 2, -2, 1),
-    ("unsqueeze", lambda t: t.unsqueeze(3), 3, -3, 2),
-    ("unsqueeze", lambda t: t.unsqueeze(-4), -4, -3, 2),
-    ("flatten", lambda t: t.flatten(0, 3), 3, -2, 1),
-    ("permute", lambda t: t.permute(0, 2), 2, -2, 1),
-    ("index_select", lambda t: t.index_select(2, nf.tensor([0])), 2, -2, 1),
-    ("gather", lambda t: t.gather(2, nf.zeros(2, 3, dtype=nf.int64)), 2, -2, 1),
-    ("size", lambda t: t.size(2), 2, -2, 1),
-])
+
+@pytest.mark.parametrize(
+    "name,call,got,lo,hi",
+    [
+        ("sum", lambda t: t.sum(dim=2), 2, -2, 1),
+        ("sum", lambda t: t.sum(dim=-3), -3, -2, 1),
+        ("sum", lambda t: t.sum(axis=2), 2, -2, 1),
+        ("mean", lambda t: t.mean(dim=5), 5, -2, 1),
+        ("max", lambda t: t.max(dim=2), 2, -2, 1),
+        ("argmax", lambda t: t.argmax(dim=2), 2, -2, 1),
+        ("softmax", lambda t: t.softmax(dim=2), 2, -2, 1),
+        ("log_softmax", lambda t: t.log_softmax(dim=-3), -3, -2, 1),
+        ("transpose", lambda t: t.transpose(0, 2), 2, -2, 1),
+        ("transpose", lambda t: t.transpose(-3, 0), -3, -2, 1),
+        ("cat", lambda t: nf.cat([t, t], dim=2), 2, -2, 1),
+        ("stack", lambda t: nf.stack([t, t], dim=3), 3, -3, 2),
+        ("squeeze", lambda t: t.squeeze(2), 2, -2, 1),
+        ("unsqueeze", lambda t: t.unsqueeze(3), 3, -3, 2),
+        ("unsqueeze", lambda t: t.unsqueeze(-4), -4, -3, 2),
+        ("flatten", lambda t: t.flatten(0, 3), 3, -2, 1),
+        ("permute", lambda t: t.permute(0, 2), 2, -2, 1),
+        ("index_select", lambda t: t.index_select(2, nf.tensor([0])), 2, -2, 1),
+        ("gather", lambda t: t.gather(2, nf.zeros(2, 3, dtype=nf.int64)), 2, -2, 1),
+        ("size", lambda t: t.size(2), 2, -2, 1),
+    ],
+)
 def test_bad_dim_raises_index_error_naming_the_op_and_the_range(name, call, got, lo, hi):
     with _raises(IndexError, f"{name}", f"expected to be in range of [{lo}, {hi}], but got {got}"):
         call(nf.ones(2, 3))
@@ -161,12 +176,16 @@ def test_a_repeated_dim_raises_runtime_error():
 
 # -- index out of range -------------------------------------------------------------------
 
-@pytest.mark.parametrize("index,bad,size", [
-    (2, 2, 2),
-    (-3, -3, 2),
-    ((0, 3), 3, 3),
-    ((slice(None), 3), 3, 3),
-])
+
+@pytest.mark.parametrize(
+    "index,bad,size",
+    [
+        (2, 2, 2),
+        (-3, -3, 2),
+        ((0, 3), 3, 3),
+        ((slice(None), 3), 3, 3),
+    ],
+)
 def test_index_out_of_range_raises_index_error(index, bad, size):
     with _raises(IndexError, f"index {bad} is out of bounds", f"size {size}"):
         nf.ones(2, 3)[index]
@@ -202,11 +221,15 @@ def test_setitem_index_out_of_range_raises_index_error():
 
 # -- reshape / cat / expand ------------------------------------------------------------------
 
-@pytest.mark.parametrize("shape,shown", [
-    ((4, 2), "[4, 2]"),
-    ((5,), "[5]"),
-    ((-1, 4), "[-1, 4]"),
-])
+
+@pytest.mark.parametrize(
+    "shape,shown",
+    [
+        ((4, 2), "[4, 2]"),
+        ((5,), "[5]"),
+        ((-1, 4), "[-1, 4]"),
+    ],
+)
 def test_reshape_to_an_incompatible_size_names_the_shape_and_size(shape, shown):
     with _raises(RuntimeError, "reshape", f"shape {shown} is invalid for input of size 6"):
         nf.ones(2, 3).reshape(*shape)
@@ -268,6 +291,7 @@ def test_broadcast_to_an_incompatible_shape():
 
 # -- autograd ---------------------------------------------------------------------------
 
+
 def test_backward_twice_through_a_released_graph_raises():
     x = nf.ones(2, requires_grad=True)
     y = (x * x).sum()
@@ -315,6 +339,7 @@ def test_assigning_a_grad_of_the_wrong_shape():
 
 # -- conversions -------------------------------------------------------------------------
 
+
 def test_numpy_on_a_tensor_requiring_grad_raises():
     with _raises(RuntimeError, "Can't call numpy() on Tensor that requires grad", "detach()"):
         nf.ones(2, requires_grad=True).numpy()
@@ -350,20 +375,24 @@ def test_float_of_a_multi_element_tensor_raises():
 
 # -- in-place on a leaf requiring grad ----------------------------------------------------------
 
-@pytest.mark.parametrize("name,op", [
-    ("add_", lambda t: t.add_(1)),
-    ("mul_", lambda t: t.mul_(2)),
-    ("sub_", lambda t: t.sub_(1)),
-    ("div_", lambda t: t.div_(2)),
-    ("clamp_", lambda t: t.clamp_(0, 1)),
-    ("fill_", lambda t: t.fill_(3)),
-    ("fill_", lambda t: t.zero_()),
-    ("copy_", lambda t: t.copy_(nf.zeros(2))),
-    ("normal_", lambda t: t.normal_()),
-    ("uniform_", lambda t: t.uniform_()),
-    ("setitem", lambda t: t.__setitem__(0, 5.0)),
-    ("add_", lambda t: t.__iadd__(1)),
-])
+
+@pytest.mark.parametrize(
+    "name,op",
+    [
+        ("add_", lambda t: t.add_(1)),
+        ("mul_", lambda t: t.mul_(2)),
+        ("sub_", lambda t: t.sub_(1)),
+        ("div_", lambda t: t.div_(2)),
+        ("clamp_", lambda t: t.clamp_(0, 1)),
+        ("fill_", lambda t: t.fill_(3)),
+        ("fill_", lambda t: t.zero_()),
+        ("copy_", lambda t: t.copy_(nf.zeros(2))),
+        ("normal_", lambda t: t.normal_()),
+        ("uniform_", lambda t: t.uniform_()),
+        ("setitem", lambda t: t.__setitem__(0, 5.0)),
+        ("add_", lambda t: t.__iadd__(1)),
+    ],
+)
 def test_in_place_on_a_leaf_requiring_grad_raises_and_changes_nothing(name, op):
     t = nf.tensor([1.0, 2.0], requires_grad=True)
     version = t._version
@@ -385,17 +414,21 @@ def test_in_place_on_a_leaf_is_allowed_under_no_grad():
 
 # -- in-place dtype errors -----------------------------------------------------------------
 
-@pytest.mark.parametrize("name,op", [
-    ("add_", lambda t: t.add_(1.5)),
-    ("sub_", lambda t: t.sub_(0.5)),
-    ("mul_", lambda t: t.mul_(1.5)),
-    ("div_", lambda t: t.div_(2)),
-    ("add_", lambda t: t.add_(nf.tensor([1.5, 2.5]))),
-    ("add_", lambda t: t.add_(nf.tensor(1.5))),
-    ("mul_", lambda t: t.mul_(nf.tensor(1.5))),
-    ("clamp_", lambda t: t.clamp_(0.5, 1.5)),
-    ("add_", lambda t: t.__iadd__(0.5)),
-])
+
+@pytest.mark.parametrize(
+    "name,op",
+    [
+        ("add_", lambda t: t.add_(1.5)),
+        ("sub_", lambda t: t.sub_(0.5)),
+        ("mul_", lambda t: t.mul_(1.5)),
+        ("div_", lambda t: t.div_(2)),
+        ("add_", lambda t: t.add_(nf.tensor([1.5, 2.5]))),
+        ("add_", lambda t: t.add_(nf.tensor(1.5))),
+        ("mul_", lambda t: t.mul_(nf.tensor(1.5))),
+        ("clamp_", lambda t: t.clamp_(0.5, 1.5)),
+        ("add_", lambda t: t.__iadd__(0.5)),
+    ],
+)
 def test_int_tensor_in_place_with_a_float_raises_and_changes_nothing(name, op):
     t = nf.tensor([1, 2])
     version = t._version
@@ -441,10 +474,13 @@ def test_bool_tensor_sub_out_of_place_raises_runtime_error():
         nf.tensor([True, False]) - nf.tensor([True, True])
 
 
-@pytest.mark.parametrize("name,op", [
-    ("normal_", lambda t: t.normal_()),
-    ("uniform_", lambda t: t.uniform_()),
-])
+@pytest.mark.parametrize(
+    "name,op",
+    [
+        ("normal_", lambda t: t.normal_()),
+        ("uniform_", lambda t: t.uniform_()),
+    ],
+)
 def test_random_fill_of_an_int_tensor_raises_and_changes_nothing(name, op):
     # torch: NotImplementedError: "normal_kernel_cpu" not implemented for 'Long'
     t = nf.tensor([1, 2])
@@ -463,14 +499,18 @@ def test_in_place_on_an_expanded_view_raises_and_changes_nothing():
 
 # -- failed in-place ops leave the tensor unchanged ------------------------------------------
 
-@pytest.mark.parametrize("op,fragments", [
-    (lambda t: t.add_(nf.ones(3)), ("add_", "(2,)")),
-    (lambda t: t.add_(nf.ones(2, 2)), ("add_", "(2,)")),
-    (lambda t: t.mul_(nf.ones(2, 2)), ("mul_", "(2,)")),
-    (lambda t: t.sub_(nf.ones(5)), ("sub_", "(2,)")),
-    (lambda t: t.copy_(nf.zeros(4)), ("copy_", "(4,)", "(2,)")),
-    (lambda t: t.copy_(nf.zeros(2, 2)), ("copy_", "(2, 2)", "(2,)")),
-])
+
+@pytest.mark.parametrize(
+    "op,fragments",
+    [
+        (lambda t: t.add_(nf.ones(3)), ("add_", "(2,)")),
+        (lambda t: t.add_(nf.ones(2, 2)), ("add_", "(2,)")),
+        (lambda t: t.mul_(nf.ones(2, 2)), ("mul_", "(2,)")),
+        (lambda t: t.sub_(nf.ones(5)), ("sub_", "(2,)")),
+        (lambda t: t.copy_(nf.zeros(4)), ("copy_", "(4,)", "(2,)")),
+        (lambda t: t.copy_(nf.zeros(2, 2)), ("copy_", "(2, 2)", "(2,)")),
+    ],
+)
 def test_failed_in_place_broadcast_raises_and_changes_nothing(op, fragments):
     t = nf.tensor([1.0, 2.0])
     version = t._version
@@ -480,14 +520,18 @@ def test_failed_in_place_broadcast_raises_and_changes_nothing(op, fragments):
     assert t._version == version
 
 
-@pytest.mark.parametrize("index,value,exc", [
-    (0, nf.zeros(5), RuntimeError),
-    (nf.tensor([True, False, True]), nf.zeros(3), RuntimeError),
-    (nf.tensor([True, False]), 0.0, IndexError),
-    (nf.tensor([0, 5]), 0.0, IndexError),
-    (5, 0.0, IndexError),
-    (0, "a", TypeError),
-], ids=["value_shape", "mask_count", "mask_shape", "index_list_out_of_range", "int_out_of_range", "string"])
+@pytest.mark.parametrize(
+    "index,value,exc",
+    [
+        (0, nf.zeros(5), RuntimeError),
+        (nf.tensor([True, False, True]), nf.zeros(3), RuntimeError),
+        (nf.tensor([True, False]), 0.0, IndexError),
+        (nf.tensor([0, 5]), 0.0, IndexError),
+        (5, 0.0, IndexError),
+        (0, "a", TypeError),
+    ],
+    ids=["value_shape", "mask_count", "mask_shape", "index_list_out_of_range", "int_out_of_range", "string"],
+)
 def test_failed_setitem_raises_and_changes_nothing(index, value, exc):
     t = nf.tensor([1.0, 2.0, 3.0])
     version = t._version

@@ -1,5 +1,6 @@
 """examples/: the ported PyTorch script runs under NumpyFlow, and unchanged (imports
 swapped back) under PyTorch."""
+
 import runpy
 from pathlib import Path
 
@@ -16,9 +17,11 @@ def test_ported_pytorch_script_trains_saves_and_loads_with_numpyflow():
 @needs_torch
 def test_the_same_script_runs_under_pytorch(tmp_path):
     source = EXAMPLE.read_text()
-    for ours, theirs in (("import numpyflow as nf", "import torch as nf"),
-                         ("from numpyflow import nn, optim", "from torch import nn, optim"),
-                         ("from numpyflow.utils.data import", "from torch.utils.data import")):
+    for ours, theirs in (
+        ("import numpyflow as nf", "import torch as nf"),
+        ("from numpyflow import nn, optim", "from torch import nn, optim"),
+        ("from numpyflow.utils.data import", "from torch.utils.data import"),
+    ):
         assert ours in source
         source = source.replace(ours, theirs)
     script = tmp_path / "pytorch_original.py"

@@ -1,11 +1,12 @@
 """The founding article's example (examples/founding_example.py) against PyTorch."""
+
 import sys
 from pathlib import Path
 
 import numpy as np
+from reference import needs_torch, torch
 
 import numpyflow as nf
-from reference import needs_torch, torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 from founding_example import make_inputs, run, small_case  # noqa: E402

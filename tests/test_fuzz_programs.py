@@ -5,16 +5,18 @@ integer lists with repeats, boolean masks) and matmul ops, on random shapes, flo
 float64 leaves mixed), runs each in numpyflow and in PyTorch, and compares the result's
 dtype and values and the gradient of every leaf.  500 programs under CI
 (``FUZZ_EXAMPLES`` sets the count)."""
+
 from __future__ import annotations
 
 import os
 
 import numpy as np
 import pytest
-from hypothesis import given, note, settings, strategies as st
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+from reference import needs_torch, torch
 
 import numpyflow as nf
-from reference import needs_torch, torch
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 500 if os.environ.get("CI") else 120))
 
@@ -97,8 +99,13 @@ def _draw_program(data):
                 dtype = leaves[-1].dtype
             shape = tuple(np.broadcast_shapes(shape, partner))
         elif kind == "along":
-            steps.append(("along", data.draw(st.sampled_from(sorted(ALONG))),
-                          data.draw(st.integers(-len(shape), len(shape) - 1))))
+            steps.append(
+                (
+                    "along",
+                    data.draw(st.sampled_from(sorted(ALONG))),
+                    data.draw(st.integers(-len(shape), len(shape) - 1)),
+                )
+            )
         elif kind == "reduce":
             d = data.draw(st.integers(-len(shape), len(shape) - 1))
             keep = data.draw(st.booleans())
@@ -106,11 +113,18 @@ def _draw_program(data):
             if name == "var" and shape[d] < 2:  # one sample: NaN by definition, both agree
                 name = "mean"
             steps.append(("reduce", name, d, keep))
-            shape = tuple(1 if i == d % len(shape) else s for i, s in enumerate(shape)) if keep else \
-                tuple(s for i, s in enumerate(shape) if i != d % len(shape))
+            shape = (
+                tuple(1 if i == d % len(shape) else s for i, s in enumerate(shape))
+                if keep
+                else tuple(s for i, s in enumerate(shape) if i != d % len(shape))
+            )
         elif kind == "shape":
-            choices = ["flatten"] + (["transpose", "permute"] if len(shape) >= 2 else []) + \
-                (["unsqueeze"] if len(shape) < 4 else []) + (["expand"] if 1 in shape else [])
+            choices = (
+                ["flatten"]
+                + (["transpose", "permute"] if len(shape) >= 2 else [])
+                + (["unsqueeze"] if len(shape) < 4 else [])
+                + (["expand"] if 1 in shape else [])
+            )
             op = data.draw(st.sampled_from(choices))
             if op == "flatten":
                 steps.append(("flatten",))
@@ -140,11 +154,11 @@ def _draw_program(data):
                 stop = data.draw(st.integers(start + 1, shape[d]))
                 step = data.draw(st.integers(1, 2))
                 steps.append(("slice", d, start, stop, step))
-                shape = shape[:d] + (len(range(start, stop, step)),) + shape[d + 1:]
+                shape = shape[:d] + (len(range(start, stop, step)),) + shape[d + 1 :]
             elif how == "integers":  # repeats make the backward accumulate
                 idx = data.draw(st.lists(st.integers(-shape[d], shape[d] - 1), min_size=1, max_size=5))
                 steps.append(("take", d, idx))
-                shape = shape[:d] + (len(idx),) + shape[d + 1:]
+                shape = shape[:d] + (len(idx),) + shape[d + 1 :]
             else:
                 mask = data.draw(st.lists(st.booleans(), min_size=shape[0], max_size=shape[0]).filter(any))
                 steps.append(("mask", mask))
@@ -215,8 +229,9 @@ def _compare(leaves, steps):
     out_nf, leaves_nf = _run(nf, leaves, steps)
     out_pt, leaves_pt = _run(torch, leaves, steps)
     float32 = any(a.dtype == np.float32 for a in leaves)
-    assert str(out_nf.dtype).replace("numpyflow.", "") == str(out_pt.dtype).replace("torch.", ""), \
+    assert str(out_nf.dtype).replace("numpyflow.", "") == str(out_pt.dtype).replace("torch.", ""), (
         f"dtype {out_nf.dtype} vs PyTorch's {out_pt.dtype}"
+    )
     weights = np.random.default_rng(len(steps)).standard_normal(tuple(out_pt.shape))
     (out_nf * nf.tensor(weights, dtype=out_nf.dtype)).sum().backward()
     (out_pt * torch.tensor(weights, dtype=out_pt.dtype)).sum().backward()

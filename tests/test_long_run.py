@@ -1,6 +1,7 @@
 """A long run behaves like a short one: 1,000 training steps of a small CNN keep the
 resident memory flat after warm-up, and no graph outlives its iteration (checked with
 weak references, with the cyclic garbage collector off, so nothing waits for it)."""
+
 from __future__ import annotations
 
 import gc
@@ -17,15 +18,24 @@ def _rss_mib():
     with open("/proc/self/statm") as f:
         pages = int(f.read().split()[1])
     import os
+
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def test_a_thousand_steps_keep_memory_flat_and_free_every_graph():
     nf.manual_seed(0)
     model = nf.nn.Sequential(
-        nf.nn.Conv2d(1, 8, 3, padding=1), nf.nn.BatchNorm2d(8), nf.nn.ReLU(), nf.nn.MaxPool2d(2),
-        nf.nn.Conv2d(8, 16, 3, padding=1), nf.nn.ReLU(), nf.nn.AdaptiveAvgPool2d(1), nf.nn.Flatten(),
-        nf.nn.Dropout(0.1), nf.nn.Linear(16, 10))
+        nf.nn.Conv2d(1, 8, 3, padding=1),
+        nf.nn.BatchNorm2d(8),
+        nf.nn.ReLU(),
+        nf.nn.MaxPool2d(2),
+        nf.nn.Conv2d(8, 16, 3, padding=1),
+        nf.nn.ReLU(),
+        nf.nn.AdaptiveAvgPool2d(1),
+        nf.nn.Flatten(),
+        nf.nn.Dropout(0.1),
+        nf.nn.Linear(16, 10),
+    )
     opt = nf.optim.Adam(model.parameters(), lr=1e-3)
     rng = np.random.default_rng(0)
     images = nf.tensor(rng.standard_normal((256, 1, 8, 8)).astype(np.float32))
@@ -36,7 +46,7 @@ def test_a_thousand_steps_keep_memory_flat_and_free_every_graph():
     try:
         for step in range(STEPS):
             i = (step * 16) % 256
-            loss = nf.nn.functional.cross_entropy(model(images[i:i + 16]), labels[i:i + 16])
+            loss = nf.nn.functional.cross_entropy(model(images[i : i + 16]), labels[i : i + 16])
             opt.zero_grad()
             loss.backward()
             opt.step()

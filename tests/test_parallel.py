@@ -1,6 +1,7 @@
 """numpyflow/parallel.py: the thread count API, parallel_for and map_ranges, and the ops
 that split their work over threads, at sizes large enough to split, against PyTorch for
 1, 2 and 3 threads."""
+
 from __future__ import annotations
 
 import os
@@ -10,10 +11,10 @@ import threading
 
 import numpy as np
 import pytest
+from reference import needs_torch, torch
 
 import numpyflow as nf
 from numpyflow import parallel
-from reference import needs_torch, torch
 
 
 @pytest.fixture
@@ -40,8 +41,9 @@ def test_set_num_threads_rejects_non_positive_integers(bad):
 @pytest.mark.parametrize("value,expected", [("3", "3"), ("x", "NUMPYFLOW_NUM_THREADS must be a positive integer")])
 def test_environment_variable_sets_the_default(value, expected):
     code = "import numpyflow as nf; print(nf.get_num_threads())"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ, "NUMPYFLOW_NUM_THREADS": value})
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "NUMPYFLOW_NUM_THREADS": value}
+    )
     assert expected in out.stdout + out.stderr
 
 
@@ -62,6 +64,7 @@ def test_parallel_for_covers_every_item_once_in_contiguous_groups(threads, n_thr
     def fn(group):
         with lock:
             groups.append(list(group))
+
     parallel.parallel_for(list(range(n_items)), fn)
     assert sorted(i for g in groups for i in g) == list(range(n_items))
     assert all(g == list(range(g[0], g[0] + len(g))) for g in groups if g)
@@ -76,6 +79,7 @@ def test_parallel_for_raises_a_worker_exception_after_all_groups_finish(threads)
         if group[0] != 0:
             raise KeyError("from a worker")
         finished.append(group)
+
     with pytest.raises(KeyError, match="from a worker"):
         parallel.parallel_for([0, 1], fn)
     assert finished == [[0]]
@@ -87,6 +91,7 @@ def test_nested_parallel_for_runs_inline(threads):
 
     def outer(group):
         parallel.parallel_for(group, lambda g: inner.append((threading.get_ident(), list(g))))
+
     parallel.parallel_for([0, 1, 2, 3], outer)
     assert sorted(i for _, g in inner for i in g) == [0, 1, 2, 3]
     assert len(inner) == 2  # one inline call per outer group
@@ -115,6 +120,7 @@ def test_map_ranges_returns_block_results_in_order(threads, n_threads):
 
 # -- the ops that split their work, at sizes that split -------------------------------------
 
+
 def _run_both(fn_ours, fn_torch, arrays, grads):
     ours_in = [nf.tensor(a, requires_grad=True) for a in arrays]
     theirs_in = [torch.tensor(a, requires_grad=True) for a in arrays]
@@ -127,13 +133,15 @@ def _run_both(fn_ours, fn_torch, arrays, grads):
         np.testing.assert_allclose(x.grad.numpy(), y.grad.numpy(), rtol=1e-4, atol=1e-5 * scale)
 
 
-CONVS = [("3x3 s1", (24, 16, 16, 16), (16, 16, 3, 3), dict(padding=1)),
-         ("3x3 s1 many channels", (24, 32, 8, 8), (32, 32, 3, 3), dict(padding=1)),
-         ("3x3 s2", (24, 16, 16, 16), (32, 16, 3, 3), dict(stride=2, padding=1)),
-         ("3x3 few in channels", (24, 3, 16, 16), (16, 3, 3, 3), dict(padding=1)),
-         ("3x3 groups", (24, 16, 16, 16), (16, 4, 3, 3), dict(padding=1, groups=4)),
-         ("1x1 s2", (24, 32, 8, 8), (64, 32, 1, 1), dict(stride=2)),
-         ("1x1 s1 bias", (24, 32, 8, 8), (16, 32, 1, 1), dict(bias=True))]
+CONVS = [
+    ("3x3 s1", (24, 16, 16, 16), (16, 16, 3, 3), dict(padding=1)),
+    ("3x3 s1 many channels", (24, 32, 8, 8), (32, 32, 3, 3), dict(padding=1)),
+    ("3x3 s2", (24, 16, 16, 16), (32, 16, 3, 3), dict(stride=2, padding=1)),
+    ("3x3 few in channels", (24, 3, 16, 16), (16, 3, 3, 3), dict(padding=1)),
+    ("3x3 groups", (24, 16, 16, 16), (16, 4, 3, 3), dict(padding=1, groups=4)),
+    ("1x1 s2", (24, 32, 8, 8), (64, 32, 1, 1), dict(stride=2)),
+    ("1x1 s1 bias", (24, 32, 8, 8), (16, 32, 1, 1), dict(bias=True)),
+]
 
 
 @needs_torch
@@ -142,6 +150,7 @@ CONVS = [("3x3 s1", (24, 16, 16, 16), (16, 16, 3, 3), dict(padding=1)),
 def test_conv2d_split_over_threads_matches_pytorch(threads, monkeypatch, n_threads, name, xs, ws, kw):
     threads(n_threads)
     from numpyflow.ops import _conv_kernels
+
     monkeypatch.setattr(_conv_kernels, "CHUNK_BYTES", 1 << 16)  # many chunks even at this size
     rng = np.random.default_rng(0)
     kw = dict(kw)
@@ -150,8 +159,12 @@ def test_conv2d_split_over_threads_matches_pytorch(threads, monkeypatch, n_threa
     if bias:
         arrays.append(rng.standard_normal(ws[0]).astype(np.float32))
     out_shape = tuple(torch.nn.functional.conv2d(*map(torch.tensor, arrays), **kw).shape)
-    _run_both(lambda *a: nf.nn.functional.conv2d(*a, **kw), lambda *a: torch.nn.functional.conv2d(*a, **kw),
-              arrays, rng.standard_normal(out_shape).astype(np.float32))
+    _run_both(
+        lambda *a: nf.nn.functional.conv2d(*a, **kw),
+        lambda *a: torch.nn.functional.conv2d(*a, **kw),
+        arrays,
+        rng.standard_normal(out_shape).astype(np.float32),
+    )
 
 
 @needs_torch
@@ -167,8 +180,11 @@ def test_elementwise_and_batch_norm_split_over_threads_match_pytorch(threads, n_
     for training in (True, False):
         rm, rv = np.zeros(16, np.float32), np.ones(16, np.float32)
         stats = [nf.tensor(rm.copy()), nf.tensor(rv.copy())], [torch.tensor(rm.copy()), torch.tensor(rv.copy())]
-        _run_both(lambda a, w_, b_: nf.nn.functional.batch_norm(a, *stats[0], w_, b_, training),
-                  lambda a, w_, b_: torch.nn.functional.batch_norm(a, *stats[1], w_, b_, training),
-                  [x, w, b], g)
+        _run_both(
+            lambda a, w_, b_: nf.nn.functional.batch_norm(a, *stats[0], w_, b_, training),
+            lambda a, w_, b_: torch.nn.functional.batch_norm(a, *stats[1], w_, b_, training),
+            [x, w, b],
+            g,
+        )
         for ours, theirs in zip(*stats):
             np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)

@@ -1,4 +1,5 @@
 """numpyflow/profiler.py: per-op forward/backward times, off by default."""
+
 import numpyflow as nf
 from numpyflow.autograd.function import Function
 

@@ -6,22 +6,25 @@ seeds ``backward`` with the same random upstream gradient, and compares values, 
 and gradients to a tolerance chosen by dtype.  Plain regression tests for the minimal
 cases the properties found sit at the end of the file.
 """
+
 from __future__ import annotations
 
 import warnings
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, note, strategies as st
+from hypothesis import assume, given, note
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from reference import needs_torch, torch
 
 import numpyflow as nf
-from reference import needs_torch, torch
 
 DTYPES = (np.float32, np.float64)
 
 
 # -- helpers --------------------------------------------------------------------------------
+
 
 def tol(*dtypes_):
     """Tolerances for comparing results of these dtypes (the loosest one wins)."""
@@ -108,8 +111,11 @@ three_shapes = hnp.mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_d
 @st.composite
 def dtype_pairs(draw):
     """Both operands float32, both float64, or a mixed float32/float64 pair."""
-    return draw(st.sampled_from([(np.float32, np.float32), (np.float64, np.float64),
-                                 (np.float32, np.float64), (np.float64, np.float32)]))
+    return draw(
+        st.sampled_from(
+            [(np.float32, np.float32), (np.float64, np.float64), (np.float32, np.float64), (np.float64, np.float32)]
+        )
+    )
 
 
 def _remainder_operands(rng, shape_a, shape_b, dta, dtb):
@@ -200,14 +206,19 @@ SCALAR_OPS = {
     "-": (lambda x, s: x - s, lambda x, s: s - x),
     "*": (lambda x, s: x * s, lambda x, s: s * x),
     "/": (lambda x, s: x / s, lambda x, s: s / x),
-    "**": (lambda x, s: x ** s, lambda x, s: s ** x),
+    "**": (lambda x, s: x**s, lambda x, s: s**x),
 }
 
 
 @needs_torch
 @pytest.mark.parametrize("op", sorted(SCALAR_OPS))
-@given(shape=hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4), dtype=float_dtypes,
-       seed=seeds, reflected=st.booleans(), scalar=st.sampled_from([0.5, 2.0, 3.0, -1.5, 2, -3]))
+@given(
+    shape=hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4),
+    dtype=float_dtypes,
+    seed=seeds,
+    reflected=st.booleans(),
+    scalar=st.sampled_from([0.5, 2.0, 3.0, -1.5, 2, -3]),
+)
 def test_python_scalar_operand_never_promotes(op, shape, dtype, seed, reflected, scalar):
     """``tensor op number`` and ``number op tensor`` keep the tensor's dtype, with PyTorch's
     values and gradient."""
@@ -229,13 +240,15 @@ def test_python_scalar_operand_never_promotes(op, shape, dtype, seed, reflected,
 
 # -- 2. matmul ------------------------------------------------------------------------------
 
+
 @st.composite
 def matmul_shapes(draw):
     """Shape pairs PyTorch's matmul accepts: 1-D and 2-D operands and batches whose batch
     dims broadcast (sizes 0 included)."""
     n, k, m = (draw(st.integers(0, 4)) for _ in range(3))
-    (batch_a, batch_b), _ = draw(hnp.mutually_broadcastable_shapes(
-        num_shapes=2, min_dims=0, max_dims=3, min_side=0, max_side=3))
+    (batch_a, batch_b), _ = draw(
+        hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=0, max_side=3)
+    )
     a_vec, b_vec = draw(st.booleans()), draw(st.booleans())
     shape_a = (k,) if a_vec else batch_a + (n, k)
     shape_b = (k,) if b_vec else batch_b + (k, m)
@@ -277,14 +290,19 @@ def test_matmul_of_mixed_float_dtypes_raises_like_pytorch(shapes, seed):
 
 # -- 3. index expressions -------------------------------------------------------------------
 
+
 @st.composite
 def index_cases(draw):
     """(shape, index items) for a random tensor shape: ints, slices, None, at most one
     Ellipsis, int64 index arrays (repeats, several dims, broadcast among themselves) and
     boolean masks over the dims they cover (0-d included), mixed freely.  Arrays are numpy
     arrays here; ``to_index`` makes the numpyflow and torch versions."""
-    shape = draw(st.one_of(hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=5),
-                           hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=5)))
+    shape = draw(
+        st.one_of(
+            hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=5),
+            hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=5),
+        )
+    )
     ndim = len(shape)
     kinds = []  # (kind, number of dims consumed)
     consumed = 0
@@ -297,8 +315,11 @@ def index_cases(draw):
             options.append("ellipsis")
         kind = draw(st.sampled_from(options))
         if kind == "mask":  # a mask over 1..all remaining dims, sometimes a 0-d one
-            n = draw(st.integers(0, ndim - consumed)) if consumed == ndim or draw(st.integers(0, 5)) == 0 \
+            n = (
+                draw(st.integers(0, ndim - consumed))
+                if consumed == ndim or draw(st.integers(0, 5)) == 0
                 else draw(st.integers(1, ndim - consumed))
+            )
         else:
             n = 1 if kind in ("slice", "int", "intarr") else 0
         kinds.append((kind, n))
@@ -308,17 +329,17 @@ def index_cases(draw):
     if any(k == "ellipsis" for k, _ in kinds):
         e = [k for k, _ in kinds].index("ellipsis")
         pos = 0
-        for kind, n in kinds[:e]:
+        for _kind, n in kinds[:e]:
             starts.append(pos)
             pos += n
         starts.append(pos)
-        pos = ndim - sum(n for _, n in kinds[e + 1:])
-        for kind, n in kinds[e + 1:]:
+        pos = ndim - sum(n for _, n in kinds[e + 1 :])
+        for _kind, n in kinds[e + 1 :]:
             starts.append(pos)
             pos += n
     else:
         pos = 0
-        for kind, n in kinds:
+        for _kind, n in kinds:
             starts.append(pos)
             pos += n
     items = [None] * len(kinds)
@@ -337,14 +358,17 @@ def index_cases(draw):
         elif kind == "ellipsis":
             items[i] = Ellipsis
         elif kind == "mask":
-            m = draw(hnp.arrays(np.bool_, shape[d:d + n]))
+            m = draw(hnp.arrays(np.bool_, shape[d : d + n]))
             items[i] = m
             masks_nnz.append(int(m.sum()))
     arr_pos = [i for i, (k, _) in enumerate(kinds) if k == "intarr"]
     if arr_pos:
         base = (masks_nnz[0],) if masks_nnz else ()
-        arr_shapes, _ = draw(hnp.mutually_broadcastable_shapes(
-            num_shapes=len(arr_pos), base_shape=base, min_dims=0, max_dims=3, min_side=0, max_side=3))
+        arr_shapes, _ = draw(
+            hnp.mutually_broadcastable_shapes(
+                num_shapes=len(arr_pos), base_shape=base, min_dims=0, max_dims=3, min_side=0, max_side=3
+            )
+        )
         for i, s in zip(arr_pos, arr_shapes):
             side = shape[starts[i]]
             if side == 0:
@@ -493,6 +517,7 @@ def test_reduction_over_dims_matches_pytorch_values_and_gradient(op, case, dtype
 # -- regressions: the minimal cases the properties found ------------------------------------------
 # Expected values are PyTorch 2.13's, written out so these run without torch.
 
+
 def _x234():
     return nf.tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
 
@@ -503,7 +528,7 @@ def test_int_index_apart_from_an_index_tensor_is_a_plain_select(expr):
     so it never joins the index tensors and the indexed dims stay in place; numpy treats it
     as one more advanced index and moves the broadcast dims first."""
     x = _x234()
-    idx = nf.tensor(np.array([0, 1]))
+    idx = nf.tensor(np.array([0, 1]))  # noqa: F841  (used by the expression)
     y = eval(expr)
     assert tuple(y.shape) == (3, 2)  # numpyflow gave (2, 3)
     np.testing.assert_array_equal(y.detach().numpy(), [[0.0, 1.0], [4.0, 5.0], [8.0, 9.0]])

@@ -1,4 +1,5 @@
 """numpyflow/random.py: the seeded global generator, nf.Generator, and sample sanity."""
+
 import numpy as np
 import pytest
 
@@ -64,6 +65,7 @@ def test_a_mixed_sequence_of_ops_repeats_after_manual_seed():
         i = nf.randint(0, 5, (4,))
         p = nf.randperm(6)
         return [x, i, p, nf.rand(2)]
+
     nf.manual_seed(99)
     first = run()
     nf.manual_seed(99)
@@ -169,6 +171,7 @@ def test_generator_state_moves_between_generators():
 
 
 # -- distribution sanity (loose bounds, fixed seed) ---------------------------------------------
+
 
 def test_randn_has_mean_0_and_std_1():
     nf.manual_seed(0)

@@ -3,6 +3,7 @@ with a shuffling DataLoader, random augmentation and dropout gives bitwise-ident
 weights (a) run straight for two epochs, or stopped after one (or part-way through the
 second, resumed with ``start_batch``), checkpointed to disk, rebuilt from scratch and
 resumed; (b) with ``num_workers=0`` and with worker processes."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,8 +33,9 @@ class _Images(Dataset):
 
 def _setup(workers=0):
     nf.manual_seed(0)
-    model = nf.nn.Sequential(nf.nn.Conv2d(1, 4, 3, padding=1), nf.nn.ReLU(), nf.nn.Flatten(),
-                             nf.nn.Dropout(0.3), nf.nn.Linear(256, 10))
+    model = nf.nn.Sequential(
+        nf.nn.Conv2d(1, 4, 3, padding=1), nf.nn.ReLU(), nf.nn.Flatten(), nf.nn.Dropout(0.3), nf.nn.Linear(256, 10)
+    )
     opt = nf.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     gen = nf.Generator().manual_seed(1)
     loader = DataLoader(_Images(), batch_size=16, shuffle=True, generator=gen, num_workers=workers)
@@ -62,8 +64,15 @@ def test_stop_checkpoint_and_resume_gives_bitwise_identical_weights(tmp_path):
 
     model, opt, gen, loader = _setup()
     _epoch(model, opt, loader)
-    nf.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "rng": nf.get_rng_state(),
-             "loader_rng": gen.get_state()}, tmp_path / "ckpt.pt")
+    nf.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": opt.state_dict(),
+            "rng": nf.get_rng_state(),
+            "loader_rng": gen.get_state(),
+        },
+        tmp_path / "ckpt.pt",
+    )
     del model, opt, gen, loader
 
     model, opt, gen, loader = _setup()  # a fresh process would build everything again
@@ -90,8 +99,16 @@ def test_stop_mid_epoch_and_resume_from_that_batch_gives_bitwise_identical_weigh
     _epoch(model, opt, loader)
     epoch_start = gen.get_state()  # what the loader draws this epoch's shuffle and seeds from
     _epoch(model, opt, loader, stop_after=3)
-    nf.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "rng": nf.get_rng_state(),
-             "loader_rng": epoch_start, "batch": 3}, tmp_path / "ckpt.pt")
+    nf.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": opt.state_dict(),
+            "rng": nf.get_rng_state(),
+            "loader_rng": epoch_start,
+            "batch": 3,
+        },
+        tmp_path / "ckpt.pt",
+    )
     del model, opt, gen, loader
 
     model, opt, gen, _ = _setup(workers)
@@ -101,8 +118,9 @@ def test_stop_mid_epoch_and_resume_from_that_batch_gives_bitwise_identical_weigh
     opt.load_state_dict(ckpt["optimizer"])
     nf.set_rng_state(ckpt["rng"])
     gen.set_state(ckpt["loader_rng"])
-    loader = DataLoader(_Images(), batch_size=16, shuffle=True, generator=gen, num_workers=workers,
-                        start_batch=ckpt["batch"])
+    loader = DataLoader(
+        _Images(), batch_size=16, shuffle=True, generator=gen, num_workers=workers, start_batch=ckpt["batch"]
+    )
     _epoch(model, opt, loader)
     resumed = _weights(model)
     for key in straight:

@@ -1,4 +1,5 @@
 """numpyflow/serialization.py: save/load round trips, atomic writes, clear errors."""
+
 import os
 import pickle
 from collections import OrderedDict
@@ -12,8 +13,13 @@ from numpyflow import nn
 
 def test_round_trip_of_tensors_parameters_state_dicts_and_nested_containers(tmp_path):
     model = nn.Linear(3, 2)
-    obj = {"model": model.state_dict(), "t": nf.arange(5), "p": nn.Parameter(nf.ones(2)),
-           "nested": [1, 2.5, ("a", nf.tensor([True, False]))], "rng": nf.get_rng_state()}
+    obj = {
+        "model": model.state_dict(),
+        "t": nf.arange(5),
+        "p": nn.Parameter(nf.ones(2)),
+        "nested": [1, 2.5, ("a", nf.tensor([True, False]))],
+        "rng": nf.get_rng_state(),
+    }
     nf.save(obj, tmp_path / "ckpt.pt")
     back = nf.load(tmp_path / "ckpt.pt")
     assert isinstance(back["model"], OrderedDict) and list(back["model"]) == ["weight", "bias"]

@@ -1,15 +1,16 @@
 """numpyflow/tensor.py: metadata, conversions, in-place methods, Python protocol, repr."""
+
 import copy
 import pickle
 
 import numpy as np
 import pytest
-
-import numpyflow as nf
 from reference import needs_torch, torch
 
+import numpyflow as nf
 
 # -- metadata -----------------------------------------------------------------------------
+
 
 def test_shape_is_a_size_tuple_with_numel():
     t = nf.zeros(2, 3, 4)
@@ -169,6 +170,7 @@ def test_assigning_data_replaces_the_values_and_keeps_requires_grad():
 
 
 # -- conversion ---------------------------------------------------------------------------
+
 
 def test_item_returns_python_number_types():
     f = nf.tensor(2.5).item()
@@ -350,6 +352,7 @@ def test_contiguous_of_a_contiguous_tensor_is_self():
 
 # -- in-place ops outside autograd ---------------------------------------------------------
 
+
 def test_zero_sets_every_element_and_returns_self():
     t = nf.tensor([[1.0, 2.0], [3.0, 4.0]])
     assert t.zero_() is t
@@ -494,6 +497,7 @@ def test_in_place_ops_bump_the_version_counter():
 
 # -- __setitem__ --------------------------------------------------------------------------
 
+
 def test_setitem_with_an_int_sets_a_row():
     t = nf.zeros(3, 2)
     t[1] = 5.0
@@ -592,6 +596,7 @@ def test_iadd_on_an_int_tensor_stays_int():
 
 
 # -- Python protocol ----------------------------------------------------------------------
+
 
 def test_len_is_the_first_dim():
     assert len(nf.zeros(4, 2)) == 4
@@ -710,6 +715,7 @@ def test_deepcopy_of_a_non_leaf_raises():
 
 # -- numpy interop ------------------------------------------------------------------------
 
+
 def test_np_asarray_gives_the_values_without_copying():
     t = nf.tensor([[1.0, 2.0], [3.0, 4.0]])
     a = np.asarray(t)
@@ -807,7 +813,7 @@ _GRAD_FN_CASES = {
     "clone": lambda m, x: x.clone(),
     "permute": lambda m, x: x.permute(1, 0),
     "softmax": lambda m, x: x.softmax(0),
-    "pow_scalar": lambda m, x: x ** 2,
+    "pow_scalar": lambda m, x: x**2,
     "matmul_2d": lambda m, x: x @ m.ones(3, 2),
     "reshape": lambda m, x: x.reshape(3, 2),
     "view": lambda m, x: x.view(-1),

@@ -1,18 +1,22 @@
 """Automatic differentiation: ``backward``, ``grad``, grad modes, custom ``Function``s and
 gradient checks."""
+
 from __future__ import annotations
 
 from ..backend import array_module
-
+from ..tensor import Tensor, as_tensor_arg
 from .anomaly_mode import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
+from .engine import accumulate, run_backward
 from .function import Function, FunctionCtx  # noqa: F401
 from .function_hooks import FunctionHook, register_function_hook  # noqa: F401
 from .grad_mode import (  # noqa: F401
-    enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
     set_grad_enabled,
 )
-from .engine import accumulate, run_backward
-from ..tensor import Tensor, as_tensor_arg
 
 
 def _as_tuple(x):
@@ -29,14 +33,18 @@ def _seed_gradients(outputs, grad_outputs, create_graph, who):
         g = None if grad_outputs is None else grad_outputs[i]
         if g is None:
             if out._data.size != 1:
-                raise RuntimeError(f"{who}: grad can be implicitly created only for scalar outputs, but output "
-                                   f"{i} has shape {tuple(out._data.shape)}; pass a gradient of that shape")
+                raise RuntimeError(
+                    f"{who}: grad can be implicitly created only for scalar outputs, but output "
+                    f"{i} has shape {tuple(out._data.shape)}; pass a gradient of that shape"
+                )
             g = Tensor._make(array_module(out._data).ones_like(out._data))
         else:
             g = as_tensor_arg(g)
             if tuple(g._data.shape) != tuple(out._data.shape):
-                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
-                                   f"output[{i}] has a shape of {tuple(out.shape)}.")
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
+                    f"output[{i}] has a shape of {tuple(out.shape)}."
+                )
             if g._data.dtype != out._data.dtype:
                 g = g.to(out._data.dtype)
             if not create_graph and g._requires_grad:
@@ -65,8 +73,16 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             accumulate(t, g, create_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
+):
     """The gradients of ``outputs`` with respect to ``inputs`` (returned, not stored in
     ``.grad``).  With ``create_graph=True`` they are differentiable again."""
     if is_grads_batched:
@@ -84,8 +100,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for t, g in zip(inputs, results):
         if g is None:
             if not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
-                                   "graph. Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
             if materialize_grads:
                 g = Tensor._make(array_module(t._data).zeros_like(t._data))
         out.append(g)

@@ -6,6 +6,7 @@ showing where in the program the op was called (for a backward, where its forwar
 called).  It costs a check of every result and a stack capture per op, so it is for
 debugging.  It is a function hook (see ``function_hooks``), registered only while on.
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,8 +29,7 @@ class _AnomalyHook(FunctionHook):
         if self.in_backward or outputs is None:
             return
         function._anomaly_frames = call_site()
-        check_forward(function.op_name(), [None if o is None else o._data for o in outputs],
-                      function._anomaly_frames)
+        check_forward(function.op_name(), [None if o is None else o._data for o in outputs], function._anomaly_frames)
 
     def backward_pre(self, function, grads):
         self.in_backward += 1
@@ -101,6 +101,7 @@ class detect_anomaly(set_detect_anomaly):
         def wrapper(*args, **kwargs):
             with detect_anomaly():
                 return fn(*args, **kwargs)
+
         return wrapper
 
 
@@ -134,8 +135,10 @@ def check_forward(name: str, outputs, frames):
     for i, o in enumerate(outputs):
         bad = _bad(o)
         if bad:
-            raise AnomalyError(f"Function '{name}' returned {bad} values in its {i}th output (forward). "
-                               f"The op was called at:\n{_where(frames)}")
+            raise AnomalyError(
+                f"Function '{name}' returned {bad} values in its {i}th output (forward). "
+                f"The op was called at:\n{_where(frames)}"
+            )
 
 
 def check_backward(name: str, grads, frames):
@@ -143,5 +146,7 @@ def check_backward(name: str, grads, frames):
     for i, g in enumerate(grads):
         bad = _bad(None if g is None else g._data)
         if bad:
-            raise AnomalyError(f"Function '{name}' returned {bad} values in its {i}th output (backward). "
-                               f"Its forward was called at:\n{_where(frames)}")
+            raise AnomalyError(
+                f"Function '{name}' returned {bad} values in its {i}th output (backward). "
+                f"Its forward was called at:\n{_where(frames)}"
+            )

@@ -1,9 +1,8 @@
 """Backward: run the graph's nodes in topological order, summing the gradients that
 flow into each node before it runs.  No recursion (a chain of 100,000 ops is fine) and
 every node runs once (shared subgraphs cost linear time)."""
-from __future__ import annotations
 
-import numpy as np
+from __future__ import annotations
 
 from . import grad_mode
 
@@ -78,8 +77,10 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
     roots = []
     for i, t in enumerate(outputs):
         if not t._requires_grad:
-            raise RuntimeError(f"{who}: element {i} of tensors does not require grad and does not have a grad_fn; "
-                               "expected a result computed from a tensor with requires_grad=True")
+            raise RuntimeError(
+                f"{who}: element {i} of tensors does not require grad and does not have a grad_fn; "
+                "expected a result computed from a tensor with requires_grad=True"
+            )
         roots.append(t._grad_fn if t._grad_fn is not None else t._accumulator())
 
     capture = None

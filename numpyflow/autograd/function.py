@@ -21,6 +21,7 @@ recorded and higher derivatives come for free.  Gradients may be returned with t
 broadcast shape of the output: the base class sums them back to each input's shape and
 casts them to its dtype.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,6 +33,7 @@ from . import function_hooks, grad_mode
 
 _state = grad_mode.state
 _ndarray = np.ndarray
+
 
 class _SavedTensor:
     """One value saved for backward, with what it takes to check and rebuild it.
@@ -55,8 +57,9 @@ class _SavedTensor:
         if self.counter is not None:  # an output of this node
             if self.counter.value != self.version:
                 self._stale(node, self.counter.value)
-            return Tensor._make(self.array, self.output_nr >= 0, node if self.output_nr >= 0 else None,
-                                max(self.output_nr, 0))
+            return Tensor._make(
+                self.array, self.output_nr >= 0, node if self.output_nr >= 0 else None, max(self.output_nr, 0)
+            )
         grad_fn, output_nr, requires_grad = self.history
         return Tensor._make(self.array, requires_grad, grad_fn, output_nr)
 
@@ -66,7 +69,8 @@ class _SavedTensor:
             "one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: [{a.dtype} {list(a.shape)}], which is saved by "
             f"{node.name()}, is at version {now}; expected version {self.version} instead. "
-            "Use an out-of-place op or .clone() before the in-place change.")
+            "Use an out-of-place op or .clone() before the in-place change."
+        )
 
     def freeze(self):
         """Keep a copy of the current value with its current history (used when the op
@@ -104,7 +108,8 @@ class FunctionCtx:
                     "tensors after they have already been freed). Saved intermediate values of the "
                     "graph are freed when you call .backward() or autograd.grad(). Specify "
                     "retain_graph=True if you need to backward through the graph a second time or "
-                    f"if you need to access saved tensors after calling backward (op: {self.name()}).")
+                    f"if you need to access saved tensors after calling backward (op: {self.name()})."
+                )
             return ()
         return tuple([s.unpack(self) if type(s) is _SavedTensor else _wrap_raw(s) for s in saved])
 
@@ -257,8 +262,10 @@ class Function(FunctionCtx):
         reduced to the input's shape and dtype."""
         if self._n_outputs > 1 and self._materialize:
             xp = backend.array_module(next(g for g in grads if g is not None)._data)
-            grads = [g if g is not None or meta is None else Tensor._make(xp.zeros(*meta))
-                     for g, meta in zip(grads, self._output_meta)]
+            grads = [
+                g if g is not None or meta is None else Tensor._make(xp.zeros(*meta))
+                for g, meta in zip(grads, self._output_meta)
+            ]
         if function_hooks.hooks:
             return function_hooks.watch("backward", self, grads, lambda: self._backward(grads))
         return self._backward(grads)
@@ -269,8 +276,9 @@ class Function(FunctionCtx):
             result = (result,)
         n = len(self._next)
         if len(result) != n and (len(result) < n or any(r is not None for r in result[n:])):
-            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
-                               f"(expected {n}, got {len(result)})")
+            raise RuntimeError(
+                f"function {self.name()} returned an incorrect number of gradients (expected {n}, got {len(result)})"
+            )
         out = []
         for g, edge, meta in zip(result, self._next, self._input_meta):
             if edge is None or g is None:
@@ -292,8 +300,10 @@ def _check_same_device(cls, tensors):
     devices = {str(device_of(t._data)) for t in tensors if t is not None}
     if len(devices) > 1:
         a, b = sorted(devices)
-        raise RuntimeError(f"{cls.__name__.lower()}: expected all tensors to be on the same device, "
-                           f"but found at least two devices, {a} and {b}")
+        raise RuntimeError(
+            f"{cls.__name__.lower()}: expected all tensors to be on the same device, "
+            f"but found at least two devices, {a} and {b}"
+        )
 
 
 def _as_array(o):
@@ -364,8 +374,9 @@ def _make_saved(value, tensors, returned, results):
 def _reduce_to_shape(g, shape, node):
     """A gradient of the broadcast shape summed back to its input's ``shape``."""
     if sum_to_axes(g._data.shape, shape) is None:
-        raise RuntimeError(f"{node.name()} returned a gradient of shape {tuple(g.shape)} for an input "
-                           f"of shape {tuple(shape)}")
+        raise RuntimeError(
+            f"{node.name()} returned a gradient of shape {tuple(g.shape)} for an input of shape {tuple(shape)}"
+        )
     return SumTo.apply(g, tuple(shape))
 
 
@@ -385,6 +396,7 @@ def _op_error(cls, err, arrays):
 #
 # The base class undoes broadcasting for every op with ``SumTo``; the two are each other's
 # backward, so they live here, below the ops that also use them.
+
 
 def sum_to_axes(shape, target):
     """The axes of an array of ``shape`` to sum (keeping dims) so that it becomes

@@ -21,6 +21,7 @@ post call then gets None for what the op would have produced), so a hook that ke
 stack stays balanced.  Hooks run in the order they were registered; post calls in the
 reverse order.
 """
+
 from __future__ import annotations
 
 from .._handles import RemovableHandle

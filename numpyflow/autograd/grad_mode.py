@@ -1,6 +1,7 @@
 """Whether ops record a graph: ``no_grad``, ``enable_grad``, ``set_grad_enabled``,
 ``inference_mode``. Each works as a context manager and as a decorator; the switch is
 per thread, as in PyTorch."""
+
 from __future__ import annotations
 
 import functools
@@ -48,6 +49,7 @@ class _GradMode:
         def wrapper(*args, **kwargs):
             with self:
                 return func(*args, **kwargs)
+
         return wrapper
 
 

@@ -1,4 +1,5 @@
 """Check analytical gradients against central finite differences (float64)."""
+
 from __future__ import annotations
 
 import warnings
@@ -7,7 +8,8 @@ import numpy as np
 
 from ..creation import zeros_like
 from ..tensor import Tensor
-from . import grad as autograd_grad, grad_mode
+from . import grad as autograd_grad
+from . import grad_mode
 
 
 class GradcheckError(RuntimeError):
@@ -69,8 +71,10 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         raise ValueError("gradcheck expects at least one input tensor to require gradient")
     for i in diff_idx:
         if inputs[i]._data.dtype != np.float64:
-            warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype}, not float64; the check may fail "
-                          "from rounding alone", stacklevel=2)
+            warnings.warn(
+                f"gradcheck: input {i} is {inputs[i].dtype}, not float64; the check may fail from rounding alone",
+                stacklevel=2,
+            )
         if not inputs[i]._data.flags.c_contiguous or not inputs[i]._data.flags.writeable:
             raise ValueError(f"gradcheck: input {i} must be a contiguous, writeable tensor")
     with grad_mode.enable_grad():
@@ -86,18 +90,21 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                 r, c = np.argwhere(bad)[0]
                 out_idx = np.unravel_index(r, outputs[o]._data.shape) if outputs[o]._data.ndim else ()
                 in_idx = np.unravel_index(c, inputs[i]._data.shape) if inputs[i]._data.ndim else ()
-                msg = (f"Jacobian mismatch for output {o} with respect to input {i}: at output element "
-                       f"{tuple(int(v) for v in out_idx)}, input element {tuple(int(v) for v in in_idx)}: "
-                       f"numerical {float(n[r, c])!r} vs analytical {float(a[r, c])!r} (atol={atol}, rtol={rtol}; "
-                       f"{int(bad.sum())} of {bad.size} entries differ)")
+                msg = (
+                    f"Jacobian mismatch for output {o} with respect to input {i}: at output element "
+                    f"{tuple(int(v) for v in out_idx)}, input element {tuple(int(v) for v in in_idx)}: "
+                    f"numerical {float(n[r, c])!r} vs analytical {float(a[r, c])!r} (atol={atol}, rtol={rtol}; "
+                    f"{int(bad.sum())} of {bad.size} entries differ)"
+                )
                 if raise_exception:
                     raise GradcheckError(msg)
                 return False
     return True
 
 
-def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  raise_exception=True, seed=0, **_ignored) -> bool:
+def gradgradcheck(
+    func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0, **_ignored
+) -> bool:
     """``gradcheck`` of the gradients themselves: checks second derivatives of ``func``
     (through ``backward(create_graph=True)``) against finite differences of its first
     derivatives.  Random ``grad_outputs`` are drawn when not given."""
@@ -107,8 +114,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     if grad_outputs is None:
         rng = np.random.default_rng(seed)
         grad_outputs = tuple(
-            Tensor._make(rng.standard_normal(o._data.shape).astype(o._data.dtype)).requires_grad_(True)
-            for o in outputs)
+            Tensor._make(rng.standard_normal(o._data.shape).astype(o._data.dtype)).requires_grad_(True) for o in outputs
+        )
     grad_outputs = tuple(grad_outputs)
     n = len(inputs)
     diff_idx = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t._requires_grad]
@@ -121,5 +128,6 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
             grads = autograd_grad(outs, targets, gos, create_graph=True, allow_unused=True)
         return tuple(g if g is not None else zeros_like(t) for g, t in zip(grads, targets))
 
-    return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception)
+    return gradcheck(
+        first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception
+    )

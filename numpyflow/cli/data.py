@@ -6,6 +6,7 @@ takes its shuffle and its per-batch seeds from a generator seeded from (seed, ep
 stopped mid-epoch resumes with the loader's ``start_batch`` and continues exactly, with or
 without worker processes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,23 +22,39 @@ from ..vision import transforms
 @dataclass(frozen=True)
 class DataSpec:
     name: str
-    dataset: type              # a vision.datasets class, called as (root=, train=, transform=)
+    dataset: type  # a vision.datasets class, called as (root=, train=, transform=)
     channels: int
     classes: int
-    image_size: int            # images are image_size x image_size
-    crop_padding: int          # random-crop padding used by --augment
-    flip: bool                 # horizontal flips are label-preserving
+    image_size: int  # images are image_size x image_size
+    crop_padding: int  # random-crop padding used by --augment
+    flip: bool  # horizontal flips are label-preserving
 
 
 DATASETS = {
-    "digits": DataSpec(name="digits", dataset=vision.datasets.Digits, channels=1, classes=10, image_size=8,
-                       crop_padding=1, flip=False),
-    "fashion-mnist": DataSpec(name="fashion-mnist", dataset=vision.datasets.FashionMNIST, channels=1, classes=10,
-                              image_size=28, crop_padding=2, flip=True),
-    "mnist": DataSpec(name="mnist", dataset=vision.datasets.MNIST, channels=1, classes=10, image_size=28,
-                      crop_padding=2, flip=False),
-    "cifar10": DataSpec(name="cifar10", dataset=vision.datasets.CIFAR10, channels=3, classes=10, image_size=32,
-                        crop_padding=4, flip=True),
+    "digits": DataSpec(
+        name="digits", dataset=vision.datasets.Digits, channels=1, classes=10, image_size=8, crop_padding=1, flip=False
+    ),
+    "fashion-mnist": DataSpec(
+        name="fashion-mnist",
+        dataset=vision.datasets.FashionMNIST,
+        channels=1,
+        classes=10,
+        image_size=28,
+        crop_padding=2,
+        flip=True,
+    ),
+    "mnist": DataSpec(
+        name="mnist", dataset=vision.datasets.MNIST, channels=1, classes=10, image_size=28, crop_padding=2, flip=False
+    ),
+    "cifar10": DataSpec(
+        name="cifar10",
+        dataset=vision.datasets.CIFAR10,
+        channels=3,
+        classes=10,
+        image_size=32,
+        crop_padding=4,
+        flip=True,
+    ),
 }
 
 
@@ -78,10 +95,18 @@ def epoch_generator(seed: int, epoch: int) -> Generator:
     return Generator().manual_seed(int(np.random.SeedSequence([seed, epoch]).generate_state(1, np.uint64)[0]))
 
 
-def train_loader(dataset, *, batch_size: int, seed: int, epoch: int, workers: int, augment=None,
-                 start_batch: int = 0) -> DataLoader:
+def train_loader(
+    dataset, *, batch_size: int, seed: int, epoch: int, workers: int, augment=None, start_batch: int = 0
+) -> DataLoader:
     """Epoch ``epoch`` of ``dataset``, shuffled, its batches transformed by ``augment``
     (if given), from batch ``start_batch`` on."""
     collate_fn = default_collate if augment is None else CollateAndTransform(augment)
-    return DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=epoch_generator(seed, epoch),
-                      num_workers=workers, collate_fn=collate_fn, start_batch=start_batch)
+    return DataLoader(
+        dataset,
+        batch_size=batch_size,
+        shuffle=True,
+        generator=epoch_generator(seed, epoch),
+        num_workers=workers,
+        collate_fn=collate_fn,
+        start_batch=start_batch,
+    )

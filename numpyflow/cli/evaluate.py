@@ -1,5 +1,6 @@
 """``python -m numpyflow evaluate``: accuracy, per-class accuracy and the confusion matrix
 of a checkpoint written by ``train``, on its data set's test split."""
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,7 @@ def main(argv=None) -> int:
         raise FileNotFoundError(f"evaluate: no checkpoint at {args.checkpoint}")
     ckpt = load(args.checkpoint)
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
-        raise RuntimeError(f"evaluate: {args.checkpoint} is not a checkpoint written by "
-                           "'python -m numpyflow train'")
+        raise RuntimeError(f"evaluate: {args.checkpoint} is not a checkpoint written by 'python -m numpyflow train'")
     run_args = argparse.Namespace(**ckpt["args"])
     if args.data_dir is not None:
         run_args.data_dir = args.data_dir
@@ -40,8 +40,10 @@ def main(argv=None) -> int:
 
     classes = list(getattr(test_set, "classes", None) or range(spec.classes))
     per_class = confusion.diagonal() / np.maximum(confusion.sum(1), 1)
-    print(f"{run_args.model} on {run_args.dataset} ({len(test_set)} test images), "
-          f"checkpoint {args.checkpoint} (epoch {ckpt['epoch']})")
+    print(
+        f"{run_args.model} on {run_args.dataset} ({len(test_set)} test images), "
+        f"checkpoint {args.checkpoint} (epoch {ckpt['epoch']})"
+    )
     print(f"accuracy {100 * acc:.2f}%   loss {loss:.4f}")
     print("per-class accuracy:")
     width = max(len(str(c)) for c in classes)
@@ -54,7 +56,16 @@ def main(argv=None) -> int:
         print(f"  {i:>{width}} " + " ".join(f"{int(v):>{cell}}" for v in row))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"accuracy": acc, "loss": loss, "per_class_accuracy": per_class.tolist(),
-                       "confusion_matrix": confusion.tolist(), "classes": [str(c) for c in classes]}, f, indent=2)
+            json.dump(
+                {
+                    "accuracy": acc,
+                    "loss": loss,
+                    "per_class_accuracy": per_class.tolist(),
+                    "confusion_matrix": confusion.tolist(),
+                    "classes": [str(c) for c in classes],
+                },
+                f,
+                indent=2,
+            )
     sys.stdout.flush()
     return 0

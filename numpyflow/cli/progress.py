@@ -1,4 +1,5 @@
 """A one-line progress bar for training epochs (loss, accuracy, images/s, ETA)."""
+
 from __future__ import annotations
 
 import sys
@@ -36,8 +37,10 @@ class ProgressBar:
         eta = (self.total - done) / rate if rate > 0 else 0.0
         filled = int(self.width * done / self.total)
         bar = "#" * filled + "-" * (self.width - filled)
-        fields = " ".join(f"{k} {v:.4f}" if isinstance(v, float) and k != "img/s" else
-                          f"{k} {v:.0f}" if k == "img/s" else f"{k} {v}" for k, v in stats.items())
+        fields = " ".join(
+            f"{k} {v:.4f}" if isinstance(v, float) and k != "img/s" else f"{k} {v:.0f}" if k == "img/s" else f"{k} {v}"
+            for k, v in stats.items()
+        )
         line = f"{self.desc} [{bar}] {done}/{self.total} {fields} ETA {_clock(eta)}"
         if self.tty:
             self.stream.write("\r" + line[:200] + "\x1b[K")

@@ -1,4 +1,5 @@
 """What a run writes besides checkpoints: ``metrics.csv`` and ``curves.png``."""
+
 from __future__ import annotations
 
 import csv
@@ -23,6 +24,7 @@ def plot_curves(path: str, history: list[dict], title: str = "") -> bool:
     """Loss and accuracy per epoch as ``curves.png``; False when matplotlib is missing."""
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:

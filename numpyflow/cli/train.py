@@ -4,6 +4,7 @@ Writes to ``--out``: ``last.pt`` (every epoch, and on Ctrl-C or SIGTERM), ``best
 test accuracy), ``metrics.csv`` and ``curves.png``.  ``--resume`` continues a stopped run
 exactly where it stopped (same weights as an uninterrupted run).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,11 @@ CHECKPOINT_FORMAT = "numpyflow-checkpoint-1"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="resnet20", choices=sorted(models.MODELS))
     parser.add_argument("--dataset", default="digits", choices=sorted(cli_data.DATASETS))
-    parser.add_argument("--data-dir", default=None, help="folder holding the data set's files "
-                        "(Fashion-MNIST defaults to the Debian package's folder)")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="folder holding the data set's files (Fashion-MNIST defaults to the Debian package's folder)",
+    )
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=0.1, help="(peak) learning rate")
@@ -47,8 +51,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
     parser.add_argument("--out", default=None, help="run folder (default runs/<dataset>-<model>)")
-    parser.add_argument("--resume", nargs="?", const="last", default=None,
-                        help="continue from --out/last.pt (or from the checkpoint path given)")
+    parser.add_argument(
+        "--resume",
+        nargs="?",
+        const="last",
+        default=None,
+        help="continue from --out/last.pt (or from the checkpoint path given)",
+    )
     parser.add_argument("--eval-batch-size", type=int, default=512)
 
 
@@ -69,8 +78,11 @@ class _StopRequest:
             raise KeyboardInterrupt
         self.signal = signum
         name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
-        print(f"\n{name}: finishing this batch, then saving a checkpoint (Ctrl-C again to abort)",
-              file=sys.stderr, flush=True)
+        print(
+            f"\n{name}: finishing this batch, then saving a checkpoint (Ctrl-C again to abort)",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def __exit__(self, *exc):
         for sig, handler in self._previous.items():
@@ -88,8 +100,9 @@ def build_model(args, spec):
 def build_optimizer(args, model):
     params = model.parameters()
     if args.optimizer == "sgd":
-        return optim.SGD(params, lr=args.lr, momentum=args.momentum, nesterov=args.momentum > 0,
-                         weight_decay=args.weight_decay)
+        return optim.SGD(
+            params, lr=args.lr, momentum=args.momentum, nesterov=args.momentum > 0, weight_decay=args.weight_decay
+        )
     if args.optimizer == "adam":
         return optim.Adam(params, lr=args.lr, weight_decay=args.weight_decay)
     if args.optimizer == "adamw":
@@ -138,6 +151,7 @@ def evaluate(model, dataset, batch_size, workers, num_classes):
 @dataclass
 class Training:
     """What a run trains and with what: built from the run's arguments."""
+
     args: argparse.Namespace
     spec: cli_data.DataSpec
     model: nn.Module
@@ -146,16 +160,17 @@ class Training:
     criterion: nn.Module
     train_set: Dataset
     test_set: Dataset
-    augment: Callable | None     # a transform of a batch of images
+    augment: Callable | None  # a transform of a batch of images
     steps_per_epoch: int
 
 
 @dataclass
 class Progress:
     """Where a run stands: what a checkpoint saves besides the weights."""
-    epoch: int = 0               # the epoch in progress (or the next one when batch == 0)
-    batch: int = 0               # batches of that epoch already done
-    stats: dict | None = None    # running loss/accuracy sums of the epoch in progress
+
+    epoch: int = 0  # the epoch in progress (or the next one when batch == 0)
+    batch: int = 0  # batches of that epoch already done
+    stats: dict | None = None  # running loss/accuracy sums of the epoch in progress
     history: list = field(default_factory=list)
     best_acc: float = -1.0
 
@@ -169,15 +184,22 @@ def build_training(args) -> Training:
     model = build_model(args, spec)
     optimizer = build_optimizer(args, model)
     steps_per_epoch = math.ceil(len(train_set) / args.batch_size)
-    return Training(args=args, spec=spec, model=model, optimizer=optimizer,
-                    scheduler=build_scheduler(args, optimizer, args.epochs * steps_per_epoch),
-                    criterion=nn.CrossEntropyLoss(label_smoothing=args.label_smoothing),
-                    train_set=train_set, test_set=test_set,
-                    augment=cli_data.augmentation(spec, fill=black) if args.augment else None,
-                    steps_per_epoch=steps_per_epoch)
+    return Training(
+        args=args,
+        spec=spec,
+        model=model,
+        optimizer=optimizer,
+        scheduler=build_scheduler(args, optimizer, args.epochs * steps_per_epoch),
+        criterion=nn.CrossEntropyLoss(label_smoothing=args.label_smoothing),
+        train_set=train_set,
+        test_set=test_set,
+        augment=cli_data.augmentation(spec, fill=black) if args.augment else None,
+        steps_per_epoch=steps_per_epoch,
+    )
 
 
 # -- resume ------------------------------------------------------------------------------
+
 
 def _resume_path(args):
     if args.resume in (None, "last"):
@@ -199,8 +221,9 @@ def load_resume_checkpoint(args, explicit):
     saved = checkpoint["args"]
     for key in ("model", "dataset"):
         if key in explicit and getattr(args, key) != saved[key]:
-            raise ValueError(f"--resume: the checkpoint at {path} is for --{key} {saved[key]}, "
-                             f"not {getattr(args, key)}")
+            raise ValueError(
+                f"--resume: the checkpoint at {path} is for --{key} {saved[key]}, not {getattr(args, key)}"
+            )
     keep = {"workers": args.workers, "out": args.out, "resume": args.resume}
     return checkpoint, argparse.Namespace(**{**saved, **keep})
 
@@ -212,11 +235,17 @@ def restore(training: Training, checkpoint) -> Progress:
     if training.scheduler is not None:
         training.scheduler.load_state_dict(checkpoint["scheduler"])
     set_rng_state(checkpoint["rng"])
-    return Progress(epoch=checkpoint["epoch"], batch=checkpoint["batch"], stats=checkpoint["epoch_stats"],
-                    history=checkpoint["history"], best_acc=checkpoint["best_acc"])
+    return Progress(
+        epoch=checkpoint["epoch"],
+        batch=checkpoint["batch"],
+        stats=checkpoint["epoch_stats"],
+        history=checkpoint["history"],
+        best_acc=checkpoint["best_acc"],
+    )
 
 
 # -- training ----------------------------------------------------------------------------
+
 
 def train_step(training: Training, x, y):
     """One optimisation step on the batch (x, y); the model's output and the loss."""
@@ -244,9 +273,15 @@ def train_epoch(training: Training, progress: Progress, stop) -> None:
     if progress.batch == 0 or progress.stats is None:  # a fresh epoch
         progress.batch, progress.stats = 0, {"loss": 0.0, "correct": 0, "seen": 0, "seconds": 0.0}
     stats = progress.stats
-    loader = cli_data.train_loader(training.train_set, batch_size=args.batch_size, seed=args.seed,
-                                   epoch=progress.epoch, workers=args.workers, augment=training.augment,
-                                   start_batch=progress.batch)
+    loader = cli_data.train_loader(
+        training.train_set,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        epoch=progress.epoch,
+        workers=args.workers,
+        augment=training.augment,
+        start_batch=progress.batch,
+    )
     bar = ProgressBar(training.steps_per_epoch, f"epoch {progress.epoch + 1}/{args.epochs}")
     training.model.train()
     tick = time.perf_counter()
@@ -257,8 +292,12 @@ def train_epoch(training: Training, progress: Progress, stop) -> None:
         now = time.perf_counter()
         stats["seconds"] += now - tick
         tick = now
-        bar.update(progress.batch, loss=stats["loss"] / stats["seen"], acc=stats["correct"] / stats["seen"],
-                   **{"img/s": stats["seen"] / max(stats["seconds"], 1e-9)})
+        bar.update(
+            progress.batch,
+            loss=stats["loss"] / stats["seen"],
+            acc=stats["correct"] / stats["seen"],
+            **{"img/s": stats["seen"] / max(stats["seconds"], 1e-9)},
+        )
         if stop.signal is not None:
             break
     bar.close()
@@ -267,8 +306,9 @@ def train_epoch(training: Training, progress: Progress, stop) -> None:
 def evaluate_epoch(training: Training, progress: Progress) -> dict:
     """Test the model after epoch ``progress.epoch``; its metrics row."""
     args, stats = training.args, progress.stats
-    test_loss, test_acc, _ = evaluate(training.model, training.test_set, args.eval_batch_size, args.workers,
-                                      training.spec.classes)
+    test_loss, test_acc, _ = evaluate(
+        training.model, training.test_set, args.eval_batch_size, args.workers, training.spec.classes
+    )
     row = {
         "epoch": progress.epoch + 1,
         "train_loss": stats["loss"] / max(stats["seen"], 1),
@@ -279,13 +319,18 @@ def evaluate_epoch(training: Training, progress: Progress) -> dict:
         "epoch_seconds": stats["seconds"],
         "images_per_second": stats["seen"] / max(stats["seconds"], 1e-9),
     }
-    print(f"epoch {row['epoch']}/{args.epochs}: train loss {row['train_loss']:.4f} acc "
-          f"{100 * row['train_acc']:.2f}% | test loss {test_loss:.4f} acc {100 * test_acc:.2f}% | "
-          f"{row['epoch_seconds']:.1f}s, {row['images_per_second']:.0f} img/s", file=sys.stderr, flush=True)
+    print(
+        f"epoch {row['epoch']}/{args.epochs}: train loss {row['train_loss']:.4f} acc "
+        f"{100 * row['train_acc']:.2f}% | test loss {test_loss:.4f} acc {100 * test_acc:.2f}% | "
+        f"{row['epoch_seconds']:.1f}s, {row['images_per_second']:.0f} img/s",
+        file=sys.stderr,
+        flush=True,
+    )
     return row
 
 
 # -- checkpoints -------------------------------------------------------------------------
+
 
 def _checkpoint(training: Training, progress: Progress) -> dict:
     return {
@@ -307,8 +352,11 @@ def save_stopped(training: Training, progress: Progress, signum) -> None:
     """Save the run stopped mid-epoch to last.pt and exit as the signal asks."""
     path = os.path.join(training.args.out, "last.pt")
     save(_checkpoint(training, progress), path)
-    print(f"stopped at epoch {progress.epoch + 1}, batch {progress.batch}; checkpoint saved to {path}; "
-          "continue with --resume", file=sys.stderr)
+    print(
+        f"stopped at epoch {progress.epoch + 1}, batch {progress.batch}; checkpoint saved to {path}; "
+        "continue with --resume",
+        file=sys.stderr,
+    )
     raise SystemExit(130 if signum == signal.SIGINT else 143)
 
 
@@ -330,6 +378,7 @@ def finish_epoch(training: Training, progress: Progress, row: dict) -> None:
 
 # -- the command -------------------------------------------------------------------------
 
+
 def run(args, explicit=frozenset()) -> dict:
     """Train as ``args`` say; returns the final metrics row.  ``explicit`` names the
     options given on the command line (a resume refuses a different model or data set)."""
@@ -341,23 +390,30 @@ def run(args, explicit=frozenset()) -> dict:
         print(f"resuming {args.out}: epoch {progress.epoch + 1}, batch {progress.batch}", file=sys.stderr)
     n_params = sum(p.numel() for p in training.model.parameters())
     with _StopRequest() as stop:
-        print(f"{args.model} ({n_params:,} parameters) on {args.dataset}: {len(training.train_set)} train / "
-              f"{len(training.test_set)} test images, {args.epochs} epochs, batch {args.batch_size}, "
-              f"{args.optimizer} lr {args.lr}, {args.scheduler} schedule, out {args.out}", file=sys.stderr,
-              flush=True)
+        print(
+            f"{args.model} ({n_params:,} parameters) on {args.dataset}: {len(training.train_set)} train / "
+            f"{len(training.test_set)} test images, {args.epochs} epochs, batch {args.batch_size}, "
+            f"{args.optimizer} lr {args.lr}, {args.scheduler} schedule, out {args.out}",
+            file=sys.stderr,
+            flush=True,
+        )
         while progress.epoch < args.epochs:
             train_epoch(training, progress, stop)
             if stop.signal is not None:
                 save_stopped(training, progress, stop.signal)
             finish_epoch(training, progress, evaluate_epoch(training, progress))
-    print(f"done: best test accuracy {100 * progress.best_acc:.2f}%; {args.out}/best.pt, last.pt, metrics.csv, "
-          "curves.png", file=sys.stderr)
+    print(
+        f"done: best test accuracy {100 * progress.best_acc:.2f}%; {args.out}/best.pt, last.pt, metrics.csv, "
+        "curves.png",
+        file=sys.stderr,
+    )
     return progress.history[-1] if progress.history else {}
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m numpyflow train", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m numpyflow train", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     add_arguments(parser)
     args = parser.parse_args(argv)
     explicit = {k for k, v in vars(args).items() if v != parser.get_default(k)}

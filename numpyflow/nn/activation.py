@@ -1,4 +1,5 @@
 """Activation layers."""
+
 from __future__ import annotations
 
 from . import functional as F

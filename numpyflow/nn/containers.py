@@ -1,4 +1,5 @@
 """Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``, ``ParameterList``."""
+
 from __future__ import annotations
 
 import operator
@@ -47,7 +48,7 @@ class Sequential(Module):
 
     def __delitem__(self, idx):
         keys = list(self._modules.keys())
-        for key in (keys[idx] if isinstance(idx, slice) else [keys[self._index(idx)]]):
+        for key in keys[idx] if isinstance(idx, slice) else [keys[self._index(idx)]]:
             del self._modules[key]
         # keep the keys 0..n-1, as PyTorch does
         items = list(self._modules.values())

@@ -1,4 +1,5 @@
 """``Conv2d`` and ``ConvTranspose2d``."""
+
 from __future__ import annotations
 
 from .. import creation
@@ -13,20 +14,40 @@ def _pair(x):
 
 
 class _ConvNd(Module):
-    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                 padding_mode, transposed, output_padding=(0, 0), device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        groups,
+        bias,
+        padding_mode,
+        transposed,
+        output_padding=(0, 0),
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
         if in_channels % groups:
-            raise ValueError(f"{type(self).__name__}: in_channels must be divisible by groups, but got "
-                             f"in_channels={in_channels}, groups={groups}")
+            raise ValueError(
+                f"{type(self).__name__}: in_channels must be divisible by groups, but got "
+                f"in_channels={in_channels}, groups={groups}"
+            )
         if out_channels % groups:
-            raise ValueError(f"{type(self).__name__}: out_channels must be divisible by groups, but got "
-                             f"out_channels={out_channels}, groups={groups}")
+            raise ValueError(
+                f"{type(self).__name__}: out_channels must be divisible by groups, but got "
+                f"out_channels={out_channels}, groups={groups}"
+            )
         if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
-            raise ValueError(f"padding_mode must be one of 'zeros', 'reflect', 'replicate' or 'circular', "
-                             f"but got padding_mode='{padding_mode}'")
+            raise ValueError(
+                f"padding_mode must be one of 'zeros', 'reflect', 'replicate' or 'circular', "
+                f"but got padding_mode='{padding_mode}'"
+            )
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
@@ -76,10 +97,34 @@ class _ConvNd(Module):
 class Conv2d(_ConvNd):
     """2-D convolution over an (N, C, H, W) input."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, False, device=device, dtype=dtype)
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            False,
+            device=device,
+            dtype=dtype,
+        )
 
     def forward(self, input):
         if self.padding_mode != "zeros" and not isinstance(self.padding, str):
@@ -93,29 +138,62 @@ class Conv2d(_ConvNd):
 class ConvTranspose2d(_ConvNd):
     """2-D transposed convolution (the adjoint of Conv2d) over an (N, C, H, W) input."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0,
-                 groups=1, bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, True, output_padding, device=device, dtype=dtype)
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            True,
+            output_padding,
+            device=device,
+            dtype=dtype,
+        )
 
     def forward(self, input, output_size=None):
         output_padding = self.output_padding
         if output_size is not None:
             output_padding = self._output_padding_for(input, output_size)
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
-                                  self.groups, self.dilation)
+        return F.conv_transpose2d(
+            input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups, self.dilation
+        )
 
     def _output_padding_for(self, input, output_size):
         size = list(output_size)[-2:]
         pads = []
         for d in range(2):
-            minimum = ((input.shape[-2 + d] - 1) * self.stride[d] - 2 * self.padding[d]
-                       + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
+            minimum = (
+                (input.shape[-2 + d] - 1) * self.stride[d]
+                - 2 * self.padding[d]
+                + self.dilation[d] * (self.kernel_size[d] - 1)
+                + 1
+            )
             extra = size[d] - minimum
             if not 0 <= extra < max(self.stride[d], self.dilation[d]):
-                raise ValueError(f"ConvTranspose2d: requested output size {tuple(size)} is not reachable "
-                                 f"from input size {tuple(input.shape[-2:])}")
+                raise ValueError(
+                    f"ConvTranspose2d: requested output size {tuple(size)} is not reachable "
+                    f"from input size {tuple(input.shape[-2:])}"
+                )
             pads.append(extra)
         return tuple(pads)

@@ -1,4 +1,5 @@
 """``Dropout`` and ``Dropout2d`` (active in training mode only)."""
+
 from __future__ import annotations
 
 from . import functional as F

@@ -1,4 +1,5 @@
 """``Flatten`` and ``Unflatten``."""
+
 from __future__ import annotations
 
 from .module import Module

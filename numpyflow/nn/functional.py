@@ -4,12 +4,14 @@ signatures).
 The fused ops live in ``numpyflow.ops``; this module is their public face.  It offers
 what the nn-op modules declare in ``__all__`` (see ``numpyflow/ops/__init__.py``), the
 tensor ops PyTorch also keeps here, and a few compositions of those."""
+
 from __future__ import annotations
 
-from ..ops import NN_OP_MODULES as _NN_OP_MODULES, op_namespace as _op_namespace
+from ..ops import NN_OP_MODULES as _NN_OP_MODULES
+from ..ops import op_namespace as _op_namespace
+from ..ops.activation import softmax as _softmax
 from ..ops.elementwise import relu, sigmoid, tanh  # noqa: F401  (tensor ops torch.nn.functional has too)
 from ..ops.linalg import linear  # noqa: F401
-from ..ops.activation import softmax as _softmax
 
 globals().update(_op_namespace((_NN_OP_MODULES, "__all__")))
 

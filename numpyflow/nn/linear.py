@@ -1,4 +1,5 @@
 """``Linear`` and ``Identity``."""
+
 from __future__ import annotations
 
 from .. import creation

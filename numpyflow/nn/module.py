@@ -3,6 +3,7 @@
 Assigning a Parameter, a Module or a registered buffer to an attribute registers it;
 ``parameters()``, ``state_dict()``, ``train()``/``eval()``, ``to()`` and hooks then see it.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
@@ -61,8 +62,9 @@ class Module:
             params[name] = value
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                                "(nn.Parameter or None expected)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as parameter '{name}' (nn.Parameter or None expected)"
+                )
             params[name] = None
         elif isinstance(value, Module):
             modules = self.__dict__.get("_modules")
@@ -74,13 +76,13 @@ class Module:
             self.register_buffer(name, value, value.persistent)
         elif self.__dict__.get("_modules") is not None and name in self._modules:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
-                                "(nn.Module or None expected)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as child module '{name}' (nn.Module or None expected)"
+                )
             self._modules[name] = None
         elif self.__dict__.get("_buffers") is not None and name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                                "(Tensor or None expected)")
+                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' (Tensor or None expected)")
             self._buffers[name] = value
         else:
             object.__setattr__(self, name, value)
@@ -113,8 +115,9 @@ class Module:
         """Add a parameter (or None) under ``name``."""
         _check_name(self, name, "parameter")
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
-                            "(nn.Parameter or None required)")
+            raise TypeError(
+                f"cannot assign '{type(param).__name__}' object to parameter '{name}' (nn.Parameter or None required)"
+            )
         self._forget(name)
         self._parameters[name] = param
 
@@ -123,7 +126,9 @@ class Module:
         Non-persistent buffers are left out of ``state_dict``."""
         _check_name(self, name, "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None required)")
+            raise TypeError(
+                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None required)"
+            )
         if isinstance(tensor, Buffer):
             tensor = Tensor._make(tensor._data)
         self._forget(name)
@@ -269,7 +274,7 @@ class Module:
                 p._data = fn_array(p._data)
                 if p._grad is not None:
                     p._grad._data = fn_array(p._grad._data)
-            for name, b in m._buffers.items():
+            for b in m._buffers.values():
                 if b is not None and (not buffers_float_only or b._data.dtype.kind == "f"):
                     b._data = fn_array(b._data)
         return self
@@ -323,7 +328,7 @@ class Module:
         """An OrderedDict of every parameter and persistent buffer by dotted name
         (``layer1.0.conv1.weight``, ``bn1.running_mean``, ...), as PyTorch names them."""
         if args:  # PyTorch's legacy positional form state_dict(destination, prefix, keep_vars)
-            destination, prefix, keep_vars = (list(args) + [destination, prefix, keep_vars][len(args):])[:3]
+            destination, prefix, keep_vars = (list(args) + [destination, prefix, keep_vars][len(args) :])[:3]
         if destination is None:
             destination = OrderedDict()
         for name, p in self._parameters.items():
@@ -369,8 +374,10 @@ class Module:
             target = getattr(mod, table)[name]
             arr = value._data if isinstance(value, Tensor) else np.asarray(value)
             if tuple(arr.shape) != tuple(target._data.shape):
-                errors.append(f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} from "
-                              f"checkpoint, the shape in current model is {tuple(target._data.shape)}.")
+                errors.append(
+                    f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} from "
+                    f"checkpoint, the shape in current model is {tuple(target._data.shape)}."
+                )
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")

@@ -1,4 +1,5 @@
 """Normalisation layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``, ``GroupNorm``."""
+
 from __future__ import annotations
 
 import numbers
@@ -29,8 +30,18 @@ def _affine_parameters(module, shape, affine, bias, dtype, device):
 class _BatchNorm(Module):
     _expected_dims: tuple = ()
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 device=None, dtype=None, *, bias=True):
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
+    ):
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -65,11 +76,14 @@ class _BatchNorm(Module):
     def _check_input(self, input):
         if input.dim() not in self._expected_dims:
             dims = " or ".join(f"{d}D" for d in self._expected_dims)
-            raise ValueError(f"{type(self).__name__}: expected {dims} input (got {input.dim()}D input of shape "
-                             f"{tuple(input.shape)})")
+            raise ValueError(
+                f"{type(self).__name__}: expected {dims} input (got {input.dim()}D input of shape {tuple(input.shape)})"
+            )
         if input.shape[1] != self.num_features:
-            raise RuntimeError(f"{type(self).__name__}: input has {input.shape[1]} channels but the layer expects "
-                             f"{self.num_features} (input shape {tuple(input.shape)})")
+            raise RuntimeError(
+                f"{type(self).__name__}: input has {input.shape[1]} channels but the layer expects "
+                f"{self.num_features} (input shape {tuple(input.shape)})"
+            )
 
     def forward(self, input):
         self._check_input(input)
@@ -80,13 +94,22 @@ class _BatchNorm(Module):
             factor = 1.0 / float(self.num_batches_tracked.item()) if self.momentum is None else self.momentum
         batch_stats = self.training or (self.running_mean is None and self.running_var is None)
         use_running = not self.training or self.track_running_stats
-        return F.batch_norm(input, self.running_mean if use_running else None,
-                            self.running_var if use_running else None, self.weight, self.bias,
-                            batch_stats, factor, self.eps)
+        return F.batch_norm(
+            input,
+            self.running_mean if use_running else None,
+            self.running_var if use_running else None,
+            self.weight,
+            self.bias,
+            batch_stats,
+            factor,
+            self.eps,
+        )
 
     def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.use_bias}, track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.use_bias}, track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):
@@ -118,8 +141,10 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
-                f"bias={self.use_bias}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+            f"bias={self.use_bias}"
+        )
 
 
 class GroupNorm(Module):

@@ -1,4 +1,5 @@
 """``nn.Parameter``: a leaf tensor that a Module registers as one of its weights."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,6 +31,7 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, protocol):
         from ..backend import to_numpy
+
         return (_rebuild_parameter, (to_numpy(self._data), self._requires_grad))
 
     def __deepcopy__(self, memo):

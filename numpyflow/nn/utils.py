@@ -1,4 +1,5 @@
 """``nn.utils``: gradient clipping and flattening parameters to one vector."""
+
 from __future__ import annotations
 
 import math
@@ -15,8 +16,9 @@ def _grads(parameters):
     return [p for p in parameters if p.grad is not None]
 
 
-def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
-                    foreach=None) -> Tensor:
+def clip_grad_norm_(
+    parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach=None
+) -> Tensor:
     """Scale all gradients together so their total ``norm_type`` norm is at most ``max_norm``.
     Returns the total norm before clipping."""
     params = _grads(parameters)
@@ -29,9 +31,11 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     else:
         total = sum(float((np.abs(g.astype(np.float64)) ** norm_type).sum()) for g in grads) ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
-                           "so it cannot be clipped. To disable this error and scale the gradients by the "
-                           "non-finite norm anyway, set `error_if_nonfinite=False`")
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
+            "so it cannot be clipped. To disable this error and scale the gradients by the "
+            "non-finite norm anyway, set `error_if_nonfinite=False`"
+        )
     coef = max_norm / (total + 1e-6)
     if coef < 1:
         with no_grad():
@@ -50,6 +54,7 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
 def parameters_to_vector(parameters) -> Tensor:
     """All parameters flattened and joined into one 1-D tensor (differentiable)."""
     from ..ops.shape import cat
+
     return cat([p.reshape(-1) for p in parameters])
 
 
@@ -61,5 +66,5 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
     with no_grad():
         for p in parameters:
             n = p.numel()
-            p.copy_(vec[offset:offset + n].reshape(p.shape))
+            p.copy_(vec[offset : offset + n].reshape(p.shape))
             offset += n

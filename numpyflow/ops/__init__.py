@@ -15,13 +15,29 @@ The three places an op shows up are gathered from those declarations:
 * Tensor methods: every module's ``TENSOR_METHODS``, gathered in ``TENSOR_METHODS`` below
   and bound by ``tensor.py``.
 """
-from . import elementwise, reduction, shape, indexing, linalg
-from . import activation, conv, dropout, embedding, interpolation, loss, normalization, padding, pooling
+
+from . import (
+    activation,
+    conv,
+    dropout,
+    elementwise,
+    embedding,
+    indexing,
+    interpolation,
+    linalg,
+    loss,
+    normalization,
+    padding,
+    pooling,
+    reduction,
+    shape,
+)
 
 # Tensor math, named as in the ``torch`` namespace.
 TENSOR_OP_MODULES = (elementwise, reduction, shape, indexing, linalg)
 # Neural-network layers' computations, named as in ``torch.nn.functional``.
 NN_OP_MODULES = (activation, conv, dropout, embedding, interpolation, loss, normalization, padding, pooling)
+
 
 def declared(module, declaration: str) -> tuple:
     """The names ``module`` declares as ``declaration`` (``"__all__"`` or ``"TENSOR_METHODS"``)."""
@@ -36,8 +52,9 @@ def op_namespace(*selections) -> dict:
         for module in modules:
             for name in declared(module, declaration):
                 if name in home and home[name] is not module:
-                    raise ImportError(f"numpyflow.ops: {name!r} is declared by both {home[name].__name__} "
-                                      f"and {module.__name__}")
+                    raise ImportError(
+                        f"numpyflow.ops: {name!r} is declared by both {home[name].__name__} and {module.__name__}"
+                    )
                 home[name] = module
                 found[name] = getattr(module, name)
     return found

@@ -13,6 +13,7 @@ and ``input_and_weight_grad`` (one fused pass where the strategy has one):
 ``strategy_for`` is the one place the choice is made.  Everything here works on numpy or
 CuPy arrays and keeps their dtype.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -29,6 +30,7 @@ class ConvGeometry(NamedTuple):
     dilation ``d``, padding top/bottom/left/right and groups.  ``Ho, Wo`` may be smaller
     than the natural output size (a transposed convolution's ``output_padding`` makes
     ``x`` larger than the windows reach)."""
+
     kh: int
     kw: int
     sh: int
@@ -56,6 +58,7 @@ class ConvGeometry(NamedTuple):
 # ``Wq`` wide instead of ``Wo`` ("wide" rows: the last ``Wq - Wo`` columns of each row are
 # junk, computed and thrown away).  So every copy in im2col and every add in col2im runs
 # over ``Ho*Wq`` contiguous elements, and the GEMMs see ``M = N*Ho*Wq`` columns.
+
 
 def _valid_range(offset, stride, n_out, n_in):
     """Positions ``o`` in ``[o0, o1)`` with ``o*stride + offset`` in ``[0, n_in)``;
@@ -100,8 +103,9 @@ def to_phases(x, geom: ConvGeometry, fill=0):
     P = buf[:size].reshape(N, C, geom.sh, geom.sw, Hq, Wq)
     for a, b, (h0, h1, r), (w0, w1, c) in _phase_ranges(geom, Hq, Wq):
         if h1 > h0 and w1 > w0:
-            P[:, :, a, b, h0:h1, w0:w1] = x[:, :, r:r + (h1 - h0 - 1) * geom.sh + 1:geom.sh,
-                                            c:c + (w1 - w0 - 1) * geom.sw + 1:geom.sw]
+            P[:, :, a, b, h0:h1, w0:w1] = x[
+                :, :, r : r + (h1 - h0 - 1) * geom.sh + 1 : geom.sh, c : c + (w1 - w0 - 1) * geom.sw + 1 : geom.sw
+            ]
     return buf
 
 
@@ -109,13 +113,14 @@ def from_phases(buf, geom: ConvGeometry, out):
     """The inverse of ``to_phases``: fills ``out (N, C, H, W)`` (padding dropped)."""
     N, C = out.shape[:2]
     Hq, Wq = plane_dims(geom)
-    P = buf[:N * C * geom.sh * geom.sw * Hq * Wq].reshape(N, C, geom.sh, geom.sw, Hq, Wq)
+    P = buf[: N * C * geom.sh * geom.sw * Hq * Wq].reshape(N, C, geom.sh, geom.sw, Hq, Wq)
     if min(geom.pt, geom.pb, geom.pl, geom.pr) < 0:  # cropped-away positions get no value
         out.fill(0)
     for a, b, (h0, h1, r), (w0, w1, c) in _phase_ranges(geom, Hq, Wq):
         if h1 > h0 and w1 > w0:
-            out[:, :, r:r + (h1 - h0 - 1) * geom.sh + 1:geom.sh, c:c + (w1 - w0 - 1) * geom.sw + 1:geom.sw] = \
-                P[:, :, a, b, h0:h1, w0:w1]
+            out[:, :, r : r + (h1 - h0 - 1) * geom.sh + 1 : geom.sh, c : c + (w1 - w0 - 1) * geom.sw + 1 : geom.sw] = P[
+                :, :, a, b, h0:h1, w0:w1
+            ]
     return out
 
 
@@ -142,6 +147,7 @@ def tap_views(buf, geom: ConvGeometry, N, C):
 
 # -- im2col / col2im ------------------------------------------------------------------------
 
+
 def _im2col(x, geom: ConvGeometry):
     """The column matrix ``(C*kh*kw, N*Ho*Wq)`` of ``x (N, C, H, W)``: row ``(c, i, j)``
     holds what kernel tap ``(i, j)`` of channel ``c`` sees at every (wide) output
@@ -155,8 +161,9 @@ def _im2col(x, geom: ConvGeometry):
     if geom.sh == 1 and geom.sw == 1:
         item = buf.itemsize
         cs = Hq * Wq
-        view = _strided(buf, 0, (C, geom.kh, geom.kw, N, L),
-                        (cs * item, geom.dh * Wq * item, geom.dw * item, C * cs * item, item))
+        view = _strided(
+            buf, 0, (C, geom.kh, geom.kw, N, L), (cs * item, geom.dh * Wq * item, geom.dw * item, C * cs * item, item)
+        )
         xp.copyto(cols, view)
     else:
         for i, j, view in tap_views(buf, geom, N, C):
@@ -169,7 +176,7 @@ def _gemm_weight_cols(w, cols, groups, transpose_w=False):
     batched matmul over the groups."""
     xp = array_module(w, cols)
     K, M = cols.shape
-    if transpose_w:   # w (K', Kg...) : rows of the result are w's columns
+    if transpose_w:  # w (K', Kg...) : rows of the result are w's columns
         O = w.shape[1] * w.shape[2] * w.shape[3] * groups
         wg = w.reshape(groups, K // groups, -1).transpose(0, 2, 1)
     else:
@@ -188,7 +195,7 @@ def _wide_to_nchw(y, out, bias=None):
     rest is junk) into ``out (N, O, Ho, Wo)``, plus ``bias`` per channel when given."""
     xp = array_module(y)
     O = y.shape[0]
-    src = y[:, :, :out.shape[2], :out.shape[3]].transpose(1, 0, 2, 3)
+    src = y[:, :, : out.shape[2], : out.shape[3]].transpose(1, 0, 2, 3)
     if bias is not None:
         xp.add(src, bias.reshape(O, 1, 1), out=out)
     else:
@@ -212,8 +219,7 @@ def _col2im_into(w, gy_wide, geom: ConvGeometry, out):
     xp = array_module(gy_wide)
     n, C = out.shape[:2]
     Hq, Wq = plane_dims(geom)
-    dcols = _gemm_weight_cols(w, gy_wide, geom.groups, transpose_w=True).reshape(C, geom.kh, geom.kw, n,
-                                                                                 geom.Ho * Wq)
+    dcols = _gemm_weight_cols(w, gy_wide, geom.groups, transpose_w=True).reshape(C, geom.kh, geom.kw, n, geom.Ho * Wq)
     buf = xp.zeros((n * C * geom.sh * geom.sw * Hq * Wq + Wq,), gy_wide.dtype)
     for i, j, view in tap_views(buf, geom, n, C):
         view += dcols[:, i, j]
@@ -254,8 +260,23 @@ def _transposed_geometry(geom: ConvGeometry) -> ConvGeometry:
     left = geom.dw * (geom.kw - 1) - geom.pl
     bottom = geom.H + geom.dh * (geom.kh - 1) - geom.Ho - top
     right = geom.W + geom.dw * (geom.kw - 1) - geom.Wo - left
-    return ConvGeometry(geom.kh, geom.kw, 1, 1, geom.dh, geom.dw, top, bottom, left, right, geom.groups,
-                        geom.Ho, geom.Wo, geom.H, geom.W)
+    return ConvGeometry(
+        geom.kh,
+        geom.kw,
+        1,
+        1,
+        geom.dh,
+        geom.dw,
+        top,
+        bottom,
+        left,
+        right,
+        geom.groups,
+        geom.Ho,
+        geom.Wo,
+        geom.H,
+        geom.W,
+    )
 
 
 # -- chunking -------------------------------------------------------------------------------
@@ -301,6 +322,7 @@ def _chunk_sum(xp, chunks, part):
             acc = p if acc is None else acc + p
         if acc is not None:
             partial.append(acc)
+
     _for_chunks(xp, chunks, work)
     return sum(partial[1:], partial[0]) if partial else None
 
@@ -321,6 +343,7 @@ def _cols_bytes(C, geom: ConvGeometry, itemsize):
 # image) and columns are computed and dropped.  Measured 7-25% faster than im2col on
 # ResNet's 16-channel layers (forward and both gradients).
 
+
 def _rows_dims(geom: ConvGeometry):
     """``(Hq, Wq)``: rows and columns of one image's padded plane (stride 1, no phases)."""
     return geom.H + geom.pt + geom.pb, geom.W + geom.pl + geom.pr
@@ -335,8 +358,9 @@ def _row_shifts(x, geom: ConvGeometry):
     S = n * Hq * Wq
     L = S + (geom.kh - 1) * geom.dh * Wq
     buf = xp.zeros((C * S + (geom.kh - 1) * geom.dh * Wq + (geom.kw - 1) * geom.dw,), x.dtype)
-    buf[:C * S].reshape(C, n, Hq, Wq)[:, :, geom.pt:geom.pt + geom.H, geom.pl:geom.pl + geom.W] = \
-        x.transpose(1, 0, 2, 3)
+    buf[: C * S].reshape(C, n, Hq, Wq)[:, :, geom.pt : geom.pt + geom.H, geom.pl : geom.pl + geom.W] = x.transpose(
+        1, 0, 2, 3
+    )
     R = xp.empty((C, geom.kw, L), x.dtype)
     item = x.itemsize
     xp.copyto(R, _strided(buf, 0, (C, geom.kw, L), (S * item, geom.dw * item, item)))
@@ -362,7 +386,7 @@ def _rows_forward(x, w_rows, geom: ConvGeometry, out, bias):
     xp.matmul(w_rows[0], R[:, :S], out=acc)
     for i in range(1, geom.kh):
         off = i * geom.dh * Wq
-        xp.matmul(w_rows[i], R[:, off:off + S], out=tmp)
+        xp.matmul(w_rows[i], R[:, off : off + S], out=tmp)
         acc += tmp
     _wide_to_nchw(acc.reshape(O, n, Hq, Wq), out, bias)
 
@@ -375,12 +399,13 @@ def _rows_weight_grad(x, gy, geom: ConvGeometry):
     Hq, Wq = _rows_dims(geom)
     R, S = _row_shifts(x, geom)
     G = xp.zeros((O, n, Hq, Wq), gy.dtype)
-    G[:, :, :geom.Ho, :geom.Wo] = gy.transpose(1, 0, 2, 3)
+    G[:, :, : geom.Ho, : geom.Wo] = gy.transpose(1, 0, 2, 3)
     G = G.reshape(O, S)
-    return xp.stack([R[:, i * geom.dh * Wq:i * geom.dh * Wq + S] @ G.T for i in range(geom.kh)])
+    return xp.stack([R[:, i * geom.dh * Wq : i * geom.dh * Wq + S] @ G.T for i in range(geom.kh)])
 
 
 # -- strategies -----------------------------------------------------------------------------
+
 
 class Im2col:
     """The general path: per batch chunk, a column matrix and one GEMM (one batched
@@ -404,6 +429,7 @@ class Im2col:
             for n0, n1 in chunks:
                 y = _gemm_weight_cols(w, _im2col(x[n0:n1], geom), geom.groups)
                 _wide_to_nchw(y.reshape(-1, n1 - n0, geom.Ho, Wq), out[n0:n1], bias)
+
         _for_chunks(xp, _batch_chunks(N, _cols_bytes(C, geom, x.itemsize)), work)
         return out
 
@@ -422,6 +448,7 @@ class Im2col:
         def work(chunks):
             for n0, n1 in chunks:
                 _col2im_into(w, _wide_grad(gy[n0:n1], Wq), geom, out[n0:n1])
+
         _for_chunks(xp, _batch_chunks(N, _cols_bytes(C, geom, gy.itemsize)), work)
         if bias is not None:
             out += bias.reshape(C, 1, 1)
@@ -434,8 +461,11 @@ class Im2col:
         xp = array_module(x, gy)
         N, C = x.shape[:2]
         Wq = plane_dims(geom)[1]
-        total = _chunk_sum(xp, _batch_chunks(N, _cols_bytes(C, geom, x.itemsize)), lambda n0, n1: _weight_grad_part(
-            _im2col(x[n0:n1], geom), _wide_grad(gy[n0:n1], Wq), geom.groups, w_shape))
+        total = _chunk_sum(
+            xp,
+            _batch_chunks(N, _cols_bytes(C, geom, x.itemsize)),
+            lambda n0, n1: _weight_grad_part(_im2col(x[n0:n1], geom), _wide_grad(gy[n0:n1], Wq), geom.groups, w_shape),
+        )
         return _weight_grad_total(total, w_shape, x.dtype, xp)
 
     def input_and_weight_grad(self, x, gy, w):
@@ -453,6 +483,7 @@ class Im2col:
             gy_wide = _wide_grad(gy[n0:n1], Wq)
             _col2im_into(w, gy_wide, geom, gx[n0:n1])
             return _weight_grad_part(_im2col(x[n0:n1], geom), gy_wide, geom.groups, w.shape)
+
         total = _chunk_sum(xp, _batch_chunks(N, _cols_bytes(C, geom, x.itemsize)), part)
         return gx, _weight_grad_total(total, w.shape, x.dtype, xp)
 
@@ -472,6 +503,7 @@ class KernelRows(Im2col):
         def work(chunks):
             for n0, n1 in chunks:
                 _rows_forward(x[n0:n1], w_rows, geom, out[n0:n1], bias)
+
         _for_chunks(xp, _batch_chunks(N, _rows_bytes(C, geom, x.itemsize)), work)
         return out
 
@@ -480,8 +512,11 @@ class KernelRows(Im2col):
         geom = self.geom
         xp = array_module(x, gy)
         N, C = x.shape[:2]
-        total = _chunk_sum(xp, _batch_chunks(N, _rows_bytes(C, geom, x.itemsize)),
-                           lambda n0, n1: _rows_weight_grad(x[n0:n1], gy[n0:n1], geom))
+        total = _chunk_sum(
+            xp,
+            _batch_chunks(N, _rows_bytes(C, geom, x.itemsize)),
+            lambda n0, n1: _rows_weight_grad(x[n0:n1], gy[n0:n1], geom),
+        )
         if total is None:  # an empty batch
             return xp.zeros(w_shape, x.dtype)
         O, Cg, kh, kw = w_shape  # (kh, C*kw, O) -> (O, C, kh, kw)
@@ -498,7 +533,7 @@ class Pointwise:
     def _sampled(self, x):
         """``x (N, C, H, W)`` at the positions the kernel reads: ``(N, C, Ho*Wo)``."""
         geom = self.geom
-        xs = x[:, :, :(geom.Ho - 1) * geom.sh + 1:geom.sh, :(geom.Wo - 1) * geom.sw + 1:geom.sw]
+        xs = x[:, :, : (geom.Ho - 1) * geom.sh + 1 : geom.sh, : (geom.Wo - 1) * geom.sw + 1 : geom.sw]
         return array_module(x).ascontiguousarray(xs).reshape(x.shape[0], x.shape[1], geom.Ho * geom.Wo)
 
     def forward(self, x, w, bias):
@@ -520,7 +555,7 @@ class Pointwise:
         gx = gx.reshape(N, C, geom.Ho, geom.Wo)
         if (geom.Ho, geom.Wo, geom.sh, geom.sw) != (geom.H, geom.W, 1, 1):
             full = xp.zeros(x_shape, gy.dtype)
-            full[:, :, :(geom.Ho - 1) * geom.sh + 1:geom.sh, :(geom.Wo - 1) * geom.sw + 1:geom.sw] = gx
+            full[:, :, : (geom.Ho - 1) * geom.sh + 1 : geom.sh, : (geom.Wo - 1) * geom.sw + 1 : geom.sw] = gx
             gx = full
         if bias is not None:
             gx += bias.reshape(C, 1, 1)
@@ -546,8 +581,14 @@ def _fits_kernel_rows(geom: ConvGeometry, in_channels):
     """Stride 1, no groups, no cropping, and im2col's GEMM depth ``C*kh*kw`` at most 144
     (deeper GEMMs run efficiently enough that the extra GEMM calls cost more than the
     copy saves: measured equal at 288, 17% slower at 576)."""
-    return (geom.sh == 1 and geom.sw == 1 and geom.groups == 1 and geom.kh > 1
-            and in_channels * geom.kh * geom.kw <= 144 and min(geom.pt, geom.pb, geom.pl, geom.pr) >= 0)
+    return (
+        geom.sh == 1
+        and geom.sw == 1
+        and geom.groups == 1
+        and geom.kh > 1
+        and in_channels * geom.kh * geom.kw <= 144
+        and min(geom.pt, geom.pb, geom.pl, geom.pr) >= 0
+    )
 
 
 def _input_grad_by_conv(geom: ConvGeometry, in_channels, out_channels):

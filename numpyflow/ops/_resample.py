@@ -13,6 +13,7 @@ derivatives of every order are exact.
 The module is private to ``numpyflow.ops``: its names are public so the op modules that
 build plans (interpolation, padding, embedding) can share them.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -151,7 +152,7 @@ class Resample(Function):
         if direct is not None and not adjoint:
             return direct(x)
         out = x
-        for axis in (reversed(plan) if adjoint else plan):
+        for axis in reversed(plan) if adjoint else plan:
             out = axis.adjoint(out) if adjoint else axis.apply(out)
         if out is x:
             out = x.copy()

@@ -1,4 +1,5 @@
 """Small helpers shared by the op wrappers: argument checks and dtype promotion."""
+
 from __future__ import annotations
 
 import numpy as np

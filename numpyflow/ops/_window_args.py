@@ -1,6 +1,7 @@
 """Argument checks shared by the sliding-window ops, convolution (``conv.py``) and pooling
 (``pooling.py``): ints and pairs of ints as PyTorch accepts them, and tensor arguments.
 Every error names the op and the argument."""
+
 from __future__ import annotations
 
 import numbers
@@ -25,8 +26,9 @@ def pair(v, name, op):
         if len(v) == 1:
             v = (v[0], v[0])
         if len(v) != 2:
-            raise RuntimeError(f"{op}: expected {name} to be a single int or a tuple of 2 ints, "
-                               f"but got {name}={tuple(v)}")
+            raise RuntimeError(
+                f"{op}: expected {name} to be a single int or a tuple of 2 ints, but got {name}={tuple(v)}"
+            )
         return as_int(v[0], name, op), as_int(v[1], name, op)
     v = as_int(v, name, op)
     return v, v

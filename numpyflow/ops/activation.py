@@ -1,5 +1,6 @@
 """Activation functions: softmax and log-softmax along a dim (numerically stable), and the
 pointwise activations of ``torch.nn.functional`` (leaky_relu, elu, gelu, silu, ...)."""
+
 from __future__ import annotations
 
 import math
@@ -12,8 +13,23 @@ from ._util import floating, normalize_dim
 from .elementwise import clamp, exp, sigmoid, tanh, where
 from .reduction import sum
 
-__all__ = ["softmax", "log_softmax", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "hardtanh", "relu6",
-           "softplus", "logsigmoid", "mish", "hardsigmoid", "hardswish"]
+__all__ = [
+    "softmax",
+    "log_softmax",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "celu",
+    "gelu",
+    "silu",
+    "hardtanh",
+    "relu6",
+    "softplus",
+    "logsigmoid",
+    "mish",
+    "hardsigmoid",
+    "hardswish",
+]
 # Also Tensor methods (``x.softmax(1)``); the rest are ``nn.functional`` only, as in PyTorch.
 TENSOR_METHODS = ("softmax", "log_softmax")
 
@@ -31,7 +47,7 @@ class Softmax(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,) = ctx.saved_tensors
         return out * (grad - sum(grad * out, ctx.dim, True)), None
 
 
@@ -47,7 +63,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,) = ctx.saved_tensors
         return grad - exp(out) * sum(grad, ctx.dim, True), None
 
 
@@ -142,7 +158,7 @@ class LeakyRelu(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         xp = array_module(a._data)
         factor = xp.where(a._data > 0, a._data.dtype.type(1), a._data.dtype.type(ctx.slope))
         return grad * Tensor._make(factor), None
@@ -165,7 +181,7 @@ class Elu(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         return EluBackward.apply(grad, a, *ctx.params), None, None, None
 
 
@@ -237,7 +253,7 @@ class Silu(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         return SiluBackward.apply(grad, a)
 
 
@@ -270,7 +286,7 @@ class Hardtanh(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         lo, hi = ctx.bounds
         d = a._data
         return grad * Tensor._make(((d > lo) & (d < hi)).astype(d.dtype)), None, None
@@ -297,7 +313,7 @@ class Softplus(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         return SoftplusBackward.apply(grad, a, *ctx.params), None, None
 
 
@@ -327,7 +343,7 @@ class LogSigmoid(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         return LogSigmoidBackward.apply(grad, a)
 
 
@@ -356,7 +372,7 @@ class Mish(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         return MishBackward.apply(grad, a)
 
 
@@ -392,7 +408,7 @@ class Hardsigmoid(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         d = a._data
         return grad * Tensor._make(((d > -3) & (d < 3)).astype(d.dtype) / d.dtype.type(6))
 
@@ -408,7 +424,7 @@ class Hardswish(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         # PyTorch: 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above 3
         return grad * where(a < -3, 0.0, where(a <= 3, a / 3 + 0.5, 1.0))
 

@@ -19,6 +19,7 @@ weight gradients in one pass over the batch where the kernels have one; its back
 the double derivative, written with the three Functions.  The bias gradient is
 ``grad.sum((0, 2, 3))``.  float32 stays float32 throughout.
 """
+
 from __future__ import annotations
 
 from ..autograd.function import Function
@@ -29,6 +30,7 @@ __all__ = ["conv2d", "conv_transpose2d"]
 
 
 # -- Functions ----------------------------------------------------------------------------
+
 
 class Conv2d(Function):
     """``y = conv2d(x, w) + b``."""
@@ -72,8 +74,10 @@ class ConvolutionBackward(Function):
         kernels = strategy_for(geom, x_shape[1], w_shape[0])
         if mask[0] and mask[1]:
             return kernels.input_and_weight_grad(x, g, w)
-        return (kernels.input_grad(g, w, x_shape) if mask[0] else None,
-                kernels.weight_grad(x, g, w_shape) if mask[1] else None)
+        return (
+            kernels.input_grad(g, w, x_shape) if mask[0] else None,
+            kernels.weight_grad(x, g, w_shape) if mask[1] else None,
+        )
 
     @staticmethod
     def backward(ctx, ggx, ggw):
@@ -113,9 +117,9 @@ class ConvTranspose2d(Function):
         g, w = ctx.saved_tensors
         geom = ctx.geom
         gg = gw = gb = None
-        if ctx.needs_input_grad[0]:   # d<grad, conv^T(g; w)>/dg = conv(grad; w)
+        if ctx.needs_input_grad[0]:  # d<grad, conv^T(g; w)>/dg = conv(grad; w)
             gg = Conv2d.apply(grad, w, None, geom)
-        if ctx.needs_input_grad[1]:   # ... /dw = the weight gradient of conv(grad; w) at g
+        if ctx.needs_input_grad[1]:  # ... /dw = the weight gradient of conv(grad; w) at g
             gw = Conv2dWeightGrad.apply(grad, g, geom, ctx.w_shape)
         if ctx.needs_input_grad[2]:
             gb = grad.sum((0, 2, 3))
@@ -138,14 +142,15 @@ class Conv2dWeightGrad(Function):
         x, g = ctx.saved_tensors
         geom = ctx.geom
         gx = gg = None
-        if ctx.needs_input_grad[0]:   # <grad, W(x, g)> = <conv(x; grad), g>: d/dx = conv^T(g; grad)
+        if ctx.needs_input_grad[0]:  # <grad, W(x, g)> = <conv(x; grad), g>: d/dx = conv^T(g; grad)
             gx = ConvTranspose2d.apply(g, grad, None, geom, ctx.x_shape)
-        if ctx.needs_input_grad[1]:   # d/dg = conv(x; grad)
+        if ctx.needs_input_grad[1]:  # d/dg = conv(x; grad)
             gg = Conv2d.apply(x, grad, None, geom)
         return gx, gg, None, None
 
 
 # -- argument checks and geometry ---------------------------------------------------------
+
 
 def _tensors(op, input, weight, bias):
     """``(x, w, b)`` as Tensors, checked for rank and dtype; ``x`` made 4-D, and whether
@@ -154,25 +159,32 @@ def _tensors(op, input, weight, bias):
     w = as_tensor(weight, "weight", op)
     b = as_tensor(bias, "bias", op) if bias is not None else None
     if x._data.ndim not in (3, 4):
-        raise RuntimeError(f"{op}: expected a 3-D (unbatched) or 4-D (batched) input, but got input of "
-                           f"shape {shape_of(x)}")
+        raise RuntimeError(
+            f"{op}: expected a 3-D (unbatched) or 4-D (batched) input, but got input of shape {shape_of(x)}"
+        )
     if w._data.ndim != 4:
         raise RuntimeError(f"{op}: expected a 4-D weight, but got weight of shape {shape_of(w)}")
     dts = [x._data.dtype, w._data.dtype] + ([b._data.dtype] if b is not None else [])
     if any(d.kind != "f" for d in dts):
-        raise RuntimeError(f"{op}: expected floating-point tensors, but got input {x.dtype}, weight {w.dtype}"
-                           + (f", bias {b.dtype}" if b is not None else ""))
+        raise RuntimeError(
+            f"{op}: expected floating-point tensors, but got input {x.dtype}, weight {w.dtype}"
+            + (f", bias {b.dtype}" if b is not None else "")
+        )
     if len(set(dts)) != 1:
-        raise RuntimeError(f"{op}: input, weight and bias must have the same dtype, but got input {x.dtype}, "
-                           f"weight {w.dtype}" + (f", bias {b.dtype}" if b is not None else ""))
+        raise RuntimeError(
+            f"{op}: input, weight and bias must have the same dtype, but got input {x.dtype}, "
+            f"weight {w.dtype}" + (f", bias {b.dtype}" if b is not None else "")
+        )
     unbatched = x._data.ndim == 3
     return (x.unsqueeze(0) if unbatched else x), w, b, unbatched
 
 
 def _check_bias(op, b, n, w):
     if b is not None and (b._data.ndim != 1 or b._data.shape[0] != n):
-        raise RuntimeError(f"{op}: expected bias to be 1-D with {n} elements (one per output channel), but got "
-                           f"bias of shape {shape_of(b)} (weight shape {shape_of(w)})")
+        raise RuntimeError(
+            f"{op}: expected bias to be 1-D with {n} elements (one per output channel), but got "
+            f"bias of shape {shape_of(b)} (weight shape {shape_of(w)})"
+        )
 
 
 def _stride_dilation(op, stride, dilation):
@@ -192,8 +204,10 @@ def _groups(op, groups):
 
 def _check_divisible(op, channels, groups, w, what):
     if channels % groups:
-        raise RuntimeError(f"{op}: the weight's {channels} {what} channels are not divisible by groups={groups} "
-                           f"(weight shape {shape_of(w)})")
+        raise RuntimeError(
+            f"{op}: the weight's {channels} {what} channels are not divisible by groups={groups} "
+            f"(weight shape {shape_of(w)})"
+        )
 
 
 def _padding(op, padding, sh, sw, dh, dw, kh, kw):
@@ -223,16 +237,21 @@ def _conv2d_geometry(op, x, w, b, stride, padding, dilation, groups):
     _check_divisible(op, O, groups, w, "output")
     if C != Cg * groups:
         extra = f", groups={groups}" if groups != 1 else ""
-        raise RuntimeError(f"{op}: input has {C} channels but the weight expects {Cg * groups} "
-                           f"(input shape {shape_of(x)}, weight shape {shape_of(w)}{extra})")
+        raise RuntimeError(
+            f"{op}: input has {C} channels but the weight expects {Cg * groups} "
+            f"(input shape {shape_of(x)}, weight shape {shape_of(w)}{extra})"
+        )
     _check_bias(op, b, O, w)
     Hp, Wp = H + pt + pb, W + pl + pr
     ekh, ekw = dh * (kh - 1) + 1, dw * (kw - 1) + 1
     if Hp < ekh or Wp < ekw:
-        raise RuntimeError(f"{op}: the kernel ({kh}x{kw}, dilation {(dh, dw)}: {ekh}x{ekw}) is larger than the "
-                           f"padded input ({Hp}x{Wp}) (input shape {shape_of(x)}, padding {(pt, pl)})")
-    return ConvGeometry(kh, kw, sh, sw, dh, dw, pt, pb, pl, pr, groups, H, W,
-                        (Hp - ekh) // sh + 1, (Wp - ekw) // sw + 1)
+        raise RuntimeError(
+            f"{op}: the kernel ({kh}x{kw}, dilation {(dh, dw)}: {ekh}x{ekw}) is larger than the "
+            f"padded input ({Hp}x{Wp}) (input shape {shape_of(x)}, padding {(pt, pl)})"
+        )
+    return ConvGeometry(
+        kh, kw, sh, sw, dh, dw, pt, pb, pl, pr, groups, H, W, (Hp - ekh) // sh + 1, (Wp - ekw) // sw + 1
+    )
 
 
 def _conv_transpose2d_geometry(op, x, w, b, stride, padding, output_padding, groups, dilation):
@@ -247,25 +266,32 @@ def _conv_transpose2d_geometry(op, x, w, b, stride, padding, output_padding, gro
         raise RuntimeError(f"{op}: negative padding is not supported, but got padding={(ph, pw)}")
     oph, opw = pair(output_padding, "output_padding", op)
     if oph < 0 or opw < 0 or oph >= max(sh, dh) or opw >= max(sw, dw):
-        raise RuntimeError(f"{op}: output padding must be smaller than either stride or dilation, but got "
-                           f"output_padding={(oph, opw)}, stride={(sh, sw)}, dilation={(dh, dw)}")
+        raise RuntimeError(
+            f"{op}: output padding must be smaller than either stride or dilation, but got "
+            f"output_padding={(oph, opw)}, stride={(sh, sw)}, dilation={(dh, dw)}"
+        )
     groups = _groups(op, groups)
     _check_divisible(op, Wc, groups, w, "input")
     if Cin != Wc:
-        raise RuntimeError(f"{op}: input has {Cin} channels but the weight expects {Wc} "
-                           f"(input shape {shape_of(x)}, weight shape {shape_of(w)})")
+        raise RuntimeError(
+            f"{op}: input has {Cin} channels but the weight expects {Wc} "
+            f"(input shape {shape_of(x)}, weight shape {shape_of(w)})"
+        )
     _check_bias(op, b, Cog * groups, w)
     H = (Hin - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
     W = (Win - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
     if H <= 0 or W <= 0:
-        raise RuntimeError(f"{op}: output size is too small: input {Hin}x{Win} gives output {H}x{W}; expected "
-                           f"at least 1x1 (input shape {shape_of(x)}, weight shape {shape_of(w)}, "
-                           f"stride {(sh, sw)}, padding {(ph, pw)})")
+        raise RuntimeError(
+            f"{op}: output size is too small: input {Hin}x{Win} gives output {H}x{W}; expected "
+            f"at least 1x1 (input shape {shape_of(x)}, weight shape {shape_of(w)}, "
+            f"stride {(sh, sw)}, padding {(ph, pw)})"
+        )
     geom = ConvGeometry(kh, kw, sh, sw, dh, dw, ph, ph, pw, pw, groups, H, W, Hin, Win)
     return geom, (N, Cog * groups, H, W)
 
 
 # -- public functions ---------------------------------------------------------------------
+
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution over an ``(N, C, H, W)`` (or unbatched ``(C, H, W)``) input with a

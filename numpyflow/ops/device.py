@@ -1,4 +1,5 @@
 """Moving a tensor between devices (recorded: the gradient moves back)."""
+
 from __future__ import annotations
 
 from ..autograd.function import Function

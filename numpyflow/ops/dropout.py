@@ -1,6 +1,7 @@
 """Dropout: ``dropout`` zeroes single elements, ``dropout1d/2d/3d`` whole channels,
 with ``torch.nn.functional``'s signatures, warnings and errors.  The masks come from the
 global generator, so ``nf.manual_seed`` repeats them."""
+
 from __future__ import annotations
 
 import warnings
@@ -26,7 +27,7 @@ class Dropout(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        mask, = ctx.saved_tensors
+        (mask,) = ctx.saved_tensors
         return grad * mask, None
 
 
@@ -84,9 +85,11 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     """Zero whole channels of an (N, C, L) or (C, L) input with probability ``p``."""
     _check_p(p)
     if input.dim() not in (2, 3):
-        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
-                           "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, "
-                           "a channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
+            "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, "
+            "a channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs)."
+        )
     return _feature_dropout(input, p, training, inplace, "dropout1d", 1)
 
 
@@ -97,15 +100,23 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     nd = input.dim()
     if nd not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will result in "
-                      "an error in a future release. To retain the behavior and silence this warning, please use "
-                      "dropout instead.", UserWarning, stacklevel=2)
+        warnings.warn(
+            f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will result in "
+            "an error in a future release. To retain the behavior and silence this warning, please use "
+            "dropout instead.",
+            UserWarning,
+            stacklevel=2,
+        )
     if nd == 3:
-        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
-                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
-                      "This behavior will change in a future release to interpret the input as one without a batch "
-                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please "
-                      "switch to using dropout1d instead.", UserWarning, stacklevel=2)
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+            "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+            "This behavior will change in a future release to interpret the input as one without a batch "
+            "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please "
+            "switch to using dropout1d instead.",
+            UserWarning,
+            stacklevel=2,
+        )
     if nd < 2:
         raise RuntimeError(f"dropout2d: Feature dropout requires at least 2 dimensions in the input (got {nd})")
     shape = tuple(input.shape[:2]) + (1,) * (nd - 2)
@@ -117,6 +128,10 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     nd = input.dim()
     if nd not in (4, 5):
-        warnings.warn(f"dropout3d: Received a {nd}-D input to dropout3d, which is deprecated and will result in "
-                      "an error in a future release.", UserWarning, stacklevel=2)
+        warnings.warn(
+            f"dropout3d: Received a {nd}-D input to dropout3d, which is deprecated and will result in "
+            "an error in a future release.",
+            UserWarning,
+            stacklevel=2,
+        )
     return _feature_dropout(input, p, training, inplace, "dropout3d", 3)

@@ -3,6 +3,7 @@
 Backward functions return gradients in the broadcast shape; the Function base class
 sums them back to each input's shape.
 """
+
 from __future__ import annotations
 
 import math
@@ -12,20 +13,85 @@ import numpy as np
 from .. import dtypes
 from .._errors import broadcast_error
 from ..autograd.function import Function
-from ..backend import array_module, erf as _erf
+from ..backend import array_module
+from ..backend import erf as _erf
 from ..parallel import elementwise as _blockwise
 from ..tensor import Tensor
 from ._util import as_tensor_arg, floating, promote, scalar_or_tensor, tensor_arg
 
 __all__ = [
-    "abs", "absolute", "add", "addcdiv", "addcmul", "allclose", "bitwise_and", "bitwise_not",
-    "bitwise_or", "bitwise_xor", "cast", "ceil", "clamp", "clip", "clone", "cos", "div", "divide",
-    "eq", "equal", "erf", "exp", "exp2", "expm1", "floor", "floor_divide", "fmod", "ge", "greater",
-    "gt", "isclose", "isfinite", "isinf", "isnan", "le", "lerp", "less", "log", "log10", "log1p",
-    "log2", "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "maximum", "minimum",
-    "mul", "multiply", "ne", "neg", "negative", "nonzero", "pow", "reciprocal", "relu", "remainder",
-    "round", "rsqrt", "sigmoid", "sign", "sin", "sqrt", "square", "sub", "subtract", "tan", "tanh",
-    "true_divide", "trunc", "where"
+    "abs",
+    "absolute",
+    "add",
+    "addcdiv",
+    "addcmul",
+    "allclose",
+    "bitwise_and",
+    "bitwise_not",
+    "bitwise_or",
+    "bitwise_xor",
+    "cast",
+    "ceil",
+    "clamp",
+    "clip",
+    "clone",
+    "cos",
+    "div",
+    "divide",
+    "eq",
+    "equal",
+    "erf",
+    "exp",
+    "exp2",
+    "expm1",
+    "floor",
+    "floor_divide",
+    "fmod",
+    "ge",
+    "greater",
+    "gt",
+    "isclose",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "le",
+    "lerp",
+    "less",
+    "log",
+    "log10",
+    "log1p",
+    "log2",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "lt",
+    "maximum",
+    "minimum",
+    "mul",
+    "multiply",
+    "ne",
+    "neg",
+    "negative",
+    "nonzero",
+    "pow",
+    "reciprocal",
+    "relu",
+    "remainder",
+    "round",
+    "rsqrt",
+    "sigmoid",
+    "sign",
+    "sin",
+    "sqrt",
+    "square",
+    "sub",
+    "subtract",
+    "tan",
+    "tanh",
+    "true_divide",
+    "trunc",
+    "where",
 ]
 # Also Tensor methods of the same name (``x.exp()`` is ``exp(x)``): all but ``cast``
 # (``Tensor.to`` calls it) and ``where`` (``x.where(condition, y)`` takes its arguments in
@@ -39,6 +105,7 @@ _BLOCKWISE_MIN = 1 << 16  # elements: smaller arrays are done in one call
 
 
 # -- arithmetic ---------------------------------------------------------------------------
+
 
 class Add(Function):
     @staticmethod
@@ -66,15 +133,13 @@ class Sub(Function):
 class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
-                              b if ctx.needs_input_grad[0] else None)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         return a * b
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        return (grad * b if ctx.needs_input_grad[0] else None,
-                grad * a if ctx.needs_input_grad[1] else None)
+        return (grad * b if ctx.needs_input_grad[0] else None, grad * a if ctx.needs_input_grad[1] else None)
 
 
 class Div(Function):
@@ -188,7 +253,7 @@ class PowScalar(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         c = ctx.c
         if c == 0:
             return grad * 0, None
@@ -226,6 +291,7 @@ class RPow(Function):
 
 # -- one-input math -------------------------------------------------------------------
 
+
 class Exp(Function):
     @staticmethod
     def forward(ctx, a):
@@ -235,7 +301,7 @@ class Exp(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,) = ctx.saved_tensors
         return grad * out
 
 
@@ -248,7 +314,7 @@ class Exp2(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,) = ctx.saved_tensors
         return grad * out * _LN2
 
 
@@ -261,7 +327,7 @@ class Log(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         return grad / a
 
 
@@ -274,7 +340,7 @@ class Log2(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         return grad / (a * _LN2)
 
 
@@ -287,7 +353,7 @@ class Log10(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         return grad / (a * _LN10)
 
 
@@ -300,7 +366,7 @@ class Log1p(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         return grad / (a + 1)
 
 
@@ -313,7 +379,7 @@ class Expm1(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,) = ctx.saved_tensors
         return grad * (out + 1)
 
 
@@ -327,7 +393,7 @@ class Sqrt(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,) = ctx.saved_tensors
         return grad / (out * 2)
 
 
@@ -341,7 +407,7 @@ class Rsqrt(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,) = ctx.saved_tensors
         return grad * out * out * out * -0.5
 
 
@@ -355,7 +421,7 @@ class Reciprocal(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,) = ctx.saved_tensors
         return -grad * out * out
 
 
@@ -367,7 +433,7 @@ class Sin(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         return grad * cos(a)
 
 
@@ -379,7 +445,7 @@ class Cos(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         return -grad * sin(a)
 
 
@@ -392,7 +458,7 @@ class Tan(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,) = ctx.saved_tensors
         return grad * (out * out + 1)
 
 
@@ -405,7 +471,7 @@ class Tanh(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,) = ctx.saved_tensors
         return grad * (1 - out * out)
 
 
@@ -421,7 +487,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,) = ctx.saved_tensors
         return grad * out * (1 - out)
 
 
@@ -435,7 +501,7 @@ class Relu(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,) = ctx.saved_tensors
         return ReluBackward.apply(grad, out)
 
 
@@ -455,7 +521,7 @@ class ReluBackward(Function):
 
     @staticmethod
     def backward(ctx, gg):
-        out, = ctx.saved_tensors
+        (out,) = ctx.saved_tensors
         return ReluBackward.apply(gg, out), None
 
 
@@ -467,7 +533,7 @@ class Erf(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         return grad * exp(-(a * a)) * _TWO_OVER_SQRT_PI
 
 
@@ -479,7 +545,7 @@ class Abs(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         return grad * sign(a)
 
 
@@ -575,7 +641,7 @@ class Clamp(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         lo, hi = ctx.bounds
         mask = None
         if lo is not None:
@@ -593,7 +659,7 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        cond, = ctx.saved_tensors
+        (cond,) = ctx.saved_tensors
         ga = where(cond, grad, 0.0) if ctx.needs_input_grad[1] else None
         gb = where(cond, 0.0, grad) if ctx.needs_input_grad[2] else None
         return None, ga, gb
@@ -624,6 +690,7 @@ class Clone(Function):
 
 
 # -- public functions ---------------------------------------------------------------------
+
 
 def add(input, other, *, alpha=1):
     """``input + alpha * other`` with broadcasting."""
@@ -665,7 +732,9 @@ def div(input, other, *, rounding_mode=None):
         q = trunc(Div.apply(*_to_float(a, b)))
         return q.to(a._data.dtype if isinstance(a, Tensor) else b._data.dtype) if ints else q
     if rounding_mode is not None:
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+        raise ValueError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+        )
     a, b = _to_float(a, b)
     return Div.apply(a, b)
 
@@ -737,8 +806,10 @@ def square(input):
 
 def _unary_float(fn):
     """A math function that turns integer inputs to the default float first."""
+
     def op(input):
         return fn.apply(floating(tensor_arg(input, fn.__name__.lower())))
+
     op.__name__ = fn.__name__.lower()
     op.__doc__ = f"Elementwise ``{op.__name__}``, differentiable."
     return op
@@ -786,6 +857,7 @@ def _rounding(fn):
         if input._data.dtype.kind in "iub":
             return input.clone()
         return fn.apply(input)
+
     op.__name__ = fn.__name__.lower()
     op.__doc__ = f"Elementwise ``{op.__name__}`` (zero gradient)."
     return op
@@ -843,7 +915,9 @@ def where(condition, input=None, other=None):
     if cond._data.dtype != np.bool_:
         cond = cond.to(np.bool_)
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        input = as_tensor_arg(np.asarray(input, dtypes.result_type(input, other)) if isinstance(input, (bool, int, float)) else input)
+        input = as_tensor_arg(
+            np.asarray(input, dtypes.result_type(input, other)) if isinstance(input, (bool, int, float)) else input
+        )
     a, b = promote(input, other, "where")
     if not isinstance(a, Tensor):
         a = as_tensor_arg(a, like=b)
@@ -881,6 +955,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
 
 # -- comparisons and logic (no gradient) ----------------------------------------------------
 
+
 def _compare(name, ufunc):
     def op(input, other):
         a, b = promote(input, other, name)
@@ -891,6 +966,7 @@ def _compare(name, ufunc):
         except ValueError:
             raise broadcast_error(name, (np.shape(xa), np.shape(xb))) from None
         return Tensor._make(array_module(out).asarray(out))
+
     op.__name__ = name
     op.__doc__ = f"Elementwise ``{name}`` as a bool tensor (no gradient)."
     return op
@@ -914,8 +990,11 @@ def _bitwise(name, ufunc):
         xb = b._data if isinstance(b, Tensor) else b
         ref = xa if isinstance(a, Tensor) else xb
         if ref.dtype.kind not in "iub":
-            raise RuntimeError(f"{name}: only integer and bool tensors are supported, got {dtypes.from_numpy(ref.dtype)}")
+            raise RuntimeError(
+                f"{name}: only integer and bool tensors are supported, got {dtypes.from_numpy(ref.dtype)}"
+            )
         return Tensor._make(array_module(ref).asarray(ufunc(xa, xb)))
+
     op.__name__ = name
     op.__doc__ = f"Elementwise ``{name}`` of integer or bool tensors (no gradient)."
     return op
@@ -968,5 +1047,8 @@ def nonzero(input, *, as_tuple=False):
     idx = array_module(input._data).nonzero(input._data)
     if as_tuple:
         return tuple(Tensor._make(i.astype(np.int64)) for i in idx)
-    return Tensor._make(array_module(input._data).stack(idx, axis=1).astype(np.int64)) if idx else \
-        Tensor._make(np.zeros((int(bool(input._data)), 0), np.int64))
+    return (
+        Tensor._make(array_module(input._data).stack(idx, axis=1).astype(np.int64))
+        if idx
+        else Tensor._make(np.zeros((int(bool(input._data)), 0), np.int64))
+    )

@@ -1,5 +1,6 @@
 """Embedding lookups (``embedding``, with ``padding_idx``, ``max_norm`` and
 ``scale_grad_by_freq``) and ``one_hot``, with ``torch.nn.functional``'s signatures."""
+
 from __future__ import annotations
 
 import math
@@ -43,7 +44,7 @@ class EmbeddingBackward(Function):
     def forward(ctx, g, shape, gather):
         ctx.meta = (shape, gather)
         n = math.prod(shape)
-        return gather.adjoint(g.reshape((n,) + g.shape[len(shape):]), 0)
+        return gather.adjoint(g.reshape((n,) + g.shape[len(shape) :]), 0)
 
     @staticmethod
     def backward(ctx, grad):
@@ -51,8 +52,7 @@ class EmbeddingBackward(Function):
         return Embedding.apply(grad, shape, gather, None), None, None
 
 
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
-              sparse=False):
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
     """The rows of ``weight`` (num_embeddings, dim) at the integer ``input`` indices.
 
     The row ``padding_idx`` gets no gradient; ``max_norm`` renormalises the rows it reads
@@ -62,10 +62,14 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         raise TypeError(f"{op}(): input and weight must be Tensors")
     if input._data.dtype.kind not in "iu":
-        raise RuntimeError(f"{op}: Expected tensor for argument #1 'indices' to have an integer dtype (Long, Int), "
-                           f"but got {input.dtype} instead")
+        raise RuntimeError(
+            f"{op}: Expected tensor for argument #1 'indices' to have an integer dtype (Long, Int), "
+            f"but got {input.dtype} instead"
+        )
     if weight._data.ndim != 2:
-        raise RuntimeError(f"{op}: 'weight' must be 2-D (num_embeddings, embedding_dim), got shape {list(weight.shape)}")
+        raise RuntimeError(
+            f"{op}: 'weight' must be 2-D (num_embeddings, embedding_dim), got shape {list(weight.shape)}"
+        )
     if sparse:
         raise NotImplementedError(f"{op}: sparse=True (sparse gradients) is not supported; use sparse=False")
     num = weight._data.shape[0]
@@ -116,8 +120,9 @@ def one_hot(tensor, num_classes=-1):
         raise TypeError(f"one_hot(): argument 'input' must be Tensor, not {type(tensor).__name__}")
     data = tensor._data
     if data.dtype.kind not in "iu":
-        raise RuntimeError(f"one_hot is only applicable to index tensor of an integer type (LongTensor), "
-                           f"got {tensor.dtype}")
+        raise RuntimeError(
+            f"one_hot is only applicable to index tensor of an integer type (LongTensor), got {tensor.dtype}"
+        )
     xp = array_module(data)
     if num_classes == -1:
         if data.size == 0:
@@ -128,7 +133,8 @@ def one_hot(tensor, num_classes=-1):
         if int(data.min()) < 0:
             raise RuntimeError("one_hot: Class values must be non-negative.")
         if int(data.max()) >= num_classes:
-            raise RuntimeError(f"one_hot: Class values must be smaller than num_classes ({num_classes}); "
-                               f"got {int(data.max())}.")
+            raise RuntimeError(
+                f"one_hot: Class values must be smaller than num_classes ({num_classes}); got {int(data.max())}."
+            )
     out = (data[..., None] == xp.arange(num_classes)).astype(np.int64)
     return Tensor._make(out)

@@ -1,6 +1,7 @@
 """Indexing with gradient: ``x[...]`` (basic, advanced, boolean and mixed), assignment,
 gather/scatter and friends.  Each op's backward is its adjoint (a read's adjoint adds
 into zeros, and the other way round)."""
+
 from __future__ import annotations
 
 import numbers
@@ -8,13 +9,23 @@ import numbers
 import numpy as np
 
 from ..autograd.function import Function
-from ..backend import array_module, is_array, scatter_add as _scatter_add, to_device
+from ..backend import array_module, is_array, to_device
+from ..backend import scatter_add as _scatter_add
 from ..tensor import Tensor
 from ._util import as_tensor_arg, normalize_dim, tensor_arg
 
 __all__ = [
-    "gather", "getitem", "index_add", "index_select", "masked_fill", "masked_select", "scatter",
-    "scatter_add", "setitem", "setitem_functional", "take_along_dim"
+    "gather",
+    "getitem",
+    "index_add",
+    "index_select",
+    "masked_fill",
+    "masked_select",
+    "scatter",
+    "scatter_add",
+    "setitem",
+    "setitem_functional",
+    "take_along_dim",
 ]
 # Also Tensor methods of the same name (``x.gather(1, i)`` is ``gather(x, 1, i)``): all but
 # the item access that ``Tensor.__getitem__`` and ``__setitem__`` call.
@@ -23,14 +34,14 @@ TENSOR_METHODS = tuple(name for name in __all__ if name not in ("getitem", "seti
 
 # -- index expressions ---------------------------------------------------------------------
 
+
 def _convert_item(item):
     """One index item with Tensors and lists turned into arrays; 0-d integer tensors act
     as ints, as in PyTorch."""
     if isinstance(item, Tensor):
         item = item._data
         if item.dtype.kind not in "iub":
-            raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors "
-                             f"(got {item.dtype})")
+            raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors (got {item.dtype})")
     if isinstance(item, slice):
         parts = [p.item() if isinstance(p, Tensor) else p for p in (item.start, item.stop, item.step)]
         if parts[2] is not None and parts[2] <= 0:
@@ -43,8 +54,12 @@ def _convert_item(item):
     if isinstance(item, numbers.Integral):
         return int(item)
     if isinstance(item, (list, tuple)):
-        item = np.asarray([i.item() if isinstance(i, Tensor) and i.ndim == 0 else
-                           (i.tolist() if isinstance(i, Tensor) else i) for i in item])
+        item = np.asarray(
+            [
+                i.item() if isinstance(i, Tensor) and i.ndim == 0 else (i.tolist() if isinstance(i, Tensor) else i)
+                for i in item
+            ]
+        )
         if item.size == 0:
             item = item.astype(np.int64)
     if is_array(item):
@@ -53,8 +68,10 @@ def _convert_item(item):
         if item.ndim == 0 and item.dtype.kind in "iu":
             return int(item)
         return item
-    raise IndexError(f"only integers, slices, None, Ellipsis, and integer or boolean arrays/tensors "
-                     f"are valid indices (got {type(item).__name__})")
+    raise IndexError(
+        f"only integers, slices, None, Ellipsis, and integer or boolean arrays/tensors "
+        f"are valid indices (got {type(item).__name__})"
+    )
 
 
 class Index:
@@ -119,8 +136,7 @@ def parse_index(index, ndim: int) -> Index:
         return Index(tuple(items), None)
     if sum(i is Ellipsis for i in items) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
-    used = sum(i.ndim if is_array(i) and i.dtype == np.bool_ else (i is not None) for i in items
-               if i is not Ellipsis)
+    used = sum(i.ndim if is_array(i) and i.dtype == np.bool_ else (i is not None) for i in items if i is not Ellipsis)
     if used > ndim:
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
     basic, advanced = [], []
@@ -287,12 +303,15 @@ def setitem(input, index, value):
     except IndexError as e:
         raise IndexError(f"setitem: {e} (tensor shape {tuple(input._data.shape)})") from None
     except ValueError as e:
-        raise RuntimeError(f"setitem: shape mismatch: value of shape {tuple(np.shape(arr))} cannot be "
-                           f"broadcast to the indexed shape ({e})") from None
+        raise RuntimeError(
+            f"setitem: shape mismatch: value of shape {tuple(np.shape(arr))} cannot be "
+            f"broadcast to the indexed shape ({e})"
+        ) from None
     input._bump_version()
 
 
 # -- gather / scatter ---------------------------------------------------------------------
+
 
 def _scatter_index(xp, index, dim):
     """Full index arrays addressing ``out[..., index[i, j, k], ...]`` along ``dim``."""
@@ -318,7 +337,7 @@ class Gather(Function):
     @staticmethod
     def backward(ctx, grad):
         shape, dim = ctx.meta
-        index, = ctx.saved_tensors
+        (index,) = ctx.saved_tensors
         zeros = Tensor._make(array_module(grad._data).zeros(shape, grad._data.dtype))
         return scatter_add(zeros, dim, index, grad), None, None
 
@@ -337,7 +356,7 @@ class ScatterAdd(Function):
     @staticmethod
     def backward(ctx, grad):
         dim, src_shape = ctx.meta
-        index, = ctx.saved_tensors
+        (index,) = ctx.saved_tensors
         gsrc = None
         if ctx.needs_input_grad[3]:
             gsrc = _pad_to(gather(grad, dim, index), src_shape)
@@ -360,7 +379,7 @@ class Scatter(Function):
     @staticmethod
     def backward(ctx, grad):
         dim, src_shape, full = ctx.meta
-        index, = ctx.saved_tensors
+        (index,) = ctx.saved_tensors
         ga = IndexFillZero.apply(grad, Index((), full)) if ctx.needs_input_grad[0] else None
         gsrc = _pad_to(gather(grad, dim, index), src_shape) if ctx.needs_input_grad[3] else None
         return ga, None, None, gsrc
@@ -371,6 +390,7 @@ def _pad_to(t, shape):
     if tuple(t.shape) == tuple(shape):
         return t
     from .shape import pad
+
     widths = []
     for have, want in reversed(list(zip(t.shape, shape))):
         widths += [0, want - have]
@@ -379,29 +399,37 @@ def _pad_to(t, shape):
 
 def _check_gather_index(input, dim, index, op, src=None):
     if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
-        raise RuntimeError(f"{op}(): Expected dtype int64 for index (got {getattr(index, 'dtype', type(index).__name__)})")
+        raise RuntimeError(
+            f"{op}(): Expected dtype int64 for index (got {getattr(index, 'dtype', type(index).__name__)})"
+        )
     nd = input._data.ndim
     d = normalize_dim(dim, nd, op)
     if index._data.ndim != max(nd, 1) and not (nd == 0 and index._data.ndim <= 1):
-        raise RuntimeError(f"{op}(): Index tensor must have the same number of dimensions as input tensor "
-                           f"(input {tuple(input._data.shape)}, index {tuple(index._data.shape)})")
+        raise RuntimeError(
+            f"{op}(): Index tensor must have the same number of dimensions as input tensor "
+            f"(input {tuple(input._data.shape)}, index {tuple(index._data.shape)})"
+        )
     for i, (n, m) in enumerate(zip(index._data.shape, input._data.shape)):
         if i != d and n > m:
-            raise RuntimeError(f"{op}(): Size does not match at dimension {i} expected index "
-                               f"{tuple(index._data.shape)} to be smaller than self {tuple(input._data.shape)} "
-                               f"apart from dimension {d}")
+            raise RuntimeError(
+                f"{op}(): Size does not match at dimension {i} expected index "
+                f"{tuple(index._data.shape)} to be smaller than self {tuple(input._data.shape)} "
+                f"apart from dimension {d}"
+            )
     if src is not None and isinstance(src, Tensor):
-        for i, (n, m) in enumerate(zip(index._data.shape, src._data.shape)):
+        for n, m in zip(index._data.shape, src._data.shape):
             if n > m:
-                raise RuntimeError(f"{op}(): Expected index {tuple(index._data.shape)} to be smaller than "
-                                   f"src {tuple(src._data.shape)}")
+                raise RuntimeError(
+                    f"{op}(): Expected index {tuple(index._data.shape)} to be smaller than src {tuple(src._data.shape)}"
+                )
     if index._data.size:
         hi = int(index._data.max())
         lo = int(index._data.min())
         size = input._data.shape[d] if nd else 1
         if hi >= size or lo < 0:
-            raise RuntimeError(f"{op}(): index {hi if hi >= size else lo} is out of bounds for dimension {d} "
-                               f"with size {size}")
+            raise RuntimeError(
+                f"{op}(): index {hi if hi >= size else lo} is out of bounds for dimension {d} with size {size}"
+            )
     return d
 
 
@@ -445,14 +473,20 @@ def take_along_dim(input, indices, dim=None):
     nd = input._data.ndim
     d = normalize_dim(dim, nd, "take_along_dim")
     if indices._data.ndim != nd:
-        raise RuntimeError(f"take_along_dim(): input and indices should have the same number of dimensions, "
-                           f"but got {nd} and {indices._data.ndim}")
-    shape = list(np.broadcast_shapes(
-        tuple(1 if i == d else s for i, s in enumerate(input._data.shape)),
-        tuple(1 if i == d else s for i, s in enumerate(indices._data.shape))))
-    in_shape = tuple(shape[:d] + [input._data.shape[d]] + shape[d + 1:])
-    idx_shape = tuple(shape[:d] + [indices._data.shape[d]] + shape[d + 1:])
+        raise RuntimeError(
+            f"take_along_dim(): input and indices should have the same number of dimensions, "
+            f"but got {nd} and {indices._data.ndim}"
+        )
+    shape = list(
+        np.broadcast_shapes(
+            tuple(1 if i == d else s for i, s in enumerate(input._data.shape)),
+            tuple(1 if i == d else s for i, s in enumerate(indices._data.shape)),
+        )
+    )
+    in_shape = tuple(shape[:d] + [input._data.shape[d]] + shape[d + 1 :])
+    idx_shape = tuple(shape[:d] + [indices._data.shape[d]] + shape[d + 1 :])
     from .shape import broadcast_to
+
     expanded = broadcast_to(input, in_shape)
     idx = Tensor._make(np.ascontiguousarray(np.broadcast_to(indices._data, idx_shape)).astype(np.int64, copy=False))
     return gather(expanded, d, idx)
@@ -463,8 +497,10 @@ def index_select(input, dim, index):
     d = normalize_dim(dim, input._data.ndim, "index_select")
     index = tensor_arg(index, "index_select")
     if index._data.ndim > 1 or index._data.dtype.kind not in "iu":
-        raise RuntimeError(f"index_select(): index must be a 1-D integer tensor (got shape "
-                           f"{tuple(index._data.shape)}, dtype {index.dtype})")
+        raise RuntimeError(
+            f"index_select(): index must be a 1-D integer tensor (got shape "
+            f"{tuple(index._data.shape)}, dtype {index.dtype})"
+        )
     if input._data.ndim == 0:
         return getitem(input.reshape(1), index._data.reshape(-1)).reshape(index._data.reshape(-1).shape)
     return getitem(input, (slice(None),) * d + (index._data.reshape(-1),))
@@ -482,25 +518,30 @@ def index_add(input, dim, index, source, *, alpha=1):
 def masked_fill(input, mask, value):
     """``input`` with ``value`` where ``mask`` (bool, broadcast) is True."""
     from .elementwise import where
+
     mask = as_tensor_arg(mask)
     if mask._data.dtype != np.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
     if isinstance(value, Tensor) and value._data.ndim != 0:
-        raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, but got tensor with "
-                           f"{value._data.ndim} dimension(s).")
+        raise RuntimeError(
+            f"masked_fill only supports a 0-dimensional value tensor, but got tensor with "
+            f"{value._data.ndim} dimension(s)."
+        )
     if not isinstance(value, Tensor):
         value = Tensor._make(array_module(input._data).asarray(value, dtype=input._data.dtype))
     elif value._data.dtype != input._data.dtype:
         value = value.to(input._data.dtype)
     out = where(mask, value, input)
     if tuple(out.shape) != tuple(input.shape):
-        raise RuntimeError(f"masked_fill: mask of shape {tuple(mask.shape)} does not broadcast to the input "
-                           f"shape {tuple(input.shape)}")
+        raise RuntimeError(
+            f"masked_fill: mask of shape {tuple(mask.shape)} does not broadcast to the input shape {tuple(input.shape)}"
+        )
     return out
 
 
 def masked_select(input, mask):
     """The elements where ``mask`` is True, as a 1-D tensor."""
     from .shape import broadcast_tensors
+
     a, m = broadcast_tensors(input, as_tensor_arg(mask))
     return getitem(a, m._data)

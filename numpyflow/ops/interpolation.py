@@ -1,6 +1,7 @@
 """``interpolate``: nearest, nearest-exact and (bi/tri)linear resizing of the spatial
 dims, with PyTorch's source-index rules reproduced exactly (see ``_resample`` for how
 the resampling and its derivatives of every order are computed)."""
+
 from __future__ import annotations
 
 import math
@@ -79,29 +80,42 @@ def _output_size(shape, size, scale_factor, recompute, dim):
             raise ValueError("interpolate: recompute_scale_factor is not meaningful with an explicit size.")
         sizes = list(size) if isinstance(size, (list, tuple)) else [size] * dim
         if len(sizes) != dim:
-            raise ValueError(f"interpolate: Input and output must have the same number of spatial dimensions, but "
-                             f"got input with spatial dimensions of {list(shape[2:])} and output size of {size}. "
-                             "Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in "
-                             "(o1, o2, ...,oK) format.")
+            raise ValueError(
+                f"interpolate: Input and output must have the same number of spatial dimensions, but "
+                f"got input with spatial dimensions of {list(shape[2:])} and output size of {size}. "
+                "Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in "
+                "(o1, o2, ...,oK) format."
+            )
         if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in sizes):
-            raise TypeError(f"interpolate: expected size to be one of int or Tuple[int] or Tuple[int, int] or "
-                            f"Tuple[int, int, int], but got size with types {[type(s) for s in sizes]}")
+            raise TypeError(
+                f"interpolate: expected size to be one of int or Tuple[int] or Tuple[int, int] or "
+                f"Tuple[int, int, int], but got size with types {[type(s) for s in sizes]}"
+            )
         return [int(s) for s in sizes], [None] * dim
     if scale_factor is None:
         raise ValueError("interpolate: either size or scale_factor should be defined")
     scales = list(scale_factor) if isinstance(scale_factor, (list, tuple)) else [scale_factor] * dim
     if len(scales) != dim:
-        raise ValueError(f"interpolate: Input and scale_factor must have the same number of spatial dimensions, but "
-                         f"got input with spatial dimensions of {list(shape[2:])} and scale_factor of shape "
-                         f"{scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
-                         "scale_factor in (s1, s2, ...,sK) format.")
+        raise ValueError(
+            f"interpolate: Input and scale_factor must have the same number of spatial dimensions, but "
+            f"got input with spatial dimensions of {list(shape[2:])} and scale_factor of shape "
+            f"{scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+            "scale_factor in (s1, s2, ...,sK) format."
+        )
     scales = [float(s) for s in scales]
     sizes = [int(math.floor(float(n) * s)) for n, s in zip(shape[2:], scales)]
     return sizes, ([None] * dim if recompute else scales)
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None, antialias=False):
+def interpolate(
+    input,
+    size=None,
+    scale_factor=None,
+    mode="nearest",
+    align_corners=None,
+    recompute_scale_factor=None,
+    antialias=False,
+):
     """Resize the spatial dims of an (N, C, d1, ...) input: ``mode`` 'nearest' or
     'nearest-exact' (3-, 4- or 5-D), 'linear' (3-D), 'bilinear' (4-D) or 'trilinear'
     (5-D), with PyTorch's exact source-index rules (``align_corners`` for the linear
@@ -113,32 +127,42 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     nearest = mode in ("nearest", "nearest-exact")
     if mode in ("nearest", "nearest-exact", "area"):
         if align_corners is not None:
-            raise ValueError("align_corners option can only be set with the interpolating modes: "
-                             "linear | bilinear | bicubic | trilinear")
+            raise ValueError(
+                "align_corners option can only be set with the interpolating modes: "
+                "linear | bilinear | bicubic | trilinear"
+            )
     elif align_corners is None:
         align_corners = False
     nd = input._data.ndim
     if mode in ("area", "bicubic", "lanczos"):
-        raise NotImplementedError(f"{op}: mode '{mode}' is not supported (use nearest, nearest-exact, linear, "
-                                  "bilinear or trilinear)")
+        raise NotImplementedError(
+            f"{op}: mode '{mode}' is not supported (use nearest, nearest-exact, linear, bilinear or trilinear)"
+        )
     if not nearest and mode not in _LINEAR_MODES:
-        raise NotImplementedError(f"{op}: Input Error: Only 3D, 4D and 5D input Tensors supported (got {nd}D) for "
-                                  f"the modes: nearest | linear | bilinear | trilinear | nearest-exact (got {mode})")
+        raise NotImplementedError(
+            f"{op}: Input Error: Only 3D, 4D and 5D input Tensors supported (got {nd}D) for "
+            f"the modes: nearest | linear | bilinear | trilinear | nearest-exact (got {mode})"
+        )
     if nd not in (3, 4, 5):
-        raise NotImplementedError(f"{op}: Input Error: Only 3D, 4D and 5D input Tensors supported (got {nd}D) for "
-                                  f"the modes: nearest | linear | bilinear | trilinear | nearest-exact (got {mode})")
+        raise NotImplementedError(
+            f"{op}: Input Error: Only 3D, 4D and 5D input Tensors supported (got {nd}D) for "
+            f"the modes: nearest | linear | bilinear | trilinear | nearest-exact (got {mode})"
+        )
     if not nearest and _LINEAR_MODES[mode] != nd:
         need = {3: "linear", 4: "bilinear", 5: "trilinear"}[nd]
-        raise NotImplementedError(f"{op}: Got {nd}D input, but {mode} mode needs {_LINEAR_MODES[mode]}D input "
-                                  f"(use mode='{need}' for {nd}D)")
+        raise NotImplementedError(
+            f"{op}: Got {nd}D input, but {mode} mode needs {_LINEAR_MODES[mode]}D input (use mode='{need}' for {nd}D)"
+        )
     if antialias:
         raise NotImplementedError(f"{op}: antialias=True is not supported")
     shape = tuple(input._data.shape)
     sizes, scales = _output_size(shape, size, scale_factor, bool(recompute_scale_factor), nd - 2)
     for s in sizes:
         if s <= 0:
-            raise RuntimeError(f"{op}: Input and output sizes should be greater than 0, but got input "
-                               f"{list(shape[2:])} and output {sizes}")
+            raise RuntimeError(
+                f"{op}: Input and output sizes should be greater than 0, but got input "
+                f"{list(shape[2:])} and output {sizes}"
+            )
     dtype = input._data.dtype
     if not nearest and dtype.kind != "f":
         raise RuntimeError(f"{op}: {mode} interpolation needs a floating-point input, got {input.dtype}")

@@ -1,5 +1,6 @@
 """Matrix products: ``matmul`` with PyTorch's rules for 1-D, 2-D and batched inputs,
 and ``einsum``."""
+
 from __future__ import annotations
 
 import string
@@ -31,8 +32,7 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b, ta=False, tb=False):
         ctx.flags = (ta, tb)
-        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
-                              b if ctx.needs_input_grad[0] else None)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         return array_module(a, b).matmul(_t(a, ta), _t(b, tb))
 
     @staticmethod
@@ -72,15 +72,19 @@ def matmul(input, other):
     k_a = a._data.shape[-1]
     k_b = b._data.shape[-2] if b._data.ndim > 1 else b._data.shape[0]
     if k_a != k_b:
-        raise RuntimeError(f"matmul: shapes {tuple(a._data.shape)} and {tuple(b._data.shape)} cannot be "
-                           f"multiplied ({_shape_str(a)} and {_shape_str(b)}): the inner sizes must match, but got {k_a} and {k_b}")
+        raise RuntimeError(
+            f"matmul: shapes {tuple(a._data.shape)} and {tuple(b._data.shape)} cannot be "
+            f"multiplied ({_shape_str(a)} and {_shape_str(b)}): the inner sizes must match, but got {k_a} and {k_b}"
+        )
     batch_a, batch_b = a._data.shape[:-2], b._data.shape[:-2]
     if batch_a != batch_b and batch_a and batch_b:
         try:
             np.broadcast_shapes(batch_a, batch_b)
         except ValueError:
-            raise broadcast_error(f"matmul (the batch dimensions of {tuple(a._data.shape)} and "
-                                  f"{tuple(b._data.shape)})", (batch_a, batch_b)) from None
+            raise broadcast_error(
+                f"matmul (the batch dimensions of {tuple(a._data.shape)} and {tuple(b._data.shape)})",
+                (batch_a, batch_b),
+            ) from None
     a_vec = a._data.ndim == 1
     b_vec = b._data.ndim == 1
     if a_vec:
@@ -106,16 +110,22 @@ def matmul(input, other):
 def mm(input, mat2):
     """Product of two matrices (2-D only)."""
     if input.ndim != 2 or mat2.ndim != 2:
-        raise RuntimeError(f"mm: both arguments must be 2-D matrices (got shapes {tuple(input.shape)} and {tuple(mat2.shape)})")
+        raise RuntimeError(
+            f"mm: both arguments must be 2-D matrices (got shapes {tuple(input.shape)} and {tuple(mat2.shape)})"
+        )
     return matmul(input, mat2)
 
 
 def bmm(input, mat2):
     """Batched product of two 3-D tensors with the same batch size."""
     if input.ndim != 3 or mat2.ndim != 3:
-        raise RuntimeError(f"bmm: batch1 and batch2 must be 3-D tensors (got shapes {tuple(input.shape)} and {tuple(mat2.shape)})")
+        raise RuntimeError(
+            f"bmm: batch1 and batch2 must be 3-D tensors (got shapes {tuple(input.shape)} and {tuple(mat2.shape)})"
+        )
     if input.shape[0] != mat2.shape[0]:
-        raise RuntimeError(f"bmm: batch1 and batch2 must have the same batch size (got {input.shape[0]} and {mat2.shape[0]})")
+        raise RuntimeError(
+            f"bmm: batch1 and batch2 must have the same batch size (got {input.shape[0]} and {mat2.shape[0]})"
+        )
     return matmul(input, mat2)
 
 
@@ -124,8 +134,10 @@ def dot(input, other):
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"dot: 1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     if input.shape[0] != other.shape[0]:
-        raise RuntimeError(f"dot: inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
-                           f"[{other.shape[0]}] to have the same number of elements")
+        raise RuntimeError(
+            f"dot: inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
+            f"[{other.shape[0]}] to have the same number of elements"
+        )
     return matmul(input, other)
 
 
@@ -136,8 +148,11 @@ def inner(input, other):
     """Sum of products over the last dims."""
     if input.ndim == 0 or other.ndim == 0:
         return input * other
-    return einsum("...i,...i->...", input, other) if input.ndim == other.ndim == 1 else \
-        matmul(input, other.transpose(-1, -2) if other.ndim > 1 else other)
+    return (
+        einsum("...i,...i->...", input, other)
+        if input.ndim == other.ndim == 1
+        else matmul(input, other.transpose(-1, -2) if other.ndim > 1 else other)
+    )
 
 
 def outer(input, vec2):
@@ -151,6 +166,7 @@ ger = outer
 
 
 # -- einsum -----------------------------------------------------------------------------
+
 
 def _parse(equation, shapes):
     """The equation with '...' replaced by letters: (list of input subscripts, output)."""
@@ -170,10 +186,12 @@ def _parse(equation, shapes):
     for t, s in zip(terms, shapes):
         if "..." in t:
             k = len(s) - (len(t) - 3)
-            t = t.replace("...", ell[n_ell - k:] if k else "")
+            t = t.replace("...", ell[n_ell - k :] if k else "")
         if len(t) != len(s):
-            raise RuntimeError(f"einsum(): the number of subscripts in '{t}' does not match the number of "
-                               f"dimensions ({len(s)}) of its operand")
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in '{t}' does not match the number of "
+                f"dimensions ({len(s)}) of its operand"
+            )
         fixed.append(t)
     if out is None:
         counts = {}
@@ -200,7 +218,7 @@ class Einsum(Function):
         terms, out = ctx.equation
         operands = ctx.saved_tensors
         grads = [None]
-        for i, term in enumerate(terms):
+        for i in range(len(terms)):
             if not ctx.needs_input_grad[i + 1]:
                 grads.append(None)
                 continue
@@ -253,6 +271,7 @@ def einsum(equation, *operands):
     dt = operands[0]._data.dtype
     if any(o._data.dtype != dt for o in operands):
         from .. import dtypes
+
         target = dtypes.result_type(*(o._data for o in operands))
         operands = [o.to(target) for o in operands]
     return Einsum.apply((terms, out), *operands)
@@ -265,9 +284,11 @@ def linear(input, weight, bias=None):
         raise RuntimeError("linear: input must have at least 1 dimension")
     in_features = weight._data.shape[-1]
     if input._data.shape[-1] != in_features:
-        raise RuntimeError(f"linear: input has {input._data.shape[-1]} features but the weight expects "
-                           f"{in_features} (input shape {tuple(input._data.shape)}, weight shape "
-                           f"{tuple(weight._data.shape)})")
+        raise RuntimeError(
+            f"linear: input has {input._data.shape[-1]} features but the weight expects "
+            f"{in_features} (input shape {tuple(input._data.shape)}, weight shape "
+            f"{tuple(weight._data.shape)})"
+        )
     if input._data.dtype != weight._data.dtype:
         raise RuntimeError(f"linear: input is {input.dtype} but the weight is {weight.dtype}")
     lead = input._data.shape[:-1]

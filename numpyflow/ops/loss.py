@@ -22,6 +22,7 @@ whose backward is written with numpyflow ops.
 Reductions: ``'mean'`` (PyTorch's weighted mean where class weights apply: the sum
 divided by the total weight of the non-ignored targets), ``'sum'`` and ``'none'``.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,19 +42,31 @@ from .reduction import mean as _mean
 from .reduction import sum as _sum
 from .shape import broadcast_tensors, reshape
 
-__all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+__all__ = [
+    "cross_entropy",
+    "nll_loss",
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+]
 
 _REDUCTIONS = ("none", "mean", "sum")
 
 
 # -- reduction arguments ------------------------------------------------------------------
 
+
 def _legacy_reduction(size_average, reduce):
     """PyTorch's mapping of the deprecated ``size_average`` / ``reduce`` flags."""
-    warnings.warn("size_average and reduce args will be deprecated, please use reduction='"
-                  f"{'none' if reduce is False else ('sum' if size_average is False else 'mean')}' instead.",
-                  UserWarning, stacklevel=3)
+    warnings.warn(
+        "size_average and reduce args will be deprecated, please use reduction='"
+        f"{'none' if reduce is False else ('sum' if size_average is False else 'mean')}' instead.",
+        UserWarning,
+        stacklevel=3,
+    )
     if size_average is None:
         size_average = True
     if reduce is None:
@@ -92,12 +105,17 @@ def _floating(t, what, op):
 
 def _size_warning(input, target, op):
     if tuple(input.shape) != tuple(target.shape):
-        warnings.warn(f"{op}: Using a target size ({tuple(target.shape)}) that is different to the input size "
-                      f"({tuple(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
-                      "Please ensure they have the same size.", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"{op}: Using a target size ({tuple(target.shape)}) that is different to the input size "
+            f"({tuple(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 # -- class-index targets: shared checks and gathers ------------------------------------------
+
 
 def _log_softmax(xp, x):
     """log_softmax over dim 1 on a raw array (two full-size temporaries at most)."""
@@ -115,8 +133,10 @@ def _class_weight(weight, input, c, op):
         return None
     _check_tensor(weight, "weight", op)
     if weight._data.ndim != 1 or weight._data.shape[0] != c:
-        raise RuntimeError(f"{op}: weight tensor should be defined either for all {c} classes or no classes but "
-                           f"got weight tensor of shape: {list(weight.shape)}")
+        raise RuntimeError(
+            f"{op}: weight tensor should be defined either for all {c} classes or no classes but "
+            f"got weight tensor of shape: {list(weight.shape)}"
+        )
     return weight if weight._data.dtype == input._data.dtype else weight.to(input._data.dtype)
 
 
@@ -126,15 +146,19 @@ def _class_targets(input, target, ignore_index, op):
     reduction='none' is squeezed back to 0-d (unbatched input)."""
     tdata = target._data
     if tdata.dtype.kind not in "iu":
-        raise RuntimeError(f"{op}: expected target dtype to be an integer type (class indices, e.g. int64), but "
-                           f"got {target.dtype}; class-probability targets must have the input's shape "
-                           f"{list(input.shape)} (got {list(target.shape)})")
+        raise RuntimeError(
+            f"{op}: expected target dtype to be an integer type (class indices, e.g. int64), but "
+            f"got {target.dtype}; class-probability targets must have the input's shape "
+            f"{list(input.shape)} (got {list(target.shape)})"
+        )
     shape = tuple(input._data.shape)
     squeeze = False
     if len(shape) == 1:
         if tdata.ndim != 0:
-            raise ValueError(f"{op}: for 1D input (a single sample of {shape[0]} classes), the target must be "
-                             f"0-D, but got target size: {list(target.shape)}")
+            raise ValueError(
+                f"{op}: for 1D input (a single sample of {shape[0]} classes), the target must be "
+                f"0-D, but got target size: {list(target.shape)}"
+            )
         input = reshape(input, (1, shape[0]))
         tdata = tdata.reshape(1)
         squeeze = True
@@ -145,18 +169,24 @@ def _class_targets(input, target, ignore_index, op):
             got = tdata.shape[0] if tdata.ndim else "a 0-D target"
             raise ValueError(f"{op}: Expected input batch_size ({shape[0]}) to match target batch_size ({got}).")
         if len(shape) == 2 and tdata.ndim != 1:
-            raise RuntimeError(f"{op}: 0D or 1D target tensor expected, multi-target not supported "
-                               f"(input {list(shape)}, target {list(target.shape)})")
+            raise RuntimeError(
+                f"{op}: 0D or 1D target tensor expected, multi-target not supported "
+                f"(input {list(shape)}, target {list(target.shape)})"
+            )
         if tdata.shape != shape[:1] + shape[2:]:
-            raise RuntimeError(f"{op}: size mismatch (got input: {list(shape)}, target: {list(target.shape)}); "
-                               f"the target must have the input's shape without the class dim 1")
+            raise RuntimeError(
+                f"{op}: size mismatch (got input: {list(shape)}, target: {list(target.shape)}); "
+                f"the target must have the input's shape without the class dim 1"
+            )
     c = input._data.shape[1]
     if tdata.size and (tdata.min() < 0 or tdata.max() >= c):
         bad = ((tdata < 0) | (tdata >= c)) & (tdata != ignore_index)
         if bad.any():
             value = int(tdata[bad].reshape(-1)[0])
-            raise IndexError(f"{op}: Target {value} is out of bounds: class indices must be in [0, {c}) "
-                             f"(or equal ignore_index={ignore_index})")
+            raise IndexError(
+                f"{op}: Target {value} is out of bounds: class indices must be in [0, {c}) "
+                f"(or equal ignore_index={ignore_index})"
+            )
     return input, tdata.astype(np.int64, copy=False), squeeze
 
 
@@ -325,8 +355,9 @@ def _softmax_adjoint(p, v):
 def _refuse_weight_grad(ctx, op):
     """PyTorch's rule: the class weights (input 2) are not differentiable."""
     if ctx.needs_input_grad[2]:
-        raise RuntimeError(f"{op}: the derivative for 'weight' is not implemented (as in PyTorch); "
-                           "pass weight.detach()")
+        raise RuntimeError(
+            f"{op}: the derivative for 'weight' is not implemented (as in PyTorch); pass weight.detach()"
+        )
 
 
 def _dense_target(xp, like, pk, weight, eps):
@@ -337,8 +368,11 @@ def _dense_target(xp, like, pk, weight, eps):
     hit = xp.full(pk.index.shape, dtype.type(1 - eps)) if pk.wt is None else (pk.wt * dtype.type(1 - eps))[:, None]
     xp.put_along_axis(q, pk.index, hit, axis=1)
     if eps:
-        spread = xp.full((1, c) + (1,) * (like.ndim - 2), dtype.type(eps / c)) if weight is None else \
-            (weight * dtype.type(eps / c)).reshape((1, c) + (1,) * (like.ndim - 2))
+        spread = (
+            xp.full((1, c) + (1,) * (like.ndim - 2), dtype.type(eps / c))
+            if weight is None
+            else (weight * dtype.type(eps / c)).reshape((1, c) + (1,) * (like.ndim - 2))
+        )
         if pk.valid is not None:
             spread = spread * pk.valid[:, None]
         q += spread
@@ -376,8 +410,9 @@ class CrossEntropyProbs(Function):
     def backward(ctx, grad):
         x, target, logp = ctx.saved_tensors
         weight, reduction, eps, count = ctx.meta
-        grads = CrossEntropyProbsBackward.apply(grad, x, target, logp._data, weight, reduction, eps, count,
-                                                ctx.needs_input_grad[:2])
+        grads = CrossEntropyProbsBackward.apply(
+            grad, x, target, logp._data, weight, reduction, eps, count, ctx.needs_input_grad[:2]
+        )
         return grads + (None, None, None)
 
 
@@ -448,8 +483,9 @@ def _prob_target(target, weight, eps, c):
     return q
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                  reduction="mean", label_smoothing=0.0):
+def cross_entropy(
+    input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean", label_smoothing=0.0
+):
     """Cross-entropy between ``log_softmax(input, 1)`` and the target.
 
     ``input`` is (N, C), (N, C, d1, ...) or (C,) unnormalised scores.  ``target`` is either
@@ -509,8 +545,7 @@ class NllLoss(Function):
         return s * Tensor._make(coef), None, None, None, None
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-             reduction="mean"):
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """The negative log-likelihood loss: ``-weight[t] * input[i, t]`` per position, for
     log-probabilities ``input`` ((N, C), (N, C, d1, ...) or (C,)) and class indices
     ``target``; positions whose target is ``ignore_index`` contribute nothing."""
@@ -528,12 +563,14 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 # -- regression losses ----------------------------------------------------------------------
 
+
 def _pointwise_weighted(loss, weight, input, reduction, op, mean_by_weight=True):
     """PyTorch's elementwise ``weight`` of mse_loss / l1_loss / huber_loss."""
     _check_tensor(weight, "weight", op)
     if tuple(weight.shape) != tuple(input.shape):
-        raise ValueError(f"{op}: Weights and input must have the same size (weight {list(weight.shape)}, "
-                         f"input {list(input.shape)}).")
+        raise ValueError(
+            f"{op}: Weights and input must have the same size (weight {list(weight.shape)}, input {list(input.shape)})."
+        )
     loss = loss * weight
     if reduction == "none":
         return loss
@@ -604,6 +641,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 # -- binary cross-entropy ------------------------------------------------------------------
 
+
 class BinaryCrossEntropy(Function):
     """Elementwise ``-(t * log(x) + (1 - t) * log(1 - x))``, each log clamped to >= -100."""
 
@@ -637,8 +675,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     _floating(input, "input", op)
     _check_tensor(target, "target", op)
     if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"{op}: Using a target size ({tuple(target.shape)}) that is different to the input size "
-                         f"({tuple(input.shape)}) is deprecated. Please ensure they have the same size.")
+        raise ValueError(
+            f"{op}: Using a target size ({tuple(target.shape)}) that is different to the input size "
+            f"({tuple(input.shape)}) is deprecated. Please ensure they have the same size."
+        )
     x, t = promote(input, target, op)
     if t._data.dtype.kind != "f":
         t = t.to(x._data.dtype)
@@ -653,8 +693,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         try:
             np.broadcast_shapes(tuple(weight.shape), tuple(target.shape))
         except ValueError:
-            raise RuntimeError(f"{op}: weight of shape {list(weight.shape)} cannot be broadcast to the target's "
-                               f"shape {list(target.shape)}") from None
+            raise RuntimeError(
+                f"{op}: weight of shape {list(weight.shape)} cannot be broadcast to the target's "
+                f"shape {list(target.shape)}"
+            ) from None
         loss = loss * weight
     return _reduce(loss, reduction)
 
@@ -695,8 +737,9 @@ class BinaryCrossEntropyWithLogits(Function):
         return gx, gt, gpw
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
-                                     reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
     """Binary cross-entropy of ``sigmoid(input)`` against ``target``, computed stably from
     the logits.  ``pos_weight`` (broadcast along the last dim) weighs the positive term;
     ``weight`` (broadcast) weighs each element."""
@@ -705,8 +748,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     _floating(input, "input", op)
     _check_tensor(target, "target", op)
     if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"{op}: Target size ({tuple(target.shape)}) must be the same as input size "
-                         f"({tuple(input.shape)})")
+        raise ValueError(
+            f"{op}: Target size ({tuple(target.shape)}) must be the same as input size ({tuple(input.shape)})"
+        )
     x, t = promote(input, target, op)
     if t._data.dtype.kind != "f":
         t = t.to(x._data.dtype)
@@ -718,8 +762,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         try:
             np.broadcast_shapes(tuple(pw.shape), tuple(x.shape))
         except ValueError:
-            raise RuntimeError(f"{op}: pos_weight of shape {list(pw.shape)} cannot be broadcast to the input's "
-                               f"shape {list(x.shape)}") from None
+            raise RuntimeError(
+                f"{op}: pos_weight of shape {list(pw.shape)} cannot be broadcast to the input's shape {list(x.shape)}"
+            ) from None
     loss = BinaryCrossEntropyWithLogits.apply(x, t, pw)
     if weight is not None:
         loss = loss * as_tensor_arg(weight)

@@ -26,6 +26,7 @@ built in place in one full-size array.  Its backward is the second derivative
 higher derivatives follow.  A plain ``backward()`` costs the array code alone; under
 ``backward(create_graph=True)`` the same call records a node.
 """
+
 from __future__ import annotations
 
 import math
@@ -57,17 +58,25 @@ def _contract(xp, arrays, ndim, axes):
 class _Layout:
     """Where the statistics and the affine parameters of a normalization live."""
 
-    __slots__ = ("stat_shape", "stat_axes", "kept_shape", "affine_shape", "param_view", "param_axes",
-                 "param_shape", "count")
+    __slots__ = (
+        "stat_shape",
+        "stat_axes",
+        "kept_shape",
+        "affine_shape",
+        "param_view",
+        "param_axes",
+        "param_shape",
+        "count",
+    )
 
     def __init__(self, stat_shape, stat_axes, affine_shape, param_view, param_axes, param_shape):
-        self.stat_shape = stat_shape      # the input viewed so that statistics reduce `stat_axes`
+        self.stat_shape = stat_shape  # the input viewed so that statistics reduce `stat_axes`
         self.stat_axes = stat_axes
         self.kept_shape = tuple(1 if i in stat_axes else s for i, s in enumerate(stat_shape))
         self.affine_shape = affine_shape  # the input viewed against `param_view`
-        self.param_view = param_view      # the shape a weight or bias is viewed as
-        self.param_axes = param_axes      # axes of affine_shape a parameter's gradient sums over
-        self.param_shape = param_shape    # the parameters' own shape
+        self.param_view = param_view  # the shape a weight or bias is viewed as
+        self.param_axes = param_axes  # axes of affine_shape a parameter's gradient sums over
+        self.param_shape = param_shape  # the parameters' own shape
         self.count = math.prod(stat_shape[a] for a in stat_axes)
 
     def statistics(self, x, eps):
@@ -92,6 +101,7 @@ class _Layout:
                 def sums(i0, i1):
                     b = xs[i0:i1] - mean
                     return np.stack([_contract(np, [b], 3, axes), _contract(np, [b, b], 3, axes)])
+
                 low, sq = sum(map_ranges(len(xs), xs[0].nbytes, sums)) / n
                 low, sq = low.reshape(kept), sq.reshape(kept)
             else:
@@ -121,6 +131,7 @@ def _affine_rows(x, out, scale, shift, blockwise, center=None):
             b = xp.subtract(x[i0:i1], center, out=out[i0:i1])
             b *= scale
         b += shift
+
     if blockwise:
         map_ranges(len(out), out[0].nbytes, body)
     else:
@@ -173,15 +184,19 @@ def _normalize_double_backward(ctx, ggx, ggw, ggb):
     gu = reshape(z.project(u), affine) if u is not None else None
     d_grad = d_x = d_weight = None
     if need_g:
-        terms = [c, a * reshape(z.xhat, affine) if a is not None else None,
-                 (gu * w if w is not None else gu) if gu is not None else None]
+        terms = [
+            c,
+            a * reshape(z.xhat, affine) if a is not None else None,
+            (gu * w if w is not None else gu) if gu is not None else None,
+        ]
         d_grad = _total(terms, affine, tuple(grad.shape))
     if need_w and gu is not None:
         d_weight = reshape(_sum(ga * gu, layout.param_axes), layout.param_shape)
     if need_x and (u is not None or a is not None):
         d = reshape(ga * w if w is not None else ga, stat)
-        d_x = reshape(_input_second_derivative(z, d, u, reshape(a * ga, stat) if a is not None else None),
-                      tuple(x.shape))
+        d_x = reshape(
+            _input_second_derivative(z, d, u, reshape(a * ga, stat) if a is not None else None), tuple(x.shape)
+        )
     return (d_grad, d_x, d_weight) + (None,) * (len(ctx.needs_input_grad) - 3)
 
 
@@ -247,8 +262,10 @@ class BatchNorm(Function):
     def forward(ctx, x, weight, bias, layout, eps, running_mean, running_var, momentum):
         for name, need in zip(("running_mean", "running_var"), ctx.needs_input_grad[5:7]):
             if need:  # PyTorch's rule: the in-place update is not differentiable
-                raise RuntimeError(f"batch_norm: running statistics are updated in place and must not require "
-                                   f"grad ({name} does); detach() it")
+                raise RuntimeError(
+                    f"batch_norm: running statistics are updated in place and must not require "
+                    f"grad ({name} does); detach() it"
+                )
         xc, mean, low, var, invstd = layout.statistics(x, eps)
         n = layout.count
         # PyTorch's update, in double precision like its CPU kernel: the running variance
@@ -296,9 +313,11 @@ class BatchNormBackward(_NormalizeBackward):
         # s1 = sum(grad), s2 = sum(grad * xhat)
         # dx = scale * (g - xhat * s2 / n - s1 / n) = scale * (g + tmp * c1 - (low * c1 + s1 / n))
         if layout.blockwise(g):
+
             def sums(i0, i1):
                 gb = g[i0:i1]
                 return np.stack([_contract(np, [gb], 3, (0, 2)), _contract(np, [gb, xs[i0:i1] - mean], 3, (0, 2))])
+
             s1, sgt = sum(map_ranges(len(g), g[0].nbytes, sums))
             s1, sgt = s1.reshape(kept), sgt.reshape(kept)
         else:
@@ -318,6 +337,7 @@ class BatchNormBackward(_NormalizeBackward):
                 b += g[i0:i1]
                 b -= c0
                 b *= scale
+
             if layout.blockwise(g):
                 map_ranges(len(g), g[0].nbytes, dx)
             else:
@@ -351,8 +371,7 @@ class BatchNormInference(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         layout, mean, invstd, scale = ctx.meta
-        grads = BatchNormInferenceBackward.apply(grad, x, weight, layout, mean, invstd, scale,
-                                                 ctx.needs_input_grad[:3])
+        grads = BatchNormInferenceBackward.apply(grad, x, weight, layout, mean, invstd, scale, ctx.needs_input_grad[:3])
         return grads + (None, None, None)
 
 
@@ -398,8 +417,11 @@ class BatchNormInferenceBackward(Function):
         d_grad = d_x = d_weight = None
         if need_g:
             xhat = (reshape(x, affine) - Tensor._make(mean.reshape(view))) * s if a is not None else None
-            terms = [c, a * xhat if a is not None else None,
-                     (us * reshape(weight, view) if weight is not None else us) if us is not None else None]
+            terms = [
+                c,
+                a * xhat if a is not None else None,
+                (us * reshape(weight, view) if weight is not None else us) if us is not None else None,
+            ]
             d_grad = _total(terms, affine, tuple(grad.shape))
         if need_x and a is not None:
             d_x = reshape(a * ga * s, tuple(x.shape))
@@ -489,6 +511,7 @@ class GroupNorm(_NormalizeGroups):
 
 # -- argument checks ------------------------------------------------------------------------
 
+
 def _floating_input(input, op):
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
@@ -503,8 +526,10 @@ def _param(t, input, shape, what, op):
     if not isinstance(t, Tensor):
         raise TypeError(f"{op}(): {what} must be a Tensor or None, not {type(t).__name__}")
     if tuple(t._data.shape) != tuple(shape):
-        raise RuntimeError(f"{op}: {what} should have shape {list(shape)}, but got {what} of shape "
-                           f"{list(t.shape)} for input of shape {list(input.shape)}")
+        raise RuntimeError(
+            f"{op}: {what} should have shape {list(shape)}, but got {what} of shape "
+            f"{list(t.shape)} for input of shape {list(input.shape)}"
+        )
     if t._data.dtype != input._data.dtype:
         t = t.to(input._data.dtype)
     return t
@@ -527,8 +552,7 @@ def running_average_factor(momentum, num_batches_tracked: int) -> float:
     return float(momentum)
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """Normalise each channel (dim 1) of an (N, C), (N, C, L), (N, C, H, W) or
     (N, C, D, H, W) input to zero mean and unit variance, then ``* weight + bias``.
 
@@ -562,9 +586,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise RuntimeError(f"{op}: {name} should contain {c} elements, got {got}")
     if training:
         if momentum is None:
-            raise ValueError("batch_norm: momentum=None (a cumulative moving average) needs the number of "
-                             "batches seen: pass momentum=1/num_batches_tracked, as nn.BatchNorm does "
-                             "(see running_average_factor)")
+            raise ValueError(
+                "batch_norm: momentum=None (a cumulative moving average) needs the number of "
+                "batches seen: pass momentum=1/num_batches_tracked, as nn.BatchNorm does "
+                "(see running_average_factor)"
+            )
         stats = [stat for stat in (running_mean, running_var) if stat is not None]
         for stat in stats:  # (BatchNorm refuses statistics that require grad while recording)
             stat._check_writeable(op)
@@ -592,13 +618,15 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     normalized_shape = tuple(int(s) for s in normalized_shape)
     shape = tuple(input._data.shape)
     k = len(normalized_shape)
-    if k == 0 or len(shape) < k or shape[len(shape) - k:] != normalized_shape:
-        raise RuntimeError(f"{op}: Given normalized_shape={list(normalized_shape)}, expected input with shape "
-                           f"[*, {', '.join(map(str, normalized_shape))}], but got input of size {list(shape)}")
+    if k == 0 or len(shape) < k or shape[len(shape) - k :] != normalized_shape:
+        raise RuntimeError(
+            f"{op}: Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size {list(shape)}"
+        )
     weight = _param(weight, input, normalized_shape, "weight", op)
     bias = _param(bias, input, normalized_shape, "bias", op)
     size = math.prod(normalized_shape)
-    m = math.prod(shape[:len(shape) - k])
+    m = math.prod(shape[: len(shape) - k])
     layout = _Layout((m, size), (1,), (m, size), (1, size), (0,), normalized_shape)
     return LayerNorm.apply(input, weight, bias, layout, float(eps))
 
@@ -614,8 +642,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     n, c = shape[0], shape[1]
     g = int(num_groups)
     if g <= 0 or c % g:
-        raise RuntimeError(f"{op}: Expected number of channels in input to be divisible by num_groups, but got "
-                           f"input of shape {list(shape)} and num_groups={num_groups}")
+        raise RuntimeError(
+            f"{op}: Expected number of channels in input to be divisible by num_groups, but got "
+            f"input of shape {list(shape)} and num_groups={num_groups}"
+        )
     _verify_batch_size([n * c // g, g] + list(shape[2:]), op)
     weight = _param(weight, input, (c,), "weight", op)
     bias = _param(bias, input, (c,), "bias", op)

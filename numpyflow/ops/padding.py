@@ -1,5 +1,6 @@
 """``nn.functional.pad``: constant padding (``shape.pad``) and the reflect, replicate and
 circular modes, which read the input at computed indices (see ``_resample``)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -58,11 +59,14 @@ def pad(input, pad, mode="constant", value=None):
             "Supported combinations for non-constant padding:\n"
             "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
             "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
-            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+        )
     shape = tuple(input._data.shape)
     if any(s == 0 for s in (shape[1:] if nd == k + 2 else shape)):
-        raise RuntimeError(f"{op}: Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 batch size and "
-                           f"other non-zero dimensions for input, but got: {list(shape)}")
+        raise RuntimeError(
+            f"{op}: Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 batch size and "
+            f"other non-zero dimensions for input, but got: {list(shape)}"
+        )
     plan = []
     widths = [(0, 0)] * nd
     for i in range(k):
@@ -70,15 +74,21 @@ def pad(input, pad, mode="constant", value=None):
         before, after = pad[2 * i], pad[2 * i + 1]
         n = shape[axis]
         if mode == "reflect" and (before >= n or after >= n):
-            raise RuntimeError(f"{op}: Argument #4: Padding size should be less than the corresponding input "
-                               f"dimension, but got: padding ({before}, {after}) at dimension {axis} of input "
-                               f"{list(shape)}")
+            raise RuntimeError(
+                f"{op}: Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({before}, {after}) at dimension {axis} of input "
+                f"{list(shape)}"
+            )
         if mode == "circular" and (before > n or after > n):
-            raise RuntimeError(f"{op}: Padding value causes wrapping around more than once "
-                               f"(padding ({before}, {after}) at dimension {axis} of input {list(shape)}).")
+            raise RuntimeError(
+                f"{op}: Padding value causes wrapping around more than once "
+                f"(padding ({before}, {after}) at dimension {axis} of input {list(shape)})."
+            )
         if n + before + after <= 0:
-            raise RuntimeError(f"{op}: input (size {n} at dimension {axis}) is too small for padding "
-                               f"({before}, {after}): calculated output size {n + before + after}")
+            raise RuntimeError(
+                f"{op}: input (size {n} at dimension {axis}) is too small for padding "
+                f"({before}, {after}): calculated output size {n + before + after}"
+            )
         widths[axis] = (before, after)
         if before == 0 and after == 0:
             continue

@@ -27,6 +27,7 @@ run of contiguous elements per plane, so the passes are vectorised.
   the argmax, and scatters gradients back by flat per-plane index (``PlaneScatter``,
   whose backward is ``PlaneGather``).
 """
+
 from __future__ import annotations
 
 import math
@@ -43,6 +44,7 @@ __all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "max_pool
 
 
 # -- geometry -----------------------------------------------------------------------------
+
 
 def _pool_output_size(n, k, s, p, d, ceil_mode):
     """PyTorch's pooling output size (the last window must start inside the input or
@@ -73,8 +75,23 @@ class PoolGeometry:
         self.H, self.W, self.Ho, self.Wo = H, W, Ho, Wo
         Hp = max(H + 2 * self.ph, (Ho - 1) * self.sh + (self.kh - 1) * self.dh + 1)
         Wp = max(W + 2 * self.pw, (Wo - 1) * self.sw + (self.kw - 1) * self.dw + 1)
-        self.cg = ConvGeometry(self.kh, self.kw, self.sh, self.sw, self.dh, self.dw, self.ph, Hp - H - self.ph,
-                               self.pw, Wp - W - self.pw, 1, H, W, Ho, Wo)
+        self.cg = ConvGeometry(
+            self.kh,
+            self.kw,
+            self.sh,
+            self.sw,
+            self.dh,
+            self.dw,
+            self.ph,
+            Hp - H - self.ph,
+            self.pw,
+            Wp - W - self.pw,
+            1,
+            H,
+            W,
+            Ho,
+            Wo,
+        )
         self.Wq = plane_dims(self.cg)[1]
 
     def phases(self, x, fill):
@@ -104,13 +121,13 @@ class PoolGeometry:
         xp = array_module(y)
         n = math.prod(y.shape[:-2])
         out = xp.empty((n, self.Ho, self.Wq), y.dtype)
-        out[:, :, self.Wo:] = 0
-        out[:, :, :self.Wo] = y.reshape(n, self.Ho, self.Wo)
+        out[:, :, self.Wo :] = 0
+        out[:, :, : self.Wo] = y.reshape(n, self.Ho, self.Wo)
         return out.reshape(n, self.Ho * self.Wq)
 
     def valid(self, yw):
         """The ``(n, Ho, Wo)`` view of the non-junk part of a wide ``(n, Ho*Wq)`` array."""
-        return yw.reshape(-1, self.Ho, self.Wq)[:, :, :self.Wo]
+        return yw.reshape(-1, self.Ho, self.Wq)[:, :, : self.Wo]
 
     def narrow(self, yw, lead):
         """A wide ``(n, Ho*Wq)`` array as a new ``(*lead, Ho, Wo)`` array."""
@@ -129,6 +146,7 @@ def _arg_dtype(n_taps):
 # increasing order, so "record tap k where the value is strictly greater" is
 # ``arg = max(arg, k * mask)``; and the backward adds ``grad * (arg == k)`` per tap
 # (exact for finite gradients; others take a ``where`` path).
+
 
 def _max_forward(x, g: PoolGeometry):
     """Running maximum over the taps: ``(values, wide tap index of the first maximum)``."""
@@ -228,6 +246,7 @@ def _by_planes(n, plane_bytes, fn, outs):
     def body(i0, i1):
         for out, part in zip(outs, fn(i0, i1)):
             out[i0:i1] = part
+
     map_ranges(n, plane_bytes, body)
     return outs
 
@@ -242,9 +261,12 @@ class MaxPool2d(Function):
         xp = array_module(x)
         planes = x.reshape(-1, g.H, g.W)
         n = len(planes)
-        values, arg = _by_planes(n, planes[0].nbytes if n else 0, lambda i0, i1: _max_forward(planes[i0:i1], g),
-                                 [xp.empty((n, g.Ho, g.Wo), x.dtype),
-                                  xp.empty((n, g.Ho * g.Wq), _arg_dtype(g.kh * g.kw))])
+        values, arg = _by_planes(
+            n,
+            planes[0].nbytes if n else 0,
+            lambda i0, i1: _max_forward(planes[i0:i1], g),
+            [xp.empty((n, g.Ho, g.Wo), x.dtype), xp.empty((n, g.Ho * g.Wq), _arg_dtype(g.kh * g.kw))],
+        )
         values = values.reshape(*x.shape[:-2], g.Ho, g.Wo)
         ctx.meta = (g, arg)
         if not return_indices:
@@ -267,9 +289,12 @@ class MaxPool2dBackward(Function):
         ctx.meta = (g, arg)
         planes = grad.reshape(-1, g.Ho, g.Wo)
         n = len(planes)
-        out, = _by_planes(n, g.H * g.W * grad.itemsize,
-                          lambda i0, i1: [_max_scatter(planes[i0:i1], arg[i0:i1], g)],
-                          [array_module(grad).empty((n, g.H, g.W), grad.dtype)])
+        (out,) = _by_planes(
+            n,
+            g.H * g.W * grad.itemsize,
+            lambda i0, i1: [_max_scatter(planes[i0:i1], arg[i0:i1], g)],
+            [array_module(grad).empty((n, g.H, g.W), grad.dtype)],
+        )
         return out.reshape(*grad.shape[:-2], g.H, g.W)
 
     @staticmethod
@@ -293,6 +318,7 @@ class MaxPool2dGather(Function):
 
 
 # -- average pooling ----------------------------------------------------------------------
+
 
 def _avg_divisor(g: PoolGeometry, count_include_pad, divisor_override, dtype):
     """PyTorch's divisor per output position: a number, or an ``(Ho, Wo)`` array where
@@ -375,6 +401,7 @@ class AvgPool2dBackward(Function):
 
 # -- adaptive pooling ---------------------------------------------------------------------
 
+
 def _adaptive_bounds(n_in, n_out):
     """PyTorch's adaptive windows: ``[floor(i*n_in/n_out), ceil((i+1)*n_in/n_out))``."""
     i = np.arange(n_out)
@@ -437,7 +464,7 @@ class SeparablePool(Function):
         A, B = xp.asarray(A), xp.asarray(B)
         ctx.meta = (A, B)
         *lead, H, W = x.shape
-        t = xp.matmul(x.reshape(-1, W), B).reshape(-1, H, B.shape[1])   # one GEMM over all rows
+        t = xp.matmul(x.reshape(-1, W), B).reshape(-1, H, B.shape[1])  # one GEMM over all rows
         return xp.matmul(A, t).reshape(*lead, A.shape[0], B.shape[1])
 
     @staticmethod
@@ -513,7 +540,7 @@ class PlaneScatter(Function):
 
     @staticmethod
     def backward(ctx, gg):
-        idx, = ctx.meta
+        (idx,) = ctx.meta
         return PlaneGather.apply(gg, idx), None, None, None
 
 
@@ -526,8 +553,9 @@ class PlaneGather(Function):
         ctx.meta = (idx, x.shape[-2:])
         lead = x.shape[:-2]
         n = math.prod(lead)
-        out = xp.take_along_axis(x.reshape(n, math.prod(x.shape[-2:])), idx.reshape(n, math.prod(idx.shape[-2:])),
-                                 axis=1)
+        out = xp.take_along_axis(
+            x.reshape(n, math.prod(x.shape[-2:])), idx.reshape(n, math.prod(idx.shape[-2:])), axis=1
+        )
         return out.reshape(idx.shape)
 
     @staticmethod
@@ -538,12 +566,14 @@ class PlaneGather(Function):
 
 # -- argument handling --------------------------------------------------------------------
 
+
 def _pool_input(op, input):
     x = as_tensor(input, "input", op)
     shape = shape_of(x)
     if x._data.ndim not in (3, 4) or any(s == 0 for s in shape[-3:]):
-        raise RuntimeError(f"{op}: expected a non-empty 3-D (C, H, W) or 4-D (N, C, H, W) input, but got "
-                           f"input of shape {shape}")
+        raise RuntimeError(
+            f"{op}: expected a non-empty 3-D (C, H, W) or 4-D (N, C, H, W) input, but got input of shape {shape}"
+        )
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"{op}: expected a floating-point input, but got {x.dtype}")
     return x
@@ -551,8 +581,9 @@ def _pool_input(op, input):
 
 def _kernel_arg(op, v, name):
     if isinstance(v, (tuple, list)) and len(v) not in (1, 2):
-        raise RuntimeError(f"{op}: {name} must either be a single int, or a tuple of two ints, "
-                           f"but got {name}={tuple(v)}")
+        raise RuntimeError(
+            f"{op}: {name} must either be a single int, or a tuple of two ints, but got {name}={tuple(v)}"
+        )
     return pair(v, name, op)
 
 
@@ -571,16 +602,20 @@ def _pool_geometry(op, x, kernel_size, stride, padding, dilation, ceil_mode):
     if dh <= 0 or dw <= 0:
         raise RuntimeError(f"{op}: dilation must be greater than zero, but got dilation={(dh, dw)}")
     if ph < 0 or pw < 0 or ph > (dh * (kh - 1) + 1) // 2 or pw > (dw * (kw - 1) + 1) // 2:
-        raise RuntimeError(f"{op}: padding must be non-negative and at most half of the effective kernel size, "
-                           f"but got padding={(ph, pw)}, kernel_size={(kh, kw)}, dilation={(dh, dw)}")
+        raise RuntimeError(
+            f"{op}: padding must be non-negative and at most half of the effective kernel size, "
+            f"but got padding={(ph, pw)}, kernel_size={(kh, kw)}, dilation={(dh, dw)}"
+        )
     H, W = shape_of(x)[-2:]
     Ho = _pool_output_size(H, kh, sh, ph, dh, ceil_mode)
     Wo = _pool_output_size(W, kw, sw, pw, dw, ceil_mode)
     if Ho <= 0 or Wo <= 0:
-        raise RuntimeError(f"{op}: output size is too small: input {H}x{W} gives output {Ho}x{Wo}; the kernel "
-                           "must fit within the padded input "
-                           f"(input shape {shape_of(x)}, kernel_size={(kh, kw)}, stride={(sh, sw)}, "
-                           f"padding={(ph, pw)}, dilation={(dh, dw)})")
+        raise RuntimeError(
+            f"{op}: output size is too small: input {H}x{W} gives output {Ho}x{Wo}; the kernel "
+            "must fit within the padded input "
+            f"(input shape {shape_of(x)}, kernel_size={(kh, kw)}, stride={(sh, sw)}, "
+            f"padding={(ph, pw)}, dilation={(dh, dw)})"
+        )
     return PoolGeometry((kh, kw), (sh, sw), (ph, pw), (dh, dw), H, W, Ho, Wo)
 
 
@@ -594,8 +629,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return MaxPool2d.apply(x, g, bool(return_indices))
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+def avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
     """Average pooling over ``(N, C, H, W)`` or ``(C, H, W)``, as
     ``torch.nn.functional.avg_pool2d`` (zero padding; the divisor counts the padding when
     ``count_include_pad``, never the part of a ``ceil_mode`` window past the padding, and
@@ -615,8 +651,10 @@ def _output_size_arg(op, x, output_size):
     H, W = shape_of(x)[-2:]
     if isinstance(output_size, (tuple, list)):
         if len(output_size) != 2:
-            raise RuntimeError(f"{op}: output_size must be an int or a tuple of 2 ints (or None), but got "
-                               f"output_size={tuple(output_size)}")
+            raise RuntimeError(
+                f"{op}: output_size must be an int or a tuple of 2 ints (or None), but got "
+                f"output_size={tuple(output_size)}"
+            )
         sizes = list(output_size)
     else:
         sizes = [output_size, output_size]
@@ -624,8 +662,9 @@ def _output_size_arg(op, x, output_size):
     for s, n in zip(sizes, (H, W)):
         s = n if s is None else as_int(s, "output_size", op)
         if s < 0:
-            raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0, but got "
-                               f"output_size={tuple(sizes)}")
+            raise RuntimeError(
+                f"{op}: elements of output_size must be greater than or equal to 0, but got output_size={tuple(sizes)}"
+            )
         out.append(s)
     return tuple(out)
 

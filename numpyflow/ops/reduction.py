@@ -1,5 +1,6 @@
 """Reductions over dims (``dim`` int or tuple, negative allowed, ``keepdim``; numpy's
 ``axis``/``keepdims`` accepted too)."""
+
 from __future__ import annotations
 
 import builtins
@@ -12,13 +13,33 @@ from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
 from ._util import floating, normalize_dim, normalize_dims, reduce_args, tensor_arg
-from .elementwise import exp, sign, sqrt, where, abs as _abs, pow as _pow
+from .elementwise import abs as _abs
+from .elementwise import exp, sign, sqrt, where
+from .elementwise import pow as _pow
 from .shape import Reshape, flip
 
 __all__ = [
-    "all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cumprod", "cumsum",
-    "logsumexp", "max", "mean", "min", "nansum", "norm", "prod", "std", "std_mean", "sum", "var",
-    "var_mean"
+    "all",
+    "amax",
+    "amin",
+    "any",
+    "argmax",
+    "argmin",
+    "count_nonzero",
+    "cumprod",
+    "cumsum",
+    "logsumexp",
+    "max",
+    "mean",
+    "min",
+    "nansum",
+    "norm",
+    "prod",
+    "std",
+    "std_mean",
+    "sum",
+    "var",
+    "var_mean",
 ]
 # Also Tensor methods of the same name (``x.sum(1)`` is ``sum(x, 1)``): all but the
 # pairs ``std_mean`` and ``var_mean``, which PyTorch has as functions only.
@@ -168,7 +189,8 @@ class _ExtremeDim(Function):
     @staticmethod
     def backward(ctx, grad, _grad_indices):
         from .indexing import scatter_add
-        idx, = ctx.saved_tensors
+
+        (idx,) = ctx.saved_tensors
         shape, dim, keepdim = ctx.meta
         if not keepdim:
             grad = grad.unsqueeze(dim)
@@ -187,7 +209,7 @@ class Var(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
         axes, correction, keepdim = ctx.meta
         shape = tuple(a.shape)
         dof = _count(shape, axes) - correction
@@ -226,7 +248,11 @@ class Norm(Function):
         xp = array_module(a)
         x = xp.abs(a)
         if p == math.inf:
-            out = xp.max(x, axis=axes, keepdims=keepdim) if a.size else xp.zeros(_reduced_shape(a.shape, axes, keepdim), a.dtype)
+            out = (
+                xp.max(x, axis=axes, keepdims=keepdim)
+                if a.size
+                else xp.zeros(_reduced_shape(a.shape, axes, keepdim), a.dtype)
+            )
         elif p == -math.inf:
             out = xp.min(x, axis=axes, keepdims=keepdim)
         elif p == 0:
@@ -236,7 +262,7 @@ class Norm(Function):
         elif p == 2:
             out = xp.sqrt(xp.sum(a * a, axis=axes, keepdims=keepdim))
         else:
-            out = xp.sum(x ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+            out = xp.sum(x**p, axis=axes, keepdims=keepdim) ** (1.0 / p)
         ctx.meta = (p, axes, keepdim)
         ctx.save_for_backward(a, out)
         return out
@@ -295,12 +321,14 @@ class Cumprod(Function):
 
 # -- public functions ---------------------------------------------------------------------
 
+
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Sum over ``dim`` (all dims when None); integer and bool inputs sum to int64."""
     input = tensor_arg(input, "sum")
     dim, keepdim = reduce_args("sum", dim, keepdim, axis, keepdims)
     axes = normalize_dims(dim, input._data.ndim, "sum")
     from .. import dtypes
+
     np_dtype = dtypes.to_numpy(dtype) if dtype is not None else (np.int64 if input._data.dtype.kind in "iub" else None)
     if np_dtype is not None and input._data.dtype != np_dtype and np.dtype(np_dtype).kind in "fc":
         input = input.to(np_dtype)
@@ -319,8 +347,10 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind not in "fc":
-        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
-                           f"point or complex dtype. Got: {input.dtype}")
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a floating "
+            f"point or complex dtype. Got: {input.dtype}"
+        )
     return Mean.apply(input, normalize_dims(dim, input._data.ndim, "mean"), keepdim)
 
 
@@ -338,12 +368,15 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
 def _extreme(input, dim, keepdim, axis, keepdims, is_max, name):
     if isinstance(dim, Tensor):  # max(a, b): elementwise
         from .elementwise import maximum, minimum
+
         return (maximum if is_max else minimum)(input, dim)
     dim, keepdim = reduce_args(name, dim, keepdim, axis, keepdims)
     if dim is None:
         if input._data.size == 0:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
-                               "Specify the reduction dim with the 'dim' argument.")
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
+            )
         return _Extreme.apply(input, None, False, is_max)
     if isinstance(dim, (tuple, list)):
         raise TypeError(f"{name}(): dim must be an int (use amax/amin to reduce several dims)")

@@ -1,4 +1,5 @@
 """Shape ops: views, reorders, joins and splits.  Most forwards return numpy views."""
+
 from __future__ import annotations
 
 import builtins
@@ -14,18 +15,68 @@ from ..tensor import Tensor
 from ._util import normalize_dim, normalize_dims, shape_arg, tensor_arg
 
 __all__ = [
-    "broadcast_tensors", "broadcast_to", "cat", "chunk", "concat", "concatenate", "diagonal",
-    "expand", "expand_as", "flatten", "flip", "fliplr", "flipud", "hstack", "moveaxis", "movedim",
-    "narrow", "pad", "permute", "repeat", "reshape", "reshape_as", "roll", "split", "squeeze",
-    "stack", "sum_to", "swapaxes", "swapdims", "t", "tensor_split", "tile", "transpose", "tril",
-    "triu", "unbind", "unflatten", "unsqueeze", "view", "view_as", "vstack"
+    "broadcast_tensors",
+    "broadcast_to",
+    "cat",
+    "chunk",
+    "concat",
+    "concatenate",
+    "diagonal",
+    "expand",
+    "expand_as",
+    "flatten",
+    "flip",
+    "fliplr",
+    "flipud",
+    "hstack",
+    "moveaxis",
+    "movedim",
+    "narrow",
+    "pad",
+    "permute",
+    "repeat",
+    "reshape",
+    "reshape_as",
+    "roll",
+    "split",
+    "squeeze",
+    "stack",
+    "sum_to",
+    "swapaxes",
+    "swapdims",
+    "t",
+    "tensor_split",
+    "tile",
+    "transpose",
+    "tril",
+    "triu",
+    "unbind",
+    "unflatten",
+    "unsqueeze",
+    "view",
+    "view_as",
+    "vstack",
 ]
 # Also Tensor methods of the same name (``x.view(2, 3)`` is ``view(x, 2, 3)``): all but
 # the functions of a sequence of tensors, ``pad`` (``nn.functional.pad``'s constant mode),
 # ``sum_to`` and ``tensor_split``.
-TENSOR_METHODS = tuple(name for name in __all__ if name not in (
-    "broadcast_tensors", "cat", "concat", "concatenate", "hstack", "pad", "stack", "sum_to", "tensor_split",
-    "vstack"))
+TENSOR_METHODS = tuple(
+    name
+    for name in __all__
+    if name
+    not in (
+        "broadcast_tensors",
+        "cat",
+        "concat",
+        "concatenate",
+        "hstack",
+        "pad",
+        "stack",
+        "sum_to",
+        "tensor_split",
+        "vstack",
+    )
+)
 
 
 class Reshape(Function):
@@ -86,6 +137,7 @@ class Repeat(Function):
             interleaved += [r, s]
         g = reshape(grad, tuple(interleaved))
         from .reduction import sum
+
         g = sum(g, tuple(range(0, 2 * len(reps), 2)))
         return reshape(g, in_shape), None
 
@@ -174,7 +226,7 @@ class Unbind(Function):
     @staticmethod
     def backward(ctx, *grads):
         shape, dtype, axis = ctx.meta
-        piece = shape[:axis] + shape[axis + 1:]
+        piece = shape[:axis] + shape[axis + 1 :]
         xp = array_module(next(g for g in grads if g is not None)._data)
         parts = [g if g is not None else Tensor._make(xp.zeros(piece, dtype)) for g in grads]
         return stack(parts, axis), None
@@ -222,6 +274,7 @@ class Diagonal(Function):
     def backward(ctx, grad):
         shape, dtype, offset, d1, d2 = ctx.meta
         from .indexing import setitem_functional
+
         xp = array_module(grad._data)
         zeros = Tensor._make(xp.zeros(shape, dtype))
         n = grad.shape[-1]
@@ -251,6 +304,7 @@ class Triangle(Function):
 
 
 # -- public functions ---------------------------------------------------------------------
+
 
 def _resolve_shape(shape, numel, op, in_shape):
     unknown = [i for i, s in enumerate(shape) if s == -1]
@@ -300,7 +354,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = input._data.shape
-    return reshape(input, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
+    return reshape(input, shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :])
 
 
 def unflatten(input, dim, sizes):
@@ -308,7 +362,7 @@ def unflatten(input, dim, sizes):
     d = normalize_dim(dim, input._data.ndim, "unflatten")
     shape = input._data.shape
     sizes = _resolve_shape(tuple(sizes), shape[d], "unflatten", tuple(shape))
-    return reshape(input, shape[:d] + sizes + shape[d + 1:])
+    return reshape(input, shape[:d] + sizes + shape[d + 1 :])
 
 
 def permute(input, *dims):
@@ -398,16 +452,20 @@ def expand(input, *sizes):
     shape = input._data.shape
     lead = len(sizes) - len(shape)
     if lead < 0:
-        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or "
-                           f"equal to the number of dimensions in the tensor ({len(shape)})")
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(sizes)}) must be greater or "
+            f"equal to the number of dimensions in the tensor ({len(shape)})"
+        )
     target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
     if any(s == -1 for s in target):
         raise RuntimeError(f"expand: -1 is not allowed in a leading, non-existing dimension ({sizes})")
     for i, s in enumerate(shape):
         if s != 1 and s != target[i + lead]:
-            raise RuntimeError(f"expand: the expanded size of the tensor ({target[i + lead]}) must match the "
-                               f"existing size ({s}) at non-singleton dimension {i + lead}. Target sizes: "
-                               f"{list(sizes)}. Tensor sizes: {list(shape)}")
+            raise RuntimeError(
+                f"expand: the expanded size of the tensor ({target[i + lead]}) must match the "
+                f"existing size ({s}) at non-singleton dimension {i + lead}. Target sizes: "
+                f"{list(sizes)}. Tensor sizes: {list(shape)}"
+            )
     return broadcast_to(input, target)
 
 
@@ -434,8 +492,9 @@ def repeat(input, *sizes):
     """Tile the tensor ``sizes[i]`` times along each dim (PyTorch's ``Tensor.repeat``)."""
     sizes = shape_arg(sizes, "repeat")
     if len(sizes) < input._data.ndim:
-        raise RuntimeError("repeat: number of dimensions of repeat dims can not be smaller than number "
-                           "of dimensions of tensor")
+        raise RuntimeError(
+            "repeat: number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
+        )
     return Repeat.apply(input, sizes)
 
 
@@ -503,8 +562,10 @@ def cat(tensors, dim=0):
     for i, t in enumerate(tensors):
         s = t._data.shape
         if len(s) != nd or builtins.any(a != b for j, (a, b) in enumerate(zip(s, ref)) if j != d):
-            raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}; tensor 0 has "
-                               f"shape {tuple(ref)} and tensor {i} has shape {tuple(s)}")
+            raise RuntimeError(
+                f"cat: sizes of tensors must match except in dimension {d}; tensor 0 has "
+                f"shape {tuple(ref)} and tensor {i} has shape {tuple(s)}"
+            )
     if len(tensors) == 1:
         return tensors[0]
     return Cat.apply(d, *tensors)
@@ -519,8 +580,10 @@ def stack(tensors, dim=0):
     ref = tensors[0]._data.shape
     for i, t in enumerate(tensors):
         if t._data.shape != ref:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got {tuple(ref)} at entry 0 "
-                               f"and {tuple(t._data.shape)} at entry {i}")
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {tuple(ref)} at entry 0 "
+                f"and {tuple(t._data.shape)} at entry {i}"
+            )
     d = normalize_dim(dim, len(ref) + 1, "stack")
     return Stack.apply(d, *tensors)
 
@@ -546,8 +609,10 @@ def split(tensor, split_size_or_sections, dim=0):
     else:
         sizes = [int(s) for s in split_size_or_sections]
         if builtins.sum(sizes) != n:
-            raise RuntimeError(f"split: split_with_sizes expects split_sizes to sum exactly to {n} "
-                               f"(input tensor's size at dimension {d}), but got split_sizes={sizes}")
+            raise RuntimeError(
+                f"split: split_with_sizes expects split_sizes to sum exactly to {n} "
+                f"(input tensor's size at dimension {d}), but got split_sizes={sizes}"
+            )
     if len(sizes) == 1:
         return (tensor,) if not tensor._requires_grad else (Reshape.apply(tensor, tensor._data.shape),)
     return Split.apply(tensor, tuple(sizes), d)
@@ -587,6 +652,7 @@ def unbind(input, dim=0):
 def narrow(input, dim, start, length):
     """``length`` elements of dim ``dim`` from ``start`` (a view)."""
     from .indexing import getitem
+
     d = normalize_dim(dim, input._data.ndim, "narrow")
     n = input._data.shape[d]
     if isinstance(start, Tensor):
@@ -606,14 +672,17 @@ def pad(input, pad, mode="constant", value=None):
     pad = tuple(int(p) for p in pad)
     nd = input._data.ndim
     if len(pad) % 2 or len(pad) // 2 > nd:
-        raise RuntimeError(f"pad: padding length must be even and at most twice the number of dims "
-                           f"(got {len(pad)} for a {nd}-d input)")
+        raise RuntimeError(
+            f"pad: padding length must be even and at most twice the number of dims (got {len(pad)} for a {nd}-d input)"
+        )
     widths = [(0, 0)] * nd
     for i in range(len(pad) // 2):
         widths[nd - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     for (b, e), s in zip(widths, input._data.shape):
         if s + b + e < 0:
-            raise RuntimeError(f"pad: padding {pad} gives a negative size for input of shape {tuple(input._data.shape)}")
+            raise RuntimeError(
+                f"pad: padding {pad} gives a negative size for input of shape {tuple(input._data.shape)}"
+            )
     return ConstantPad.apply(input, tuple(widths), 0 if value is None else value)
 
 

@@ -1,4 +1,5 @@
 """Optimizers (``SGD``, ``Adam``, ...) and learning-rate schedulers, as ``torch.optim``."""
+
 from . import lr_scheduler  # noqa: F401
 from .adagrad import Adagrad
 from .adam import Adam, AdamW

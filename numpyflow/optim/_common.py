@@ -1,5 +1,6 @@
 """Helpers shared by the optimizers: PyTorch's option checks, and the array helpers of
 the update rules (complex parameters as real pairs, PyTorch's ``lerp``)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,8 +27,7 @@ def check_number(optimizer: str, key: str, value) -> None:
             raise ValueError(f"Tensor {key} must be 1-element")
         return
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{optimizer}: option {key!r} must be a number, but got {value!r} "
-                        f"({type(value).__name__})")
+        raise TypeError(f"{optimizer}: option {key!r} must be a number, but got {value!r} ({type(value).__name__})")
 
 
 def check_common(optimizer: str, options: dict, nonnegative=()) -> None:
@@ -42,8 +42,9 @@ def check_common(optimizer: str, options: dict, nonnegative=()) -> None:
             message = OPTION_MESSAGES.get(key, "Invalid " + key + " value: {}").format(value)
             raise ValueError(f"{optimizer}: {message} (expected {key} >= 0)")
     if options.get("differentiable"):
-        raise NotImplementedError(f"{optimizer}(differentiable=True): differentiating through an "
-                                  "optimizer step is not supported")
+        raise NotImplementedError(
+            f"{optimizer}(differentiable=True): differentiating through an optimizer step is not supported"
+        )
 
 
 def _real_view(x):

@@ -1,4 +1,5 @@
 """Adagrad."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -51,11 +52,31 @@ class Adagrad(Optimizer):
 
     _param_shaped_state = ("sum",)
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
-                 foreach=None, *, maximize=False, differentiable=False, fused=None):
-        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, foreach=foreach,
-                        maximize=maximize, differentiable=differentiable, fused=fused)
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        lr_decay=0,
+        weight_decay=0,
+        initial_accumulator_value=0,
+        eps=1e-10,
+        foreach=None,
+        *,
+        maximize=False,
+        differentiable=False,
+        fused=None,
+    ):
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            eps=eps,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+            fused=fused,
+        )
         self._check_options(defaults)
         super().__init__(params, defaults)
         for group in self.param_groups:
@@ -84,9 +105,15 @@ class Adagrad(Optimizer):
         a = p._data
         sum_t = state.get("sum") if state else None
         current = sum_t._data if isinstance(sum_t, Tensor) else self._initial_sum(group, p)
-        new = _adagrad(*as_real([a, grad, current], a), step=float(step), lr=float(group["lr"]),
-                       lr_decay=float(group["lr_decay"]), eps=float(group["eps"]),
-                       weight_decay=float(group["weight_decay"]), maximize=group["maximize"])
+        new = _adagrad(
+            *as_real([a, grad, current], a),
+            step=float(step),
+            lr=float(group["lr"]),
+            lr_decay=float(group["lr_decay"]),
+            eps=float(group["eps"]),
+            weight_decay=float(group["weight_decay"]),
+            maximize=group["maximize"],
+        )
         delta, new_sum = from_real(new, a)
         commit.set(p, "step", step_t, step)
         commit.set(p, "sum", sum_t, new_sum)

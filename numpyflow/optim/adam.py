@@ -1,4 +1,5 @@
 """Adam and AdamW."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +8,23 @@ from ._common import as_real, check_common, check_number, from_real, lerp, state
 from .optimizer import Optimizer
 
 
-def _adam(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, beta1, beta2, eps, weight_decay,
-          amsgrad, maximize, decoupled):
+def _adam(
+    p,
+    g,
+    exp_avg,
+    exp_avg_sq,
+    max_exp_avg_sq,
+    *,
+    step,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    weight_decay,
+    amsgrad,
+    maximize,
+    decoupled,
+):
     """One Adam update on arrays: returns new arrays (delta, exp_avg, exp_avg_sq,
     max_exp_avg_sq) and the factor the parameter is first multiplied by (None or AdamW's
     ``1 - lr * weight_decay``); the new parameter is ``p * factor + delta``.
@@ -31,10 +47,10 @@ def _adam(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, beta1, beta2, 
     np.multiply(t, g, out=t)
     exp_avg_sq = np.add(sq, t, out=sq)  # beta2 * v + (1 - beta2) * g * g
 
-    bias_correction1 = 1 - beta1 ** step
-    bias_correction2 = 1 - beta2 ** step
+    bias_correction1 = 1 - beta1**step
+    bias_correction2 = 1 - beta2**step
     step_size = lr / bias_correction1
-    bias_correction2_sqrt = bias_correction2 ** 0.5
+    bias_correction2_sqrt = bias_correction2**0.5
 
     if amsgrad:
         max_exp_avg_sq = np.maximum(max_exp_avg_sq, exp_avg_sq, out=np.empty_like(p))
@@ -79,13 +95,35 @@ class Adam(Optimizer):
 
     _param_shaped_state = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
-                 decoupled_weight_decay=False):
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize, foreach=foreach, capturable=capturable,
-                        differentiable=differentiable, fused=fused,
-                        decoupled_weight_decay=decoupled_weight_decay)
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        amsgrad=False,
+        *,
+        foreach=None,
+        maximize=False,
+        capturable=False,
+        differentiable=False,
+        fused=None,
+        decoupled_weight_decay=False,
+    ):
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
         self._check_options(defaults)
         super().__init__(params, defaults)
 
@@ -98,8 +136,9 @@ class Adam(Optimizer):
         for i, beta in enumerate(betas):
             check_number(cls.__name__, f"betas[{i}]", beta)
             if not 0.0 <= beta < 1.0:
-                raise ValueError(f"{cls.__name__}: Invalid beta parameter at index {i}: {beta} "
-                                 "(expected 0 <= beta < 1)")
+                raise ValueError(
+                    f"{cls.__name__}: Invalid beta parameter at index {i}: {beta} (expected 0 <= beta < 1)"
+                )
         check_number(cls.__name__, "weight_decay", o["weight_decay"])
         if not 0.0 <= o["weight_decay"]:
             raise ValueError(f"Invalid weight_decay value: {o['weight_decay']}")
@@ -117,10 +156,18 @@ class Adam(Optimizer):
         exp_avg_sq_t, exp_avg_sq = state_entry(state, "exp_avg_sq", a)
         max_t, max_exp_avg_sq = state_entry(state, "max_exp_avg_sq", a, needed=amsgrad)
         inputs = [a, grad, exp_avg, exp_avg_sq, max_exp_avg_sq]
-        new, scale = _adam(*as_real(inputs, a), step=float(step), lr=float(group["lr"]), beta1=beta1,
-                    beta2=beta2, eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
-                    amsgrad=amsgrad, maximize=group["maximize"],
-                    decoupled=group.get("decoupled_weight_decay", False))
+        new, scale = _adam(
+            *as_real(inputs, a),
+            step=float(step),
+            lr=float(group["lr"]),
+            beta1=beta1,
+            beta2=beta2,
+            eps=float(group["eps"]),
+            weight_decay=float(group["weight_decay"]),
+            amsgrad=amsgrad,
+            maximize=group["maximize"],
+            decoupled=group.get("decoupled_weight_decay", False),
+        )
         delta, new_avg, new_sq, new_max = from_real(new, a)
         commit.set(p, "step", step_t, step)
         commit.set(p, "exp_avg", exp_avg_t, new_avg)
@@ -134,11 +181,35 @@ class AdamW(Adam):
     r"""Adam with decoupled weight decay (Loshchilov & Hutter), as ``torch.optim.AdamW``:
     ``p *= 1 - lr * weight_decay`` before the Adam update (default weight_decay 1e-2)."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
-                         capturable=capturable, differentiable=differentiable, fused=fused,
-                         decoupled_weight_decay=True)
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=1e-2,
+        amsgrad=False,
+        *,
+        maximize=False,
+        foreach=None,
+        capturable=False,
+        differentiable=False,
+        fused=None,
+    ):
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            foreach=foreach,
+            maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=True,
+        )
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)

@@ -16,6 +16,7 @@ public Tensor API, for speed) without recording a graph, in the parameter's dtyp
 float32 parameter is updated in float32, with Python-float hyperparameters cast to
 float32 as PyTorch casts them.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -107,14 +108,18 @@ class Optimizer:
         self._step_pre_hooks: dict = {}
         self._step_post_hooks: dict = {}
         if isinstance(params, Tensor):
-            raise TypeError("params argument given to the optimizer should be an iterable of Tensors "
-                            "or dicts, but got " + _typename(params))
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors "
+                "or dicts, but got " + _typename(params)
+            )
         self.state: defaultdict = defaultdict(dict)
         self.param_groups: list[dict] = []
         param_groups = list(params)
         if len(param_groups) == 0:
-            raise ValueError(f"{type(self).__name__}: optimizer got an empty parameter list; expected at least "
-                             "one tensor to optimize")
+            raise ValueError(
+                f"{type(self).__name__}: optimizer got an empty parameter list; expected at least "
+                "one tensor to optimize"
+            )
         if not isinstance(param_groups[0], dict):
             param_groups = [{"params": param_groups}]
         for param_group in param_groups:
@@ -154,9 +159,11 @@ class Optimizer:
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, (set, frozenset)):
-            raise TypeError("optimizer parameters need to be organized in ordered collections, but "
-                            "the ordering of tensors in sets will change between runs. Please use a "
-                            "list instead.")
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but "
+                "the ordering of tensors in sets will change between runs. Please use a "
+                "list instead."
+            )
         else:
             params = list(params)
 
@@ -167,13 +174,11 @@ class Optimizer:
                 param = param[1]
             tensors.append(param)
         if names and len(names) != len(tensors):
-            raise ValueError("all optimizer params should be with/without names. Some param names "
-                             "are missing")
+            raise ValueError("all optimizer params should be with/without names. Some param names are missing")
 
         for param in tensors:
             if not isinstance(param, Tensor):
-                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
-                                + _typename(param))
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is " + _typename(param))
             if not (param.is_leaf or param.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
 
@@ -183,26 +188,30 @@ class Optimizer:
             group["param_names"] = names
         for name, default in self.defaults.items():
             if default is required and name not in group:
-                raise ValueError("parameter group didn't specify a value of required optimization "
-                                 f"parameter {name}")
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
             group.setdefault(name, default)
         self._check_options(group)
 
         seen = {}
         for i, p in enumerate(tensors):
             if id(p) in seen:
-                raise ValueError(f"optimizer got a parameter group with a duplicate parameter (at "
-                                 f"positions {seen[id(p)]} and {i}); a parameter can be optimized "
-                                 "only once")
+                raise ValueError(
+                    f"optimizer got a parameter group with a duplicate parameter (at "
+                    f"positions {seen[id(p)]} and {i}); a parameter can be optimized "
+                    "only once"
+                )
             seen[id(p)] = i
         for gi, other in enumerate(self.param_groups):
             if ("param_names" in group) != ("param_names" in other):
                 which = "with names" if "param_names" in group else "without names"
-                raise ValueError("all optimizer param groups should be with/without names. "
-                                 f"cannot add param group {which} to the optimizer")
+                raise ValueError(
+                    "all optimizer param groups should be with/without names. "
+                    f"cannot add param group {which} to the optimizer"
+                )
             if any(id(p) in seen for p in other["params"]):
-                raise ValueError("some parameters appear in more than one parameter group "
-                                 f"(the new group and param group {gi})")
+                raise ValueError(
+                    f"some parameters appear in more than one parameter group (the new group and param group {gi})"
+                )
 
         # Write back into the caller's dict as PyTorch does (it keeps a reference to it).
         param_group.clear()
@@ -257,8 +266,9 @@ class Optimizer:
             result = hook(self, args, kwargs)
             if result is not None:
                 if not (isinstance(result, tuple) and len(result) == 2):
-                    raise RuntimeError(f"a step pre-hook must return None or a tuple (args, kwargs), "
-                                       f"but {hook!r} returned {result!r}")
+                    raise RuntimeError(
+                        f"a step pre-hook must return None or a tuple (args, kwargs), but {hook!r} returned {result!r}"
+                    )
                 args, kwargs = result
         closure = args[1] if len(args) > 1 else kwargs.get("closure")
         loss = self._apply_step(closure)
@@ -295,19 +305,27 @@ class Optimizer:
         g = p.grad._data
         a = p._data
         if g.shape != a.shape:
-            raise RuntimeError(f"{name}.step: the gradient of {self._where(group, gi, pi)} has shape "
-                               f"{tuple(g.shape)} but the parameter has shape {tuple(a.shape)}")
+            raise RuntimeError(
+                f"{name}.step: the gradient of {self._where(group, gi, pi)} has shape "
+                f"{tuple(g.shape)} but the parameter has shape {tuple(a.shape)}"
+            )
         if g.dtype != a.dtype:
-            raise RuntimeError(f"{name}.step: the gradient of {self._where(group, gi, pi)} has dtype "
-                               f"{dtypes.from_numpy(g.dtype)} but the parameter has dtype "
-                               f"{dtypes.from_numpy(a.dtype)}")
+            raise RuntimeError(
+                f"{name}.step: the gradient of {self._where(group, gi, pi)} has dtype "
+                f"{dtypes.from_numpy(g.dtype)} but the parameter has dtype "
+                f"{dtypes.from_numpy(a.dtype)}"
+            )
         if a.dtype.kind not in "fc":
-            raise RuntimeError(f"{name}.step: {self._where(group, gi, pi)} has dtype "
-                               f"{dtypes.from_numpy(a.dtype)}; only floating-point parameters can be "
-                               "optimized")
+            raise RuntimeError(
+                f"{name}.step: {self._where(group, gi, pi)} has dtype "
+                f"{dtypes.from_numpy(a.dtype)}; only floating-point parameters can be "
+                "optimized"
+            )
         if not a.flags.writeable:
-            raise RuntimeError(f"{name}.step: {self._where(group, gi, pi)} is read-only memory (an "
-                               "expanded or broadcast view); optimize a tensor that owns its values")
+            raise RuntimeError(
+                f"{name}.step: {self._where(group, gi, pi)} is read-only memory (an "
+                "expanded or broadcast view); optimize a tensor that owns its values"
+            )
         return g
 
     def _check_state(self, state, p, gi, pi):
@@ -316,12 +334,16 @@ class Optimizer:
             if t is None:
                 continue
             if not isinstance(t, Tensor) or t._data.shape != p._data.shape or t._data.dtype != p._data.dtype:
-                what = (f"shape {tuple(t._data.shape)} and dtype {t.dtype}" if isinstance(t, Tensor)
-                        else f"type {type(t).__name__}")
+                what = (
+                    f"shape {tuple(t._data.shape)} and dtype {t.dtype}"
+                    if isinstance(t, Tensor)
+                    else f"type {type(t).__name__}"
+                )
                 raise RuntimeError(
                     f"{type(self).__name__}.step: state {key!r} of "
                     f"{self._where(self.param_groups[gi], gi, pi)} has {what}, but the parameter "
-                    f"has shape {tuple(p.shape)} and dtype {p.dtype}")
+                    f"has shape {tuple(p.shape)} and dtype {p.dtype}"
+                )
 
     @staticmethod
     def _zero_step():
@@ -364,8 +386,11 @@ class Optimizer:
             return packed
 
         param_groups = [pack(g) for g in self.param_groups]
-        packed_state = {(mapping[id(k)] if isinstance(k, Tensor) else k): dict(v)
-                        for k, v in self.state.items() if not isinstance(k, Tensor) or id(k) in mapping}
+        packed_state = {
+            (mapping[id(k)] if isinstance(k, Tensor) else k): dict(v)
+            for k, v in self.state.items()
+            if not isinstance(k, Tensor) or id(k) in mapping
+        }
         return {"state": packed_state, "param_groups": param_groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
@@ -378,15 +403,22 @@ class Optimizer:
         groups = self.param_groups
         saved_groups = deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
-            raise ValueError("loaded state dict has a different number of parameter groups "
-                             f"({len(saved_groups)}) than the optimizer ({len(groups)})")
+            raise ValueError(
+                "loaded state dict has a different number of parameter groups "
+                f"({len(saved_groups)}) than the optimizer ({len(groups)})"
+            )
         for i, (g, s) in enumerate(zip(groups, saved_groups)):
             if len(g["params"]) != len(s["params"]):
-                raise ValueError("loaded state dict contains a parameter group that doesn't match the "
-                                 f"size of optimizer's group (param group {i}: {len(s['params'])} "
-                                 f"saved parameters, {len(g['params'])} in the optimizer)")
-        id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
-                          chain.from_iterable(g["params"] for g in groups)))
+                raise ValueError(
+                    "loaded state dict contains a parameter group that doesn't match the "
+                    f"size of optimizer's group (param group {i}: {len(s['params'])} "
+                    f"saved parameters, {len(g['params'])} in the optimizer)"
+                )
+        id_map = dict(
+            zip(
+                chain.from_iterable(g["params"] for g in saved_groups), chain.from_iterable(g["params"] for g in groups)
+            )
+        )
         where = {}
         for gi, g in enumerate(saved_groups):
             for pi, pid in enumerate(g["params"]):
@@ -429,7 +461,8 @@ class Optimizer:
                 if key in self._param_shaped_state and t.shape != param.shape:
                     raise ValueError(
                         f"loaded state dict has {key!r} of shape {tuple(t.shape)} for parameter {pi} "
-                        f"of param group {gi}, which has shape {tuple(param.shape)}")
+                        f"of param group {gi}, which has shape {tuple(param.shape)}"
+                    )
                 out[key] = t
             else:
                 out[key] = deepcopy(v)

@@ -1,4 +1,5 @@
 """RMSprop."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +8,7 @@ from ._common import as_real, check_common, from_real, lerp, state_entry
 from .optimizer import Optimizer
 
 
-def _rmsprop(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_decay, momentum, centered,
-             maximize):
+def _rmsprop(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_decay, momentum, centered, maximize):
     """One RMSprop update on arrays; returns new arrays (delta, square_avg, grad_avg, buf),
     with the operations in the order of PyTorch's single-tensor RMSprop."""
     if maximize:
@@ -72,11 +72,32 @@ class RMSprop(Optimizer):
 
     _param_shaped_state = ("square_avg", "momentum_buffer", "grad_avg")
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
-                 capturable=False, foreach=None, maximize=False, differentiable=False):
-        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                        weight_decay=weight_decay, capturable=capturable, foreach=foreach,
-                        maximize=maximize, differentiable=differentiable)
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        alpha=0.99,
+        eps=1e-8,
+        weight_decay=0,
+        momentum=0,
+        centered=False,
+        capturable=False,
+        foreach=None,
+        maximize=False,
+        differentiable=False,
+    ):
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            alpha=alpha,
+            eps=eps,
+            centered=centered,
+            weight_decay=weight_decay,
+            capturable=capturable,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+        )
         self._check_options(defaults)
         super().__init__(params, defaults)
 
@@ -97,9 +118,16 @@ class RMSprop(Optimizer):
         grad_avg_t, grad_avg = state_entry(state, "grad_avg", a, needed=centered)
         buf_t, buf = state_entry(state, "momentum_buffer", a, needed=momentum > 0)
         inputs = [a, grad, square_avg, grad_avg, buf]
-        new = _rmsprop(*as_real(inputs, a), lr=float(group["lr"]), alpha=float(group["alpha"]),
-                       eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
-                       momentum=momentum, centered=centered, maximize=group["maximize"])
+        new = _rmsprop(
+            *as_real(inputs, a),
+            lr=float(group["lr"]),
+            alpha=float(group["alpha"]),
+            eps=float(group["eps"]),
+            weight_decay=float(group["weight_decay"]),
+            momentum=momentum,
+            centered=centered,
+            maximize=group["maximize"],
+        )
         delta, new_square, new_grad_avg, new_buf = from_real(new, a)
         commit.set(p, "step", step_t, step)
         commit.set(p, "square_avg", square_t, new_square)

@@ -1,2 +1,3 @@
 """Utilities: ``utils.data`` (datasets and loaders)."""
+
 from . import data  # noqa: F401

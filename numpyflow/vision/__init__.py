@@ -1,2 +1,3 @@
 """Vision: datasets, transforms and models, as ``torchvision``."""
+
 from . import datasets, models, transforms  # noqa: F401

@@ -11,6 +11,7 @@ saying where it was looked for and how to get it; a corrupt one (bad magic numbe
 truncated, wrong sizes, labels out of range, unequal image and label counts, a bad
 pickle) raises RuntimeError naming the file -- never a half-read data set.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -95,14 +96,26 @@ class _TensorTargets:
 def _check_labels(labels, n_classes, where):
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
         bad = labels[(labels < 0) | (labels >= n_classes)]
-        raise RuntimeError(f"{where}: label {int(bad[0])} is out of range 0..{n_classes - 1} "
-                           f"({bad.size} such labels); the file is corrupt")
+        raise RuntimeError(
+            f"{where}: label {int(bad[0])} is out of range 0..{n_classes - 1} "
+            f"({bad.size} such labels); the file is corrupt"
+        )
 
 
 # -- Digits ------------------------------------------------------------------------------
 
-_DIGIT_NAMES = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six",
-                "7 - seven", "8 - eight", "9 - nine"]
+_DIGIT_NAMES = [
+    "0 - zero",
+    "1 - one",
+    "2 - two",
+    "3 - three",
+    "4 - four",
+    "5 - five",
+    "6 - six",
+    "7 - seven",
+    "8 - eight",
+    "9 - nine",
+]
 
 
 class Digits(_TensorTargets, VisionDataset):
@@ -143,14 +156,19 @@ class Digits(_TensorTargets, VisionDataset):
             with np.load(self.file, allow_pickle=False) as z:
                 data, labels = z[f"{part}_images"], z[f"{part}_labels"]
         except FileNotFoundError:
-            raise FileNotFoundError(f"Digits: the embedded data file {self.file} is missing; reinstall "
-                                    "numpyflow (the package data was not installed)") from None
+            raise FileNotFoundError(
+                f"Digits: the embedded data file {self.file} is missing; reinstall "
+                "numpyflow (the package data was not installed)"
+            ) from None
         except (OSError, ValueError, KeyError, zlib.error) as e:
-            raise RuntimeError(f"Digits: the embedded data file {self.file} is corrupt ({e}); "
-                               "reinstall numpyflow") from None
+            raise RuntimeError(
+                f"Digits: the embedded data file {self.file} is corrupt ({e}); reinstall numpyflow"
+            ) from None
         if data.dtype != np.uint8 or data.ndim != 3 or data.shape[1:] != (8, 8) or len(labels) != len(data):
-            raise RuntimeError(f"Digits: the embedded data file {self.file} has unexpected contents "
-                               f"(images {data.shape} {data.dtype}, {len(labels)} labels); reinstall numpyflow")
+            raise RuntimeError(
+                f"Digits: the embedded data file {self.file} has unexpected contents "
+                f"(images {data.shape} {data.dtype}, {len(labels)} labels); reinstall numpyflow"
+            )
         _check_labels(labels, 10, f"Digits: {self.file}")
         self.data = data
         self.targets = labels
@@ -161,6 +179,7 @@ class Digits(_TensorTargets, VisionDataset):
 
 # -- MNIST-format (IDX) files --------------------------------------------------------------
 
+
 def _read_bytes(path):
     """The file's bytes, gunzipped if it is gzip data (whatever its name)."""
     with open(path, "rb") as f:
@@ -169,8 +188,9 @@ def _read_bytes(path):
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
-            raise RuntimeError(f"{path}: corrupt gzip data ({e}); the file is damaged or truncated -- "
-                               "download it again") from None
+            raise RuntimeError(
+                f"{path}: corrupt gzip data ({e}); the file is damaged or truncated -- download it again"
+            ) from None
     return raw
 
 
@@ -183,9 +203,11 @@ def read_idx(path, ndim):
         raise RuntimeError(f"{path}: not an IDX file (only {len(raw)} bytes); the file is corrupt or truncated")
     magic = int.from_bytes(raw[:4], "big")
     if magic != expected_magic:
-        raise RuntimeError(f"{path}: bad magic number 0x{magic:08x}, expected 0x{expected_magic:08x} (an IDX "
-                           f"file of unsigned bytes with {ndim} dimension{'s' if ndim > 1 else ''}); the file is "
-                           "corrupt or not the file its name says")
+        raise RuntimeError(
+            f"{path}: bad magic number 0x{magic:08x}, expected 0x{expected_magic:08x} (an IDX "
+            f"file of unsigned bytes with {ndim} dimension{'s' if ndim > 1 else ''}); the file is "
+            "corrupt or not the file its name says"
+        )
     header = 4 + 4 * ndim
     if len(raw) < header:
         raise RuntimeError(f"{path}: truncated IDX header ({len(raw)} bytes, expected at least {header})")
@@ -193,8 +215,10 @@ def read_idx(path, ndim):
     size = int(np.prod(dims, dtype=np.int64))
     if len(raw) - header != size:
         state = "truncated" if len(raw) - header < size else "longer than its header says"
-        raise RuntimeError(f"{path}: size mismatch: the header says shape {dims} ({size} bytes of data) but the "
-                           f"file holds {len(raw) - header} bytes after the header; the file is {state}")
+        raise RuntimeError(
+            f"{path}: size mismatch: the header says shape {dims} ({size} bytes of data) but the "
+            f"file holds {len(raw) - header} bytes after the header; the file is {state}"
+        )
     return np.frombuffer(raw, np.uint8, size, header).reshape(dims).copy()
 
 
@@ -218,19 +242,25 @@ class MNIST(_TensorTargets, VisionDataset):
 
     classes = _DIGIT_NAMES
     image_shape = (28, 28)
-    files = {True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-             False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
-    how_to_get = ("Download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz "
-                  "and t10k-labels-idx1-ubyte.gz from https://ossci-datasets.s3.amazonaws.com/mnist/ (the "
-                  "mirror torchvision uses; the original is http://yann.lecun.com/exdb/mnist/) into one "
-                  "directory and pass it as root.")
+    files = {
+        True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+        False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+    }
+    how_to_get = (
+        "Download train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz "
+        "and t10k-labels-idx1-ubyte.gz from https://ossci-datasets.s3.amazonaws.com/mnist/ (the "
+        "mirror torchvision uses; the original is http://yann.lecun.com/exdb/mnist/) into one "
+        "directory and pass it as root."
+    )
 
     def __init__(self, root, train=True, transform=None, target_transform=None, download=False):
-        super().__init__(root if root is not None else self._default_root(), transform=transform,
-                         target_transform=target_transform)
+        super().__init__(
+            root if root is not None else self._default_root(), transform=transform, target_transform=target_transform
+        )
         if self.root is None:
-            raise TypeError(f"{type(self).__name__}: root (the directory with the IDX files) is required. "
-                            + self.how_to_get)
+            raise TypeError(
+                f"{type(self).__name__}: root (the directory with the IDX files) is required. " + self.how_to_get
+            )
         self.train = train
         images_name, labels_name = self.files[bool(train)]
         images_path = self._find(images_name)
@@ -238,11 +268,15 @@ class MNIST(_TensorTargets, VisionDataset):
         images = read_idx(images_path, 3)
         labels = read_idx(labels_path, 1)
         if images.shape[1:] != self.image_shape:
-            raise RuntimeError(f"{images_path}: images are {images.shape[1]}x{images.shape[2]}, expected "
-                               f"{self.image_shape[0]}x{self.image_shape[1]} for {type(self).__name__}")
+            raise RuntimeError(
+                f"{images_path}: images are {images.shape[1]}x{images.shape[2]}, expected "
+                f"{self.image_shape[0]}x{self.image_shape[1]} for {type(self).__name__}"
+            )
         if len(images) != len(labels):
-            raise RuntimeError(f"{type(self).__name__}: {images_path} holds {len(images)} images but "
-                               f"{labels_path} holds {len(labels)} labels; one of the files is wrong or corrupt")
+            raise RuntimeError(
+                f"{type(self).__name__}: {images_path} holds {len(images)} images but "
+                f"{labels_path} holds {len(labels)} labels; one of the files is wrong or corrupt"
+            )
         _check_labels(labels, len(self.classes), labels_path)
         self.data = images
         self.targets = labels
@@ -265,8 +299,10 @@ class MNIST(_TensorTargets, VisionDataset):
                 path = os.path.join(d, candidate)
                 if os.path.isfile(path):
                     return path
-        raise FileNotFoundError(f"{type(self).__name__}: {name}[.gz] not found; looked in "
-                                f"{', '.join(repr(d) for d in dirs)}. {self.how_to_get}")
+        raise FileNotFoundError(
+            f"{type(self).__name__}: {name}[.gz] not found; looked in "
+            f"{', '.join(repr(d) for d in dirs)}. {self.how_to_get}"
+        )
 
     def extra_repr(self):
         return f"Split: {'Train' if self.train else 'Test'}"
@@ -281,17 +317,17 @@ class FashionMNIST(MNIST):
     Fashion-MNIST is by Zalando SE under the MIT licence (Xiao, Rasul and Vollgraf, 2017).
     """
 
-    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-               "Ankle boot"]
+    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
     debian_root = "/usr/share/datasets/fashion-mnist"
-    how_to_get = ("Install the Debian/Ubuntu package (apt-get install dataset-fashion-mnist, which puts the "
-                  "files in /usr/share/datasets/fashion-mnist, the default root), or download the four .gz "
-                  "files from https://github.com/zalandoresearch/fashion-mnist (data/fashion) into one "
-                  "directory and pass it as root.")
+    how_to_get = (
+        "Install the Debian/Ubuntu package (apt-get install dataset-fashion-mnist, which puts the "
+        "files in /usr/share/datasets/fashion-mnist, the default root), or download the four .gz "
+        "files from https://github.com/zalandoresearch/fashion-mnist (data/fashion) into one "
+        "directory and pass it as root."
+    )
 
     def __init__(self, root=None, train=True, transform=None, target_transform=None, download=False):
-        super().__init__(root, train=train, transform=transform, target_transform=target_transform,
-                         download=download)
+        super().__init__(root, train=train, transform=transform, target_transform=target_transform, download=download)
 
     @classmethod
     def _default_root(cls):
@@ -299,6 +335,7 @@ class FashionMNIST(MNIST):
 
 
 # -- CIFAR-10 ------------------------------------------------------------------------------
+
 
 def _numpy_core(sub):
     """numpy's core module ``sub`` (``numpy._core`` since numpy 2, ``numpy.core`` before)."""
@@ -319,20 +356,33 @@ class _ArrayUnpickler(pickle.Unpickler):
         if module == "numpy.dtypes" and name.endswith("DType"):
             return getattr(importlib.import_module("numpy.dtypes"), name)
         for prefix in ("numpy.core.", "numpy._core."):
-            if module.startswith(prefix) and (module[len(prefix):], name) in self._allowed:
-                return getattr(_numpy_core(module[len(prefix):]), name)
-        raise pickle.UnpicklingError(f"global '{module}.{name}' is not allowed in a data file "
-                                     "(only numpy arrays and plain Python data are read)")
+            if module.startswith(prefix) and (module[len(prefix) :], name) in self._allowed:
+                return getattr(_numpy_core(module[len(prefix) :]), name)
+        raise pickle.UnpicklingError(
+            f"global '{module}.{name}' is not allowed in a data file (only numpy arrays and plain Python data are read)"
+        )
 
 
 def _load_pickle(path):
     try:
         with open(path, "rb") as f:
             return _ArrayUnpickler(f, encoding="latin1").load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError,
-            KeyError, MemoryError, UnicodeDecodeError, ImportError) as e:
-        raise RuntimeError(f"{path}: not a valid pickle ({type(e).__name__}: {e}); the file is corrupt or "
-                           "truncated -- extract cifar-10-python.tar.gz again") from None
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        KeyError,
+        MemoryError,
+        UnicodeDecodeError,
+        ImportError,
+    ) as e:
+        raise RuntimeError(
+            f"{path}: not a valid pickle ({type(e).__name__}: {e}); the file is corrupt or "
+            "truncated -- extract cifar-10-python.tar.gz again"
+        ) from None
 
 
 class CIFAR10(VisionDataset):
@@ -360,22 +410,26 @@ class CIFAR10(VisionDataset):
     test_list = ["test_batch"]
     meta_file = "batches.meta"
     classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-    how_to_get = ("Download https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz, extract it "
-                  "(tar xzf cifar-10-python.tar.gz, which makes cifar-10-batches-py/) and pass the directory "
-                  "that holds cifar-10-batches-py as root.")
+    how_to_get = (
+        "Download https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz, extract it "
+        "(tar xzf cifar-10-python.tar.gz, which makes cifar-10-batches-py/) and pass the directory "
+        "that holds cifar-10-batches-py as root."
+    )
 
     def __init__(self, root, train=True, transform=None, target_transform=None, download=False):
         super().__init__(root, transform=transform, target_transform=target_transform)
         if self.root is None:
-            raise TypeError(f"{type(self).__name__}: root (the directory with cifar-10-batches-py) is required. "
-                            + self.how_to_get)
+            raise TypeError(
+                f"{type(self).__name__}: root (the directory with cifar-10-batches-py) is required. " + self.how_to_get
+            )
         self.train = train
         folder = self._folder()
         names = self.train_list if train else self.test_list
         missing = [n for n in names if not os.path.isfile(os.path.join(folder, n))]
         if missing:
-            raise FileNotFoundError(f"{type(self).__name__}: {', '.join(missing)} not found in {folder!r}. "
-                                    + self.how_to_get)
+            raise FileNotFoundError(
+                f"{type(self).__name__}: {', '.join(missing)} not found in {folder!r}. " + self.how_to_get
+            )
         data, targets = [], []
         for name in names:
             d, t = self._read_batch(os.path.join(folder, name))
@@ -393,20 +447,22 @@ class CIFAR10(VisionDataset):
         for c in candidates:
             if any(os.path.isfile(os.path.join(c, n)) for n in self.train_list + self.test_list):
                 return c
-        raise FileNotFoundError(f"{type(self).__name__}: no CIFAR-10 batches (data_batch_1..5, test_batch) found; "
-                                f"looked in {', '.join(repr(c) for c in candidates)}. {self.how_to_get}")
+        raise FileNotFoundError(
+            f"{type(self).__name__}: no CIFAR-10 batches (data_batch_1..5, test_batch) found; "
+            f"looked in {', '.join(repr(c) for c in candidates)}. {self.how_to_get}"
+        )
 
     def _read_batch(self, path):
         entry = _load_pickle(path)
         if not isinstance(entry, dict) or "data" not in entry or "labels" not in entry:
             keys = sorted(map(str, entry)) if isinstance(entry, dict) else type(entry).__name__
-            raise RuntimeError(f"{path}: not a CIFAR-10 batch (expected a dict with 'data' and 'labels', got "
-                               f"{keys})")
+            raise RuntimeError(f"{path}: not a CIFAR-10 batch (expected a dict with 'data' and 'labels', got {keys})")
         data, labels = entry["data"], entry["labels"]
         if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
             desc = f"{data.dtype} array of shape {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
-            raise RuntimeError(f"{path}: 'data' should be a uint8 array of shape (N, 3072) (N images of 3x32x32), "
-                               f"got a {desc}")
+            raise RuntimeError(
+                f"{path}: 'data' should be a uint8 array of shape (N, 3072) (N images of 3x32x32), got a {desc}"
+            )
         try:
             labels_arr = np.asarray(labels)
         except Exception:

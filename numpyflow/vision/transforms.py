@@ -14,6 +14,7 @@ applied to each sample, vectorised): use them on collated batches, e.g. in a Dat
 The functions behind the classes are in ``transforms.functional`` (``F.pad``, ``F.crop``,
 ``F.resize``, ...), as in torchvision.
 """
+
 from __future__ import annotations
 
 import enum
@@ -26,18 +27,32 @@ import numpy as np
 
 import numpyflow as nf
 
-__all__ = ["Compose", "ToTensor", "Normalize", "RandomCrop", "RandomHorizontalFlip", "RandomVerticalFlip",
-           "Pad", "Resize", "CenterCrop", "Lambda", "InterpolationMode", "BatchRandomCrop",
-           "BatchRandomHorizontalFlip"]
+__all__ = [
+    "Compose",
+    "ToTensor",
+    "Normalize",
+    "RandomCrop",
+    "RandomHorizontalFlip",
+    "RandomVerticalFlip",
+    "Pad",
+    "Resize",
+    "CenterCrop",
+    "Lambda",
+    "InterpolationMode",
+    "BatchRandomCrop",
+    "BatchRandomHorizontalFlip",
+]
 
 
 class InterpolationMode(enum.Enum):
     """How :class:`Resize` computes pixels between the input's."""
+
     NEAREST = "nearest"
     BILINEAR = "bilinear"
 
 
 # -- helpers ---------------------------------------------------------------------------
+
 
 def _check_image(img, op):
     if isinstance(img, nf.Tensor):
@@ -116,6 +131,7 @@ _PADDING_MODES = ("constant", "edge", "reflect", "symmetric")
 
 # -- functional ------------------------------------------------------------------------
 
+
 def to_tensor(pic):
     """``H x W`` or ``H x W x C`` array -> ``C x H x W`` tensor; uint8 is scaled to
     float32 in [0, 1], other dtypes keep their values and dtype (as torchvision)."""
@@ -138,8 +154,10 @@ def normalize(tensor, mean, std, inplace=False):
     if not tensor.is_floating_point():
         raise TypeError(f"Normalize: input tensor should be a float tensor. Got {tensor.dtype}.")
     if tensor.dim() < 3:
-        raise ValueError(f"Normalize: expected tensor to be a tensor image of size (..., C, H, W). "
-                         f"Got tensor.size() = {tuple(tensor.shape)}")
+        raise ValueError(
+            f"Normalize: expected tensor to be a tensor image of size (..., C, H, W). "
+            f"Got tensor.size() = {tuple(tensor.shape)}"
+        )
 
     channels = tensor.shape[-3]
     if tensor.requires_grad or tensor.device.type != "cpu":
@@ -147,13 +165,17 @@ def normalize(tensor, mean, std, inplace=False):
         def column(v):
             v = v.tolist() if isinstance(v, nf.Tensor) else v
             return nf.as_tensor(v, dtype=tensor.dtype, device=tensor.device).reshape(-1, 1, 1)
+
         m, s = column(mean), column(std)
         _check_mean_std(m.numpy(force=True), s.numpy(force=True), channels, tensor.dtype)
         if inplace:
             return tensor.sub_(m).div_(s)
         return (tensor - m) / s
     x = tensor.numpy()
-    as_array = (lambda v: v.numpy(force=True) if isinstance(v, nf.Tensor) else v)
+
+    def as_array(v):
+        return v.numpy(force=True) if isinstance(v, nf.Tensor) else v
+
     m = np.asarray(as_array(mean), dtype=x.dtype).reshape(-1, 1, 1)
     s = np.asarray(as_array(std), dtype=x.dtype).reshape(-1, 1, 1)
     _check_mean_std(m, s, channels, tensor.dtype)
@@ -180,8 +202,8 @@ def crop(img, top, left, height, width):
         img = pad(img, [pad_l, pad_t, pad_r, pad_b], fill=0)
         top, left = top + pad_t, left + pad_l
     if isinstance(img, nf.Tensor):
-        return img[..., top:top + height, left:left + width]
-    return img[top:top + height, left:left + width].copy()
+        return img[..., top : top + height, left : left + width]
+    return img[top : top + height, left : left + width].copy()
 
 
 def center_crop(img, output_size):
@@ -245,10 +267,16 @@ def pad(img, padding, fill=0, padding_mode="constant"):
         sl[wa] = slice(left, left + arr.shape[wa])
         out[tuple(sl)] = arr
     else:
-        if padding_mode == "reflect" and max(top, bottom) >= arr.shape[ha] or \
-                padding_mode == "reflect" and max(left, right) >= arr.shape[wa]:
-            raise ValueError(f"pad: reflect padding {(left, top, right, bottom)} must be smaller than the image "
-                             f"size {(arr.shape[ha], arr.shape[wa])} (H, W)")
+        if (
+            padding_mode == "reflect"
+            and max(top, bottom) >= arr.shape[ha]
+            or padding_mode == "reflect"
+            and max(left, right) >= arr.shape[wa]
+        ):
+            raise ValueError(
+                f"pad: reflect padding {(left, top, right, bottom)} must be smaller than the image "
+                f"size {(arr.shape[ha], arr.shape[wa])} (H, W)"
+            )
         out = np.pad(arr, widths, mode=padding_mode)
     return _wrap(out, was_tensor)
 
@@ -278,15 +306,19 @@ def _resized_size(h, w, size, max_size):
         raise ValueError(f"Resize: size should be an int or a sequence of one or two ints, got {size!r}")
     if len(size) == 2:
         if max_size is not None:
-            raise ValueError("max_size should only be passed if size specifies the length of the smaller edge, "
-                             "i.e. size should be an int or a sequence of length 1")
+            raise ValueError(
+                "max_size should only be passed if size specifies the length of the smaller edge, "
+                "i.e. size should be an int or a sequence of length 1"
+            )
         return int(size[0]), int(size[1])
     short, long = (w, h) if w <= h else (h, w)
     new_short, new_long = int(size[0]), int(int(size[0]) * long / short)
     if max_size is not None:
         if max_size <= new_short:
-            raise ValueError(f"max_size = {max_size} must be strictly greater than the requested size for the "
-                             f"smaller edge size = {size}")
+            raise ValueError(
+                f"max_size = {max_size} must be strictly greater than the requested size for the "
+                f"smaller edge size = {size}"
+            )
         if new_long > max_size:
             new_short, new_long = int(max_size * new_short / new_long), max_size
     new_w, new_h = (new_short, new_long) if w <= h else (new_long, new_short)
@@ -328,8 +360,9 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
     sets both). Bilinear (antialiased when shrinking, as torchvision's default) or nearest.
     Integer images are rounded back to their dtype."""
     _check_image(img, "resize")
-    mode = InterpolationMode(interpolation.value if isinstance(interpolation, InterpolationMode)
-                             else str(interpolation).lower())
+    mode = InterpolationMode(
+        interpolation.value if isinstance(interpolation, InterpolationMode) else str(interpolation).lower()
+    )
     _, h, w = get_dimensions(img)
     out_h, out_w = _resized_size(h, w, size, max_size)
     if out_h <= 0 or out_w <= 0:
@@ -362,6 +395,7 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
 
 
 # -- transforms ------------------------------------------------------------------------
+
 
 class Compose:
     """Apply ``transforms`` one after another."""
@@ -555,12 +589,17 @@ class Resize:
     shrinking (torchvision's default); ``interpolation='nearest'`` for nearest."""
 
     def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
-        if not (isinstance(size, numbers.Integral) and not isinstance(size, bool)
-                or isinstance(size, Sequence) and len(size) in (1, 2)):
+        if not (
+            isinstance(size, numbers.Integral)
+            and not isinstance(size, bool)
+            or isinstance(size, Sequence)
+            and len(size) in (1, 2)
+        ):
             raise TypeError(f"Size should be int or sequence of one or two ints. Got {size!r}")
         self.size = size
-        self.interpolation = InterpolationMode(interpolation.value if isinstance(interpolation, InterpolationMode)
-                                               else str(interpolation).lower())
+        self.interpolation = InterpolationMode(
+            interpolation.value if isinstance(interpolation, InterpolationMode) else str(interpolation).lower()
+        )
         self.max_size = max_size
         self.antialias = antialias
 
@@ -568,8 +607,10 @@ class Resize:
         return resize(img, self.size, self.interpolation, self.max_size, self.antialias)
 
     def __repr__(self):
-        return (f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation.value}, "
-                f"max_size={self.max_size}, antialias={self.antialias})")
+        return (
+            f"{type(self).__name__}(size={self.size}, interpolation={self.interpolation.value}, "
+            f"max_size={self.max_size}, antialias={self.antialias})"
+        )
 
 
 class CenterCrop:
@@ -603,8 +644,18 @@ class Lambda:
 # ``transforms.functional``, importable as in torchvision:
 #     import numpyflow.vision.transforms.functional as F
 functional = types.ModuleType(__name__ + ".functional", "The functions behind the transforms.")
-for _name in ("to_tensor", "normalize", "crop", "center_crop", "pad", "hflip", "vflip", "resize",
-              "get_dimensions", "InterpolationMode"):
+for _name in (
+    "to_tensor",
+    "normalize",
+    "crop",
+    "center_crop",
+    "pad",
+    "hflip",
+    "vflip",
+    "resize",
+    "get_dimensions",
+    "InterpolationMode",
+):
     setattr(functional, _name, globals()[_name])
 sys.modules[functional.__name__] = functional
 del _name

@@ -1,5 +1,6 @@
 """numpyflow/autograd/anomaly_mode.py: detect_anomaly names the first op whose forward or
 backward produces NaN or Inf, and where in the program that op was called."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,6 +33,7 @@ def test_decorator_turns_it_on_inside_the_function():
     @detect_anomaly()
     def inside():
         return nf.is_anomaly_enabled()
+
     assert inside() and not nf.is_anomaly_enabled()
 
 

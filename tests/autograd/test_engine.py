@@ -1,13 +1,14 @@
 """numpyflow/autograd/engine.py: order, accumulation, graph release, hooks, grad()."""
+
 import gc
 import weakref
 
 import numpy as np
 import pytest
+from reference import assert_close, needs_torch, torch
 
 import numpyflow as nf
 from numpyflow.ops.elementwise import Add
-from reference import assert_close, needs_torch, torch
 
 
 def test_chain_of_100000_ops_backprops_without_recursion_error():
@@ -29,7 +30,7 @@ def test_doubling_60_times_runs_each_node_once(monkeypatch):
         y = y + y
     y.backward()
     assert len(calls) == 60  # linear, not 2**60
-    assert x.grad.item() == 2.0 ** 60
+    assert x.grad.item() == 2.0**60
 
 
 def test_intermediate_arrays_are_freed_after_backward():
@@ -134,7 +135,7 @@ def test_grad_returns_gradients_without_touching_dot_grad():
     x = nf.tensor([1.0, 2.0], requires_grad=True)
     y = nf.tensor([3.0], requires_grad=True)
     out = (x * x).sum() + y.sum() * 0
-    gx, = nf.autograd.grad(out, x)
+    (gx,) = nf.autograd.grad(out, x)
     np.testing.assert_allclose(gx.numpy(), [2.0, 4.0])
     assert x.grad is None and y.grad is None
 
@@ -143,7 +144,7 @@ def test_grad_of_nonleaf_input():
     x = nf.tensor([1.0, 2.0], requires_grad=True)
     h = x * 3
     out = (h * h).sum()
-    gh, = nf.autograd.grad(out, h)
+    (gh,) = nf.autograd.grad(out, h)
     np.testing.assert_allclose(gh.numpy(), 2 * h.detach().numpy())
 
 
@@ -166,19 +167,19 @@ def test_backward_with_inputs_accumulates_only_those():
 
 def test_create_graph_gives_differentiable_gradients():
     x = nf.tensor(3.0, dtype=nf.float64, requires_grad=True)
-    y = x ** 3
-    g, = nf.autograd.grad(y, x, create_graph=True)
+    y = x**3
+    (g,) = nf.autograd.grad(y, x, create_graph=True)
     assert g.requires_grad
-    g2, = nf.autograd.grad(g, x)
+    (g2,) = nf.autograd.grad(g, x)
     assert g.item() == 27.0 and g2.item() == 18.0
 
 
 def test_third_derivative():
     x = nf.tensor(0.7, dtype=nf.float64, requires_grad=True)
     y = x.sin() * x.exp()
-    g1, = nf.autograd.grad(y, x, create_graph=True)
-    g2, = nf.autograd.grad(g1, x, create_graph=True)
-    g3, = nf.autograd.grad(g2, x)
+    (g1,) = nf.autograd.grad(y, x, create_graph=True)
+    (g2,) = nf.autograd.grad(g1, x, create_graph=True)
+    (g3,) = nf.autograd.grad(g2, x)
     v = 0.7
     # d3/dx3 (sin x e^x) = 2 e^x (cos x - sin x)
     assert abs(g3.item() - 2 * np.exp(v) * (np.cos(v) - np.sin(v))) < 1e-12
@@ -193,8 +194,8 @@ def test_hessian_vector_product_matches_pytorch():
         w = lib.tensor(w0, requires_grad=True)
         a = lib.tensor(a0)
         loss = (lib.tanh(a @ w) ** 2).sum() + (w * w * w).sum() + lib.logsumexp(a @ w, 0)
-        g, = lib.autograd.grad(loss, w, create_graph=True)
-        hv, = lib.autograd.grad((g * lib.tensor(v0)).sum(), w)
+        (g,) = lib.autograd.grad(loss, w, create_graph=True)
+        (hv,) = lib.autograd.grad((g * lib.tensor(v0)).sum(), w)
         return hv
 
     assert_close(hvp(nf), hvp(torch), rtol=1e-10, atol=1e-12)
@@ -276,7 +277,7 @@ def test_hooks_run_inside_the_create_graph_backward():
     x = nf.tensor(2.0, dtype=nf.float64, requires_grad=True)
     y = x * x
     y.register_hook(lambda g: g * x)  # the hook's output depends on x
-    g, = nf.autograd.grad(y, x, create_graph=True)
+    (g,) = nf.autograd.grad(y, x, create_graph=True)
     assert g.item() == 8.0  # x * 2x
-    g2, = nf.autograd.grad(g, x)
+    (g2,) = nf.autograd.grad(g, x)
     assert g2.item() == 8.0  # d/dx 2x^2 = 4x

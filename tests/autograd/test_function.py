@@ -1,4 +1,5 @@
 """numpyflow/autograd/function.py: the public op contract for user-defined Functions."""
+
 import numpy as np
 import pytest
 
@@ -10,12 +11,12 @@ class Cube(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x ** 3
+        return x**3
 
     @staticmethod
     def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        return grad * 3 * x ** 2
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x**2
 
 
 class ScaledAdd(Function):
@@ -124,8 +125,9 @@ def test_mixing_devices_is_an_error_naming_the_op(monkeypatch):
 
     on_gpu = nf.ones(2)
     monkeypatch.setattr(backend, "cupy", object())  # pretend CuPy is installed
-    monkeypatch.setattr(function, "device_of",
-                        lambda arr: backend.Device("cuda", 0) if arr is on_gpu._data else backend.CPU)
+    monkeypatch.setattr(
+        function, "device_of", lambda arr: backend.Device("cuda", 0) if arr is on_gpu._data else backend.CPU
+    )
     with pytest.raises(RuntimeError, match=r"mul: expected all tensors to be on the same device.*cpu and cuda:0"):
         nf.ones(2) * on_gpu
 

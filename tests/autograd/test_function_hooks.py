@@ -1,5 +1,6 @@
 """numpyflow/autograd/function_hooks.py: hooks see every op's forward and backward, in
 matched pre/post pairs, and cost nothing once removed."""
+
 from __future__ import annotations
 
 import pytest
@@ -46,7 +47,7 @@ def test_hook_sees_each_forward_and_backward_in_order():
     assert forwards[:3] == [("forward_post", "Exp", 1), ("forward_post", "Mul", 1), ("forward_post", "Sum", 1)]
     backwards = [e[1] for e in rec.events if e[0] == "backward_post"]
     assert backwards == ["SumBackward0", "MulBackward0", "ExpBackward0"]
-    inside_exp_backward = rec.events[rec.events.index(("backward_pre", "ExpBackward0")):]
+    inside_exp_backward = rec.events[rec.events.index(("backward_pre", "ExpBackward0")) :]
     assert ("forward_post", "Mul", 1) in inside_exp_backward  # the op ExpBackward applies
     assert _balanced(rec.events)
     assert not function_hooks.hooks

@@ -1,4 +1,5 @@
 """numpyflow/autograd/grad_mode.py: no_grad, enable_grad, set_grad_enabled, inference_mode."""
+
 import threading
 
 import numpyflow as nf

@@ -1,4 +1,5 @@
 """numpyflow/autograd/gradcheck.py: passes correct gradients, reports wrong ones clearly."""
+
 import numpy as np
 import pytest
 
@@ -18,7 +19,7 @@ class WrongSquare(_Square):
 
     @staticmethod
     def backward(ctx, grad):
-        x, = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
         return grad * 3 * x
 
 
@@ -27,7 +28,7 @@ class SquareWithWrongSecondDerivative(_Square):
 
     @staticmethod
     def backward(ctx, grad):
-        x, = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
         return grad * 2 * x.detach()
 
 

@@ -1,5 +1,6 @@
 """numpyflow/cli/data.py: the training command's loaders are the library's DataLoader with a
 per-epoch generator, and --augment is the library's batch transforms run inside the loader."""
+
 import numpy as np
 import pytest
 
@@ -16,9 +17,15 @@ def images(n=21):
 
 
 def epoch(start_batch=0, epoch=1, workers=0, seed=5):
-    loader = cli_data.train_loader(images(), batch_size=4, seed=seed, epoch=epoch, workers=workers,
-                                   augment=cli_data.augmentation(SPEC, fill=(-9.0, -8.0, -7.0)),
-                                   start_batch=start_batch)
+    loader = cli_data.train_loader(
+        images(),
+        batch_size=4,
+        seed=seed,
+        epoch=epoch,
+        workers=workers,
+        augment=cli_data.augmentation(SPEC, fill=(-9.0, -8.0, -7.0)),
+        start_batch=start_batch,
+    )
     return [(x.numpy(), y.numpy()) for x, y in loader]
 
 
@@ -49,11 +56,16 @@ def test_augmentation_crops_with_black_padding_and_keeps_the_labels_with_their_i
     full = epoch()
     data = images().tensors[0].numpy()
     padded = np.pad(data, ((0, 0), (0, 0), (4, 4), (4, 4)))
-    padded[:, :, :4] = padded[:, :, -4:] = padded[:, :, :, :4] = padded[:, :, :, -4:] = \
-        np.array([-9.0, -8.0, -7.0], np.float32).reshape(3, 1, 1)
+    padded[:, :, :4] = padded[:, :, -4:] = padded[:, :, :, :4] = padded[:, :, :, -4:] = np.array(
+        [-9.0, -8.0, -7.0], np.float32
+    ).reshape(3, 1, 1)
     for x, y in full:
         assert x.shape[1:] == (3, 32, 32)
         for image, label in zip(x, y):
             candidates = [padded[label], padded[label][..., ::-1]]  # flipped or not
-            assert any(np.array_equal(image, c[:, i:i + 32, j:j + 32])
-                       for c in candidates for i in range(9) for j in range(9))
+            assert any(
+                np.array_equal(image, c[:, i : i + 32, j : j + 32])
+                for c in candidates
+                for i in range(9)
+                for j in range(9)
+            )

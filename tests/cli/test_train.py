@@ -1,4 +1,5 @@
 """numpyflow/cli: the training and evaluation commands, end to end on the embedded digits."""
+
 import csv
 import os
 import signal
@@ -12,8 +13,23 @@ import pytest
 import numpyflow as nf
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TRAIN = [sys.executable, "-m", "numpyflow", "train", "--dataset", "digits", "--model", "resnet20",
-         "--batch-size", "128", "--lr", "0.05", "--augment", "--seed", "3"]
+TRAIN = [
+    sys.executable,
+    "-m",
+    "numpyflow",
+    "train",
+    "--dataset",
+    "digits",
+    "--model",
+    "resnet20",
+    "--batch-size",
+    "128",
+    "--lr",
+    "0.05",
+    "--augment",
+    "--seed",
+    "3",
+]
 
 
 def _run(args, **kw):
@@ -36,11 +52,22 @@ def test_train_writes_checkpoints_metrics_and_curves_then_evaluate_reports(tmp_p
     assert [int(r["epoch"]) for r in rows] == [1, 2]
     assert 0 <= float(rows[-1]["test_acc"]) <= 1 and float(rows[-1]["images_per_second"]) > 0
     assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    ev = _run([sys.executable, "-m", "numpyflow", "evaluate", "--checkpoint", str(out / "best.pt"),
-               "--json", str(tmp_path / "eval.json")])
+    ev = _run(
+        [
+            sys.executable,
+            "-m",
+            "numpyflow",
+            "evaluate",
+            "--checkpoint",
+            str(out / "best.pt"),
+            "--json",
+            str(tmp_path / "eval.json"),
+        ]
+    )
     assert ev.returncode == 0, ev.stderr
     assert "accuracy" in ev.stdout and "per-class accuracy" in ev.stdout and "confusion matrix" in ev.stdout
     import json
+
     result = json.loads((tmp_path / "eval.json").read_text())
     assert np.array(result["confusion_matrix"]).sum() == 359
     assert result["accuracy"] == pytest.approx(max(float(r["test_acc"]) for r in rows))
@@ -51,8 +78,13 @@ def test_interrupted_run_saves_and_resume_continues_exactly(tmp_path, sig, code)
     straight = tmp_path / "straight"
     assert _run(TRAIN + ["--epochs", "2", "--out", str(straight)]).returncode == 0
     stopped = tmp_path / "stopped"
-    proc = subprocess.Popen(TRAIN + ["--epochs", "2", "--out", str(stopped)], cwd=ROOT,
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        TRAIN + ["--epochs", "2", "--out", str(stopped)],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
     banner = proc.stderr.readline()  # printed once the signal handlers are in place
     assert "parameters) on digits" in banner
     time.sleep(1.5)
@@ -90,8 +122,20 @@ def test_evaluate_rejects_a_foreign_or_missing_checkpoint(tmp_path):
 
 def test_missing_data_set_is_a_clear_error_and_writes_nothing(tmp_path):
     out = tmp_path / "run"
-    res = _run([sys.executable, "-m", "numpyflow", "train", "--dataset", "cifar10", "--data-dir",
-                str(tmp_path / "nowhere"), "--out", str(out)])
+    res = _run(
+        [
+            sys.executable,
+            "-m",
+            "numpyflow",
+            "train",
+            "--dataset",
+            "cifar10",
+            "--data-dir",
+            str(tmp_path / "nowhere"),
+            "--out",
+            str(out),
+        ]
+    )
     assert res.returncode == 1
     assert "nowhere" in res.stderr and "CIFAR" in res.stderr
     assert not out.exists()

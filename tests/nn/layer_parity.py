@@ -1,8 +1,9 @@
 """Run the same layer in NumpyFlow and PyTorch with the same weights and compare."""
+
 import numpy as np
+from reference import assert_close, torch
 
 import numpyflow as nf
-from reference import assert_close, torch
 
 
 def copy_state(torch_module, nf_module):

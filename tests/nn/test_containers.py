@@ -1,4 +1,5 @@
 """numpyflow/nn/containers.py."""
+
 from collections import OrderedDict
 
 import pytest

@@ -1,18 +1,29 @@
 """numpyflow/nn/init.py: PyTorch's gains, fans, bounds and distributions."""
+
 import math
 
 import numpy as np
 import pytest
+from reference import needs_torch, torch
 
 import numpyflow as nf
 from numpyflow.nn import init
-from reference import needs_torch, torch
 
 
 @needs_torch
-@pytest.mark.parametrize("nonlinearity,param", [("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", None),
-                                                ("relu", None), ("leaky_relu", None), ("leaky_relu", 0.2),
-                                                ("selu", None)])
+@pytest.mark.parametrize(
+    "nonlinearity,param",
+    [
+        ("linear", None),
+        ("conv2d", None),
+        ("sigmoid", None),
+        ("tanh", None),
+        ("relu", None),
+        ("leaky_relu", None),
+        ("leaky_relu", 0.2),
+        ("selu", None),
+    ],
+)
 def test_calculate_gain_matches_pytorch(nonlinearity, param):
     assert init.calculate_gain(nonlinearity, param) == pytest.approx(torch.nn.init.calculate_gain(nonlinearity, param))
 
@@ -40,8 +51,9 @@ def test_distributions_have_the_documented_bounds_and_spread():
     assert _std(init.xavier_normal_, gain=2.0).std() == pytest.approx(2 * math.sqrt(2 / (fan_in + fan_out)), rel=0.01)
     w = _std(init.kaiming_uniform_, a=math.sqrt(5))
     assert np.abs(w).max() <= 1 / math.sqrt(fan_in)
-    assert _std(init.kaiming_normal_, mode="fan_out", nonlinearity="relu").std() == \
-        pytest.approx(math.sqrt(2 / fan_out), rel=0.01)
+    assert _std(init.kaiming_normal_, mode="fan_out", nonlinearity="relu").std() == pytest.approx(
+        math.sqrt(2 / fan_out), rel=0.01
+    )
     w = _std(init.trunc_normal_, shape=(200_000,), mean=1.0, std=2.0, a=-1.0, b=2.0)
     assert w.min() >= -1.0 and w.max() <= 2.0
     # the mean of N(1, 4) truncated to [-1, 2]: mu + sigma * (phi(a') - phi(b')) / (Phi(b') - Phi(a'))

@@ -1,12 +1,13 @@
 """Every layer in numpyflow/nn against its PyTorch counterpart: same weights, same input,
 same outputs, gradients and buffers (float64 tight, float32 loose), train and eval."""
+
 import numpy as np
 import pytest
+from layer_parity import compare, copy_state
+from reference import assert_close, needs_torch, torch
 
 import numpyflow as nf
 from numpyflow import nn
-from layer_parity import compare, copy_state
-from reference import assert_close, needs_torch, torch
 
 T = torch.nn if torch is not None else None
 
@@ -15,34 +16,75 @@ LAYERS = [
     ("linear", lambda: nn.Linear(5, 3), lambda: T.Linear(5, 3), (4, 5)),
     ("linear_nobias_3d", lambda: nn.Linear(5, 3, bias=False), lambda: T.Linear(5, 3, bias=False), (2, 4, 5)),
     ("conv2d", lambda: nn.Conv2d(3, 4, 3, padding=1), lambda: T.Conv2d(3, 4, 3, padding=1), (2, 3, 6, 6)),
-    ("conv2d_strided_dilated", lambda: nn.Conv2d(2, 4, 3, stride=2, dilation=2, bias=False),
-     lambda: T.Conv2d(2, 4, 3, stride=2, dilation=2, bias=False), (2, 2, 9, 9)),
-    ("conv2d_groups_same", lambda: nn.Conv2d(4, 4, 3, padding="same", groups=2),
-     lambda: T.Conv2d(4, 4, 3, padding="same", groups=2), (1, 4, 5, 5)),
-    ("conv2d_depthwise", lambda: nn.Conv2d(3, 3, 3, padding=1, groups=3), lambda: T.Conv2d(3, 3, 3, padding=1, groups=3),
-     (2, 3, 4, 4)),
-    ("conv2d_reflect", lambda: nn.Conv2d(2, 2, 3, padding=1, padding_mode="reflect"),
-     lambda: T.Conv2d(2, 2, 3, padding=1, padding_mode="reflect"), (1, 2, 5, 5)),
-    ("conv_transpose2d", lambda: nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1),
-     lambda: T.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1), (2, 3, 4, 4)),
+    (
+        "conv2d_strided_dilated",
+        lambda: nn.Conv2d(2, 4, 3, stride=2, dilation=2, bias=False),
+        lambda: T.Conv2d(2, 4, 3, stride=2, dilation=2, bias=False),
+        (2, 2, 9, 9),
+    ),
+    (
+        "conv2d_groups_same",
+        lambda: nn.Conv2d(4, 4, 3, padding="same", groups=2),
+        lambda: T.Conv2d(4, 4, 3, padding="same", groups=2),
+        (1, 4, 5, 5),
+    ),
+    (
+        "conv2d_depthwise",
+        lambda: nn.Conv2d(3, 3, 3, padding=1, groups=3),
+        lambda: T.Conv2d(3, 3, 3, padding=1, groups=3),
+        (2, 3, 4, 4),
+    ),
+    (
+        "conv2d_reflect",
+        lambda: nn.Conv2d(2, 2, 3, padding=1, padding_mode="reflect"),
+        lambda: T.Conv2d(2, 2, 3, padding=1, padding_mode="reflect"),
+        (1, 2, 5, 5),
+    ),
+    (
+        "conv_transpose2d",
+        lambda: nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1),
+        lambda: T.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1),
+        (2, 3, 4, 4),
+    ),
     ("batchnorm2d", lambda: nn.BatchNorm2d(3), lambda: T.BatchNorm2d(3), (4, 3, 5, 5)),
     ("batchnorm1d_2d", lambda: nn.BatchNorm1d(3), lambda: T.BatchNorm1d(3), (6, 3)),
     ("batchnorm1d_3d", lambda: nn.BatchNorm1d(3, momentum=None), lambda: T.BatchNorm1d(3, momentum=None), (4, 3, 7)),
-    ("batchnorm2d_no_affine", lambda: nn.BatchNorm2d(3, affine=False), lambda: T.BatchNorm2d(3, affine=False),
-     (4, 3, 2, 2)),
-    ("batchnorm2d_no_running_stats", lambda: nn.BatchNorm2d(3, track_running_stats=False),
-     lambda: T.BatchNorm2d(3, track_running_stats=False), (4, 3, 2, 2)),
+    (
+        "batchnorm2d_no_affine",
+        lambda: nn.BatchNorm2d(3, affine=False),
+        lambda: T.BatchNorm2d(3, affine=False),
+        (4, 3, 2, 2),
+    ),
+    (
+        "batchnorm2d_no_running_stats",
+        lambda: nn.BatchNorm2d(3, track_running_stats=False),
+        lambda: T.BatchNorm2d(3, track_running_stats=False),
+        (4, 3, 2, 2),
+    ),
     ("layernorm", lambda: nn.LayerNorm(6), lambda: T.LayerNorm(6), (3, 4, 6)),
     ("layernorm_2d_shape", lambda: nn.LayerNorm((4, 6)), lambda: T.LayerNorm((4, 6)), (3, 4, 6)),
     ("groupnorm", lambda: nn.GroupNorm(2, 4), lambda: T.GroupNorm(2, 4), (3, 4, 3, 3)),
     ("maxpool2d", lambda: nn.MaxPool2d(2), lambda: T.MaxPool2d(2), (2, 3, 6, 6)),
-    ("maxpool2d_pad_ceil", lambda: nn.MaxPool2d(3, 2, 1, ceil_mode=True), lambda: T.MaxPool2d(3, 2, 1, ceil_mode=True),
-     (2, 2, 7, 7)),
+    (
+        "maxpool2d_pad_ceil",
+        lambda: nn.MaxPool2d(3, 2, 1, ceil_mode=True),
+        lambda: T.MaxPool2d(3, 2, 1, ceil_mode=True),
+        (2, 2, 7, 7),
+    ),
     ("avgpool2d", lambda: nn.AvgPool2d(3, 2, 1), lambda: T.AvgPool2d(3, 2, 1), (2, 2, 7, 7)),
-    ("avgpool2d_exclude_pad", lambda: nn.AvgPool2d(3, 2, 1, count_include_pad=False),
-     lambda: T.AvgPool2d(3, 2, 1, count_include_pad=False), (2, 2, 7, 7)),
+    (
+        "avgpool2d_exclude_pad",
+        lambda: nn.AvgPool2d(3, 2, 1, count_include_pad=False),
+        lambda: T.AvgPool2d(3, 2, 1, count_include_pad=False),
+        (2, 2, 7, 7),
+    ),
     ("adaptive_avgpool", lambda: nn.AdaptiveAvgPool2d((1, 1)), lambda: T.AdaptiveAvgPool2d((1, 1)), (2, 3, 5, 5)),
-    ("adaptive_avgpool_uneven", lambda: nn.AdaptiveAvgPool2d((3, 2)), lambda: T.AdaptiveAvgPool2d((3, 2)), (2, 3, 7, 5)),
+    (
+        "adaptive_avgpool_uneven",
+        lambda: nn.AdaptiveAvgPool2d((3, 2)),
+        lambda: T.AdaptiveAvgPool2d((3, 2)),
+        (2, 3, 7, 5),
+    ),
     ("adaptive_maxpool", lambda: nn.AdaptiveMaxPool2d(2), lambda: T.AdaptiveMaxPool2d(2), (2, 3, 5, 5)),
     ("flatten", lambda: nn.Flatten(), lambda: T.Flatten(), (2, 3, 4)),
     ("unflatten", lambda: nn.Unflatten(1, (2, 3)), lambda: T.Unflatten(1, (2, 3)), (4, 6)),
@@ -155,27 +197,73 @@ def test_default_initialisation_follows_pytorch_bounds():
 
 # (name, numpyflow factory, torch factory, input array maker, target array maker)
 LOSSES = [
-    ("cross_entropy", lambda: nn.CrossEntropyLoss(), lambda: T.CrossEntropyLoss(),
-     lambda r: r.standard_normal((5, 4)), lambda r: r.integers(0, 4, 5)),
-    ("cross_entropy_options", lambda: nn.CrossEntropyLoss(weight=nf.tensor([1.0, 2.0, 0.5, 1.0], dtype=nf.float64),
-                                                          ignore_index=1, label_smoothing=0.1),
-     lambda: T.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 0.5, 1.0], dtype=torch.float64), ignore_index=1,
-                                label_smoothing=0.1),
-     lambda r: r.standard_normal((6, 4, 2)), lambda r: r.integers(0, 4, (6, 2))),
-    ("cross_entropy_probabilities", lambda: nn.CrossEntropyLoss(reduction="sum"), lambda: T.CrossEntropyLoss(reduction="sum"),
-     lambda r: r.standard_normal((5, 3)), lambda r: r.dirichlet(np.ones(3), 5)),
-    ("nll", lambda: nn.NLLLoss(reduction="none"), lambda: T.NLLLoss(reduction="none"),
-     lambda r: np.log(r.dirichlet(np.ones(3), 5)), lambda r: r.integers(0, 3, 5)),
-    ("mse", lambda: nn.MSELoss(), lambda: T.MSELoss(), lambda r: r.standard_normal((3, 4)), lambda r: r.standard_normal((3, 4))),
-    ("l1", lambda: nn.L1Loss(reduction="sum"), lambda: T.L1Loss(reduction="sum"),
-     lambda r: r.standard_normal((3, 4)), lambda r: r.standard_normal((3, 4))),
-    ("smooth_l1", lambda: nn.SmoothL1Loss(beta=0.5), lambda: T.SmoothL1Loss(beta=0.5),
-     lambda r: r.standard_normal((3, 4)), lambda r: r.standard_normal((3, 4))),
-    ("bce", lambda: nn.BCELoss(), lambda: T.BCELoss(), lambda r: r.uniform(0.05, 0.95, (3, 4)),
-     lambda r: r.integers(0, 2, (3, 4)).astype(float)),
-    ("bce_logits_pos_weight", lambda: nn.BCEWithLogitsLoss(pos_weight=nf.tensor([1.0, 2.0, 3.0, 0.5], dtype=nf.float64)),
-     lambda: T.BCEWithLogitsLoss(pos_weight=torch.tensor([1.0, 2.0, 3.0, 0.5], dtype=torch.float64)),
-     lambda r: r.standard_normal((3, 4)) * 5, lambda r: r.integers(0, 2, (3, 4)).astype(float)),
+    (
+        "cross_entropy",
+        lambda: nn.CrossEntropyLoss(),
+        lambda: T.CrossEntropyLoss(),
+        lambda r: r.standard_normal((5, 4)),
+        lambda r: r.integers(0, 4, 5),
+    ),
+    (
+        "cross_entropy_options",
+        lambda: nn.CrossEntropyLoss(
+            weight=nf.tensor([1.0, 2.0, 0.5, 1.0], dtype=nf.float64), ignore_index=1, label_smoothing=0.1
+        ),
+        lambda: T.CrossEntropyLoss(
+            weight=torch.tensor([1.0, 2.0, 0.5, 1.0], dtype=torch.float64), ignore_index=1, label_smoothing=0.1
+        ),
+        lambda r: r.standard_normal((6, 4, 2)),
+        lambda r: r.integers(0, 4, (6, 2)),
+    ),
+    (
+        "cross_entropy_probabilities",
+        lambda: nn.CrossEntropyLoss(reduction="sum"),
+        lambda: T.CrossEntropyLoss(reduction="sum"),
+        lambda r: r.standard_normal((5, 3)),
+        lambda r: r.dirichlet(np.ones(3), 5),
+    ),
+    (
+        "nll",
+        lambda: nn.NLLLoss(reduction="none"),
+        lambda: T.NLLLoss(reduction="none"),
+        lambda r: np.log(r.dirichlet(np.ones(3), 5)),
+        lambda r: r.integers(0, 3, 5),
+    ),
+    (
+        "mse",
+        lambda: nn.MSELoss(),
+        lambda: T.MSELoss(),
+        lambda r: r.standard_normal((3, 4)),
+        lambda r: r.standard_normal((3, 4)),
+    ),
+    (
+        "l1",
+        lambda: nn.L1Loss(reduction="sum"),
+        lambda: T.L1Loss(reduction="sum"),
+        lambda r: r.standard_normal((3, 4)),
+        lambda r: r.standard_normal((3, 4)),
+    ),
+    (
+        "smooth_l1",
+        lambda: nn.SmoothL1Loss(beta=0.5),
+        lambda: T.SmoothL1Loss(beta=0.5),
+        lambda r: r.standard_normal((3, 4)),
+        lambda r: r.standard_normal((3, 4)),
+    ),
+    (
+        "bce",
+        lambda: nn.BCELoss(),
+        lambda: T.BCELoss(),
+        lambda r: r.uniform(0.05, 0.95, (3, 4)),
+        lambda r: r.integers(0, 2, (3, 4)).astype(float),
+    ),
+    (
+        "bce_logits_pos_weight",
+        lambda: nn.BCEWithLogitsLoss(pos_weight=nf.tensor([1.0, 2.0, 3.0, 0.5], dtype=nf.float64)),
+        lambda: T.BCEWithLogitsLoss(pos_weight=torch.tensor([1.0, 2.0, 3.0, 0.5], dtype=torch.float64)),
+        lambda r: r.standard_normal((3, 4)) * 5,
+        lambda r: r.integers(0, 2, (3, 4)).astype(float),
+    ),
 ]
 
 

@@ -1,10 +1,11 @@
 """numpyflow/nn/module.py: registration, iteration, modes, state dicts, hooks, repr."""
+
 import numpy as np
 import pytest
+from reference import needs_torch, torch
 
 import numpyflow as nf
 from numpyflow import nn
-from reference import needs_torch, torch
 
 
 class Block(nn.Module):
@@ -35,10 +36,24 @@ class Net(nn.Module):
 def test_attributes_register_parameters_buffers_and_children():
     net = Net()
     names = [n for n, _ in net.named_parameters()]
-    assert names == ["block.scale", "block.conv.weight", "block.conv.bias", "block.bn.weight", "block.bn.bias",
-                     "layers.1.weight", "layers.1.bias", "head.weight", "head.bias"]
+    assert names == [
+        "block.scale",
+        "block.conv.weight",
+        "block.conv.bias",
+        "block.bn.weight",
+        "block.bn.bias",
+        "layers.1.weight",
+        "layers.1.bias",
+        "head.weight",
+        "head.bias",
+    ]
     assert [n for n, _ in net.named_buffers()] == [
-        "block.steps", "block.cache", "block.bn.running_mean", "block.bn.running_var", "block.bn.num_batches_tracked"]
+        "block.steps",
+        "block.cache",
+        "block.bn.running_mean",
+        "block.bn.running_var",
+        "block.bn.num_batches_tracked",
+    ]
     assert [n for n, _ in net.named_children()] == ["block", "layers", "head"]
     assert [n for n, _ in net.named_modules()][:4] == ["", "block", "block.conv", "block.bn"]
     assert net.block.plain == 3 and "plain" not in dict(net.block.named_parameters())
@@ -172,11 +187,24 @@ def test_get_submodule_and_parameter():
 
 @needs_torch
 def test_repr_matches_pytorch_for_a_small_model():
-    ours = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU(inplace=True),
-                         nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8, 10), nn.Dropout(0.1))
-    theirs = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1, bias=False), torch.nn.BatchNorm2d(8),
-                                 torch.nn.ReLU(inplace=True), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
-                                 torch.nn.Linear(8, 10), torch.nn.Dropout(0.1))
+    ours = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1, bias=False),
+        nn.BatchNorm2d(8),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(8, 10),
+        nn.Dropout(0.1),
+    )
+    theirs = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 8, 3, padding=1, bias=False),
+        torch.nn.BatchNorm2d(8),
+        torch.nn.ReLU(inplace=True),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(8, 10),
+        torch.nn.Dropout(0.1),
+    )
     assert repr(ours) == repr(theirs)
 
 

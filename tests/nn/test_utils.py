@@ -1,12 +1,13 @@
 """numpyflow/nn/utils.py against PyTorch."""
+
 import math
 
 import numpy as np
 import pytest
+from reference import assert_close, needs_torch, torch
 
 import numpyflow as nf
 from numpyflow import nn
-from reference import assert_close, needs_torch, torch
 
 
 def _grads(lib, rng_seed=0):

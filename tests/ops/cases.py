@@ -1,6 +1,7 @@
 """Every differentiable op, declared once: how to call it (the same code for numpyflow and
 PyTorch, whose APIs match), on which input shapes, with which values.  The tests in this
 folder run each case through gradcheck, gradgradcheck, PyTorch and float32."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,16 +13,16 @@ import numpy as np
 @dataclass
 class Case:
     name: str
-    fn: Callable                      # fn(lib, *inputs) -> tensor or tuple of tensors
-    shapes: list                      # list of tuples of input shapes
-    values: str | tuple = "normal"    # value kind for every input, or one per input
-    second: bool = True               # has a second derivative worth checking
-    differentiable: bool = True       # compare gradients (False: forward only)
-    extra: Callable | None = None     # extra(rng, shapes) -> arrays appended after the inputs
+    fn: Callable  # fn(lib, *inputs) -> tensor or tuple of tensors
+    shapes: list  # list of tuples of input shapes
+    values: str | tuple = "normal"  # value kind for every input, or one per input
+    second: bool = True  # has a second derivative worth checking
+    differentiable: bool = True  # compare gradients (False: forward only)
+    extra: Callable | None = None  # extra(rng, shapes) -> arrays appended after the inputs
     rtol: float = 1e-9
-    grad_shapes: list | None = None   # smaller shapes for the (slow) finite-difference checks
-    finite_differences: bool = True   # False where float64 finite differences can't apply
-    reference_grad: bool = True       # False where PyTorch itself can't differentiate it
+    grad_shapes: list | None = None  # smaller shapes for the (slow) finite-difference checks
+    finite_differences: bool = True  # False where float64 finite differences can't apply
+    reference_grad: bool = True  # False where PyTorch itself can't differentiate it
     params: dict = field(default_factory=dict)
 
     def __str__(self):
@@ -47,13 +48,21 @@ def make_values(kind, shape, rng, dtype=np.float64):
 def _index(n_max):
     def extra(rng, shapes):
         return [rng.integers(0, n_max, size=(5,))]
+
     return extra
 
 
 UNARY_SHAPES = [((),), ((3,),), ((2, 3),), ((2, 1, 4),), ((0, 3),)]
 GRAD_UNARY = [((),), ((2, 3),)]
-BINARY_SHAPES = [((), ()), ((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 4)), ((3,), ()), ((2, 0), (1, 0)),
-                 ((4, 1, 3), (2, 1))]
+BINARY_SHAPES = [
+    ((), ()),
+    ((3,), (3,)),
+    ((2, 3), (3,)),
+    ((2, 1), (1, 4)),
+    ((3,), ()),
+    ((2, 0), (1, 0)),
+    ((4, 1, 3), (2, 1)),
+]
 GRAD_BINARY = [((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2,))]
 
 
@@ -77,19 +86,23 @@ ELEMENTWISE = [
     binary("rdiv_scalar", lambda L, a, b: 2.0 / b + a, values=("normal", "away")),
     binary("floor_divide", lambda L, a, b: a // b, values=("normal", "away"), differentiable=False),
     binary("remainder", lambda L, a, b: a % b, values=("normal", "away"), second=False),
-    binary("pow_tensor", lambda L, a, b: a ** b, values=("pos", "normal")),
-    unary("pow_scalar", lambda L, a: a ** 3),
-    unary("pow_half", lambda L, a: a ** 0.5, values="pos"),
-    unary("pow_2_2", lambda L, a: a ** 2.2, values="pos"),
-    unary("rpow_scalar", lambda L, a: 5.0 ** a),
+    binary("pow_tensor", lambda L, a, b: a**b, values=("pos", "normal")),
+    unary("pow_scalar", lambda L, a: a**3),
+    unary("pow_half", lambda L, a: a**0.5, values="pos"),
+    unary("pow_2_2", lambda L, a: a**2.2, values="pos"),
+    unary("rpow_scalar", lambda L, a: 5.0**a),
     unary("neg", lambda L, a: -a),
     unary("abs", lambda L, a: a.abs(), values="away"),
     binary("maximum", lambda L, a, b: L.maximum(a, b)),
     binary("minimum", lambda L, a, b: L.minimum(a, b)),
     unary("clamp", lambda L, a: a.clamp(-0.5, 0.7)),
     unary("clamp_min", lambda L, a: L.clamp(a, min=0.1)),
-    Case("clamp_tensor_bounds", lambda L, a, lo, hi: L.clamp(a, lo, hi), [((2, 3), (3,), (2, 1))],
-         ("normal", "normal", "pos")),
+    Case(
+        "clamp_tensor_bounds",
+        lambda L, a, lo, hi: L.clamp(a, lo, hi),
+        [((2, 3), (3,), (2, 1))],
+        ("normal", "normal", "pos"),
+    ),
     Case("where", lambda L, a, b: L.where(a > 0, a, b), BINARY_SHAPES, grad_shapes=GRAD_BINARY),
     Case("where_scalar", lambda L, a: L.where(a > 0, a, 0.5), UNARY_SHAPES, grad_shapes=GRAD_UNARY),
     unary("exp", lambda L, a: a.exp()),
@@ -118,8 +131,15 @@ GRAD_REDUCTION = [((3,),), ((2, 3, 2),)]
 
 
 def reduction(name, fn, values="normal", second=True, shapes=None, differentiable=True):
-    return Case(name, fn, shapes or REDUCTION_SHAPES, values, second, differentiable,
-                grad_shapes=GRAD_REDUCTION if shapes is None else None)
+    return Case(
+        name,
+        fn,
+        shapes or REDUCTION_SHAPES,
+        values,
+        second,
+        differentiable,
+        grad_shapes=GRAD_REDUCTION if shapes is None else None,
+    )
 
 
 ND = [((2, 3, 4),), ((2, 1, 3),)]
@@ -148,8 +168,9 @@ REDUCTIONS = [
     Case("amin", lambda L, a: L.amin(a, 1, keepdim=True), ND, grad_shapes=GRAD_ND),
     reduction("var", lambda L, a: a.var(), shapes=[((4,),), ((2, 3),), ((2, 3, 4),)]),
     Case("var_dim_biased", lambda L, a: a.var(1, unbiased=False), ND, grad_shapes=GRAD_ND),
-    Case("var_correction", lambda L, a: L.var(a, (0, 2), correction=2, keepdim=True), [((2, 3, 4),)],
-         grad_shapes=GRAD_ND),
+    Case(
+        "var_correction", lambda L, a: L.var(a, (0, 2), correction=2, keepdim=True), [((2, 3, 4),)], grad_shapes=GRAD_ND
+    ),
     reduction("std", lambda L, a: a.std(), shapes=[((4,),), ((2, 3),)]),
     Case("std_dim", lambda L, a: a.std(-1, keepdim=True), ND, grad_shapes=GRAD_ND),
     reduction("logsumexp", lambda L, a: L.logsumexp(a, 0), shapes=[((4,),), ((2, 3),), ((2, 3, 4),)]),
@@ -203,12 +224,19 @@ SHAPE_OPS = [
     Case("unbind", lambda L, a: a.unbind(1), [((2, 3),)]),
     Case("unbind_partial_use", lambda L, a: a.unbind(0)[1] * 2, [((3, 2),)]),
     Case("narrow", lambda L, a: a.narrow(1, 1, 2), [((2, 4),)]),
-    Case("pad", lambda L, a: L.nn.functional.pad(a, (1, 2)) if L.__name__ == "torch" else L.pad(a, (1, 2)),
-         [((2, 3),)]),
-    Case("pad_value_2d", lambda L, a: (L.nn.functional.pad if L.__name__ == "torch" else L.pad)(a, (1, 0, 2, 1), value=0.5),
-         [((2, 3),)]),
-    Case("pad_negative_crops", lambda L, a: (L.nn.functional.pad if L.__name__ == "torch" else L.pad)(a, (-1, 1)),
-         [((2, 3),)]),
+    Case(
+        "pad", lambda L, a: L.nn.functional.pad(a, (1, 2)) if L.__name__ == "torch" else L.pad(a, (1, 2)), [((2, 3),)]
+    ),
+    Case(
+        "pad_value_2d",
+        lambda L, a: (L.nn.functional.pad if L.__name__ == "torch" else L.pad)(a, (1, 0, 2, 1), value=0.5),
+        [((2, 3),)],
+    ),
+    Case(
+        "pad_negative_crops",
+        lambda L, a: (L.nn.functional.pad if L.__name__ == "torch" else L.pad)(a, (-1, 1)),
+        [((2, 3),)],
+    ),
     Case("contiguous", lambda L, a: a.T.contiguous(), [((2, 3),)]),
     Case("diagonal", lambda L, a: L.diagonal(a), [((3, 3),), ((3, 4),)]),
     Case("diagonal_offset", lambda L, a: L.diagonal(a, 1, 0, 2), [((3, 2, 4),)]),
@@ -220,6 +248,7 @@ SHAPE_OPS = [
 def _int_index(shape, n):
     def extra(rng, shapes):
         return [rng.integers(0, n, size=shape)]
+
     return extra
 
 
@@ -237,17 +266,22 @@ INDEXING = [
     Case("index_adv_separated", lambda L, a: a[[0, 1], :, [1, 1]], [((2, 3, 4),)]),
     Case("gather", lambda L, a, i: L.gather(a, 1, i), [((3, 4),)], extra=_int_index((3, 6), 4)),
     Case("gather_smaller_index", lambda L, a, i: a.gather(0, i), [((4, 3),)], extra=_int_index((2, 2), 4)),
-    Case("scatter_add", lambda L, a, b, i: L.scatter_add(a, 1, i, b), [((3, 4), (3, 6))],
-         extra=_int_index((3, 6), 4)),
+    Case("scatter_add", lambda L, a, b, i: L.scatter_add(a, 1, i, b), [((3, 4), (3, 6))], extra=_int_index((3, 6), 4)),
     # PyTorch's own backward fails when src is larger than index; ours zero-pads.
-    Case("scatter_add_larger_src", lambda L, a, b, i: a.scatter_add(0, i, b), [((4, 3), (3, 3))],
-         extra=_int_index((2, 3), 4), reference_grad=False),
+    Case(
+        "scatter_add_larger_src",
+        lambda L, a, b, i: a.scatter_add(0, i, b),
+        [((4, 3), (3, 3))],
+        extra=_int_index((2, 3), 4),
+        reference_grad=False,
+    ),
     Case("index_select", lambda L, a, i: L.index_select(a, 1, i), [((3, 4),)], extra=_int_index((5,), 4)),
     Case("masked_fill", lambda L, a: a.masked_fill(a > 0.5, -1.0), [((3, 4),)]),
     Case("masked_fill_broadcast", lambda L, a, b: a.masked_fill(b > 0, 2.0) * b, [((3, 4), (4,))]),
     Case("take_along_dim", lambda L, a, i: L.take_along_dim(a, i, 1), [((3, 4),)], extra=_int_index((3, 2), 4)),
-    Case("take_along_dim_broadcast", lambda L, a, i: L.take_along_dim(a, i, 0), [((4, 3),)],
-         extra=_int_index((2, 1), 4)),
+    Case(
+        "take_along_dim_broadcast", lambda L, a, i: L.take_along_dim(a, i, 0), [((4, 3),)], extra=_int_index((2, 1), 4)
+    ),
     Case("take_along_dim_flat", lambda L, a, i: L.take_along_dim(a, i), [((3, 4),)], extra=_int_index((5,), 12)),
     Case("setitem_nonleaf", lambda L, a, b: _setitem(a * 1.0, b), [((3, 4), (4,))]),
     Case("setitem_adv", lambda L, a, b: _setitem_adv(a * 2.0, b), [((3, 4), (2, 4))]),
@@ -269,8 +303,12 @@ LINALG = [
     Case("matmul_1d_1d", lambda L, a, b: a @ b, [((3,), (3,))]),
     Case("matmul_1d_2d", lambda L, a, b: L.matmul(a, b), [((3,), (3, 4))]),
     Case("matmul_2d_1d", lambda L, a, b: L.matmul(a, b), [((2, 3), (3,))]),
-    Case("matmul_batched_broadcast", lambda L, a, b: a @ b, [((2, 1, 2, 3), (3, 3, 2)), ((2, 2, 3), (3, 2))],
-         grad_shapes=[((2, 1, 2, 3), (3, 3, 2))]),
+    Case(
+        "matmul_batched_broadcast",
+        lambda L, a, b: a @ b,
+        [((2, 1, 2, 3), (3, 3, 2)), ((2, 2, 3), (3, 2))],
+        grad_shapes=[((2, 1, 2, 3), (3, 3, 2))],
+    ),
     Case("matmul_1d_batched", lambda L, a, b: a @ b, [((3,), (2, 3, 2)), ((2, 2, 3), (3,))]),
     Case("matmul_empty", lambda L, a, b: a @ b, [((2, 0), (0, 3))]),
     Case("mm", lambda L, a, b: L.mm(a, b), [((2, 3), (3, 2))]),

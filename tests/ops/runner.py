@@ -1,14 +1,15 @@
 """The four checks every op case goes through (see cases.py)."""
+
 from __future__ import annotations
 
 import math
 
 import numpy as np
 import pytest
-
-import numpyflow as nf
 from cases import make_values
 from reference import assert_close, needs_torch, torch
+
+import numpyflow as nf
 
 MAX_GRADCHECK_ELEMENTS = 40
 
@@ -27,7 +28,11 @@ def _run(lib, case, arrays, extras, requires_grad):
 
 
 def _float_outputs(outs):
-    return [o for o in outs if o.dtype in (nf.float32, nf.float64) or (torch is not None and o.dtype in (torch.float32, torch.float64))]
+    return [
+        o
+        for o in outs
+        if o.dtype in (nf.float32, nf.float64) or (torch is not None and o.dtype in (torch.float32, torch.float64))
+    ]
 
 
 def _ids(pairs):
@@ -62,7 +67,9 @@ def op_tests(cases):
         assert len(ours) == len(theirs)
         for o, t in zip(ours, theirs):
             assert_close(o, t, rtol=case.rtol, atol=1e-12, what=f"{case.name} forward")
-            assert str(o.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], f"{case.name}: dtype {o.dtype} vs {t.dtype}"
+            assert str(o.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], (
+                f"{case.name}: dtype {o.dtype} vs {t.dtype}"
+            )
         if not case.differentiable or not case.reference_grad:
             return
         pairs = [(o, t) for o, t in zip(ours, theirs) if t.requires_grad]
@@ -73,7 +80,9 @@ def op_tests(cases):
         torch.autograd.backward([t for _, t in pairs], [torch.tensor(s) for s in seeds])
         for i, (a, b) in enumerate(zip(ours_in, theirs_in)):
             if b.grad is None:
-                assert a.grad is None or not np.any(a.grad.numpy()), f"{case.name}: input {i} got a gradient, PyTorch's is None"
+                assert a.grad is None or not np.any(a.grad.numpy()), (
+                    f"{case.name}: input {i} got a gradient, PyTorch's is None"
+                )
             else:
                 assert a.grad is not None, f"{case.name}: input {i} got no gradient"
                 assert_close(a.grad, b.grad, rtol=case.rtol, atol=1e-12, what=f"{case.name} grad of input {i}")

@@ -1,5 +1,6 @@
 """numpyflow/ops/activation.py: each op against PyTorch, finite differences (first and second
 derivatives) and float32 (cases in cases.py)."""
+
 from cases import ACTIVATIONS
 from runner import op_tests
 
@@ -10,10 +11,10 @@ test_matches_pytorch, test_gradcheck, test_gradgradcheck, test_float32_stays_flo
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-
-import numpyflow as nf  # noqa: E402
 from cases import Case  # noqa: E402
 from reference import assert_close, needs_torch, torch  # noqa: E402
+
+import numpyflow as nf  # noqa: E402
 from numpyflow.ops import activation as act  # noqa: E402
 
 
@@ -49,13 +50,21 @@ POINTWISE = [
     # PyTorch's hardsigmoid backward uses 1/6 rounded to float32 (ours is exact)
     _act("hardsigmoid", lambda L, x: F(L).hardsigmoid(x * 4), rtol=1e-7),
     _act("hardswish", lambda L, x: F(L).hardswish(x * 4)),
-    Case("leaky_relu_inplace_on_nonleaf", lambda L, x: F(L).leaky_relu(x * 1.0, 0.1, inplace=True) * x,
-         [((3, 4),)], "away"),
+    Case(
+        "leaky_relu_inplace_on_nonleaf",
+        lambda L, x: F(L).leaky_relu(x * 1.0, 0.1, inplace=True) * x,
+        [((3, 4),)],
+        "away",
+    ),
     Case("elu_inplace_on_nonleaf", lambda L, x: F(L).elu(x * 2.0, inplace=True), [((3, 4),)]),
 ]
 
-(test_pointwise_matches_pytorch, test_pointwise_gradcheck, test_pointwise_gradgradcheck,
- test_pointwise_float32_stays_float32) = op_tests(POINTWISE)
+(
+    test_pointwise_matches_pytorch,
+    test_pointwise_gradcheck,
+    test_pointwise_gradgradcheck,
+    test_pointwise_float32_stays_float32,
+) = op_tests(POINTWISE)
 
 
 @needs_torch

@@ -2,6 +2,7 @@
 weight and bias gradients, float64 and float32), finite differences (first and second
 derivatives), double backward against PyTorch (every kernel strategy), Hypothesis over
 random geometries, and errors."""
+
 from __future__ import annotations
 
 import re
@@ -9,12 +10,13 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reference import needs_torch, torch
 
 import numpyflow as nf
 from numpyflow.ops import conv as conv_module
 from numpyflow.ops.conv import conv2d, conv_transpose2d
-from reference import needs_torch, torch
 
 F = torch.nn.functional if torch is not None else None
 TOL = {np.float64: dict(rtol=1e-10, atol=1e-10), np.float32: dict(rtol=1e-4, atol=1e-4)}
@@ -111,6 +113,7 @@ def _call_conv(fn, bias, kw):
 
 # -- against PyTorch ----------------------------------------------------------------------------
 
+
 @needs_torch
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("name,xs,ws,bias,kw", CONV2D, ids=_ids(CONV2D))
@@ -124,8 +127,9 @@ def test_conv2d_matches_pytorch(name, xs, ws, bias, kw, dtype):
 @pytest.mark.parametrize("name,xs,ws,bias,kw", CONV_TRANSPOSE2D, ids=_ids(CONV_TRANSPOSE2D))
 def test_conv_transpose2d_matches_pytorch(name, xs, ws, bias, kw, dtype):
     shapes = [xs, ws] + ([(ws[1] * kw.get("groups", 1),)] if bias else [])
-    _compare_with_torch(_call_conv(conv_transpose2d, bias, kw), _call_conv(F.conv_transpose2d, bias, kw),
-                        shapes, dtype, what=name)
+    _compare_with_torch(
+        _call_conv(conv_transpose2d, bias, kw), _call_conv(F.conv_transpose2d, bias, kw), shapes, dtype, what=name
+    )
 
 
 @needs_torch
@@ -133,25 +137,37 @@ def test_conv_transpose2d_matches_pytorch(name, xs, ws, bias, kw, dtype):
 def test_unbatched_3d_input_matches_pytorch(fn_name):
     ours_fn = {"conv2d": conv2d, "conv_transpose2d": conv_transpose2d}[fn_name]
     kw = dict(stride=2, padding=1)
-    _compare_with_torch(lambda x, w, b: ours_fn(x, w, b, **kw), lambda x, w, b: getattr(F, fn_name)(x, w, b, **kw),
-                        [(3, 7, 6), (3, 3, 3, 3), (3,)], np.float64, what=fn_name)
+    _compare_with_torch(
+        lambda x, w, b: ours_fn(x, w, b, **kw),
+        lambda x, w, b: getattr(F, fn_name)(x, w, b, **kw),
+        [(3, 7, 6), (3, 3, 3, 3), (3,)],
+        np.float64,
+        what=fn_name,
+    )
 
 
 @needs_torch
 def test_realistic_resnet_shapes_match_pytorch_in_float32():
-    for xs, ws, kw in [((2, 16, 32, 32), (16, 16, 3, 3), dict(padding=1)),
-                       ((2, 16, 32, 32), (32, 16, 3, 3), dict(stride=2, padding=1)),
-                       ((2, 16, 32, 32), (32, 16, 1, 1), dict(stride=2))]:
-        _compare_with_torch(lambda x, w: conv2d(x, w, **kw), lambda x, w: F.conv2d(x, w, **kw),
-                            [xs, ws], np.float32, what=str(xs))
+    for xs, ws, kw in [
+        ((2, 16, 32, 32), (16, 16, 3, 3), dict(padding=1)),
+        ((2, 16, 32, 32), (32, 16, 3, 3), dict(stride=2, padding=1)),
+        ((2, 16, 32, 32), (32, 16, 1, 1), dict(stride=2)),
+    ]:
+        _compare_with_torch(
+            lambda x, w: conv2d(x, w, **kw), lambda x, w: F.conv2d(x, w, **kw), [xs, ws], np.float32, what=str(xs)
+        )
 
 
 @needs_torch
-@pytest.mark.parametrize("fn_name,xs,ws,kw", [
-    ("conv2d", (1, 2, 5, 5), (3, 2, 3, 3), dict(stride=2, padding=1)),
-    ("conv2d", (2, 4, 5, 4), (4, 2, 3, 2), dict(groups=2, padding="same", dilation=(1, 2))),
-    ("conv_transpose2d", (1, 2, 3, 3), (2, 3, 3, 3), dict(stride=2, padding=1, output_padding=1)),
-], ids=["conv2d_strided", "conv2d_grouped_same", "conv_transpose2d"])
+@pytest.mark.parametrize(
+    "fn_name,xs,ws,kw",
+    [
+        ("conv2d", (1, 2, 5, 5), (3, 2, 3, 3), dict(stride=2, padding=1)),
+        ("conv2d", (2, 4, 5, 4), (4, 2, 3, 2), dict(groups=2, padding="same", dilation=(1, 2))),
+        ("conv_transpose2d", (1, 2, 3, 3), (2, 3, 3, 3), dict(stride=2, padding=1, output_padding=1)),
+    ],
+    ids=["conv2d_strided", "conv2d_grouped_same", "conv_transpose2d"],
+)
 def test_double_backward_matches_pytorch(fn_name, xs, ws, kw):
     """A gradient penalty: d/d(x, w) of sum(dL/dx ** 2) + sum(dL/dw ** 2), L = sum(y * t)."""
     rng = np.random.default_rng(5)
@@ -189,8 +205,9 @@ def test_conv2d_matches_pytorch_on_random_geometries(data):
     bias = data.draw(st.booleans(), "bias")
     kw_ = dict(stride=(sh, sw), padding=(ph, pw), dilation=(dh, dw), groups=groups)
     shapes = [(n, cin, H, W), (cout, cin // groups, kh, kw)] + ([(cout,)] if bias else [])
-    _compare_with_torch(_call_conv(conv2d, bias, kw_), _call_conv(F.conv2d, bias, kw_), shapes, np.float64,
-                        what=str(kw_))
+    _compare_with_torch(
+        _call_conv(conv2d, bias, kw_), _call_conv(F.conv2d, bias, kw_), shapes, np.float64, what=str(kw_)
+    )
 
 
 @needs_torch
@@ -210,26 +227,49 @@ def test_conv_transpose2d_matches_pytorch_on_random_geometries(data):
     pw = data.draw(st.integers(0, ((W - 1) * sw + dw * (kw - 1) + opw) // 2), "pw")
     kw_ = dict(stride=(sh, sw), padding=(ph, pw), output_padding=(oph, opw), dilation=(dh, dw), groups=groups)
     shapes = [(2, cin, H, W), (cin, cout_g, kh, kw), (cout_g * groups,)]
-    _compare_with_torch(lambda x, w, b: conv_transpose2d(x, w, b, **kw_),
-                        lambda x, w, b: F.conv_transpose2d(x, w, b, **kw_), shapes, np.float64, what=str(kw_))
+    _compare_with_torch(
+        lambda x, w, b: conv_transpose2d(x, w, b, **kw_),
+        lambda x, w, b: F.conv_transpose2d(x, w, b, **kw_),
+        shapes,
+        np.float64,
+        what=str(kw_),
+    )
 
 
 # -- finite differences -----------------------------------------------------------------------
 
 GRADCHECK = [
     ("conv2d_pad1", lambda x, w, b: conv2d(x, w, b, padding=1), [(1, 2, 4, 4), (2, 2, 3, 3), (2,)]),
-    ("conv2d_stride2_groups2", lambda x, w, b: conv2d(x, w, b, stride=2, padding=1, groups=2),
-     [(1, 2, 5, 4), (2, 1, 3, 2), (2,)]),
-    ("conv2d_same_dilated", lambda x, w, b: conv2d(x, w, b, padding="same", dilation=2),
-     [(1, 1, 5, 5), (2, 1, 3, 3), (2,)]),
-    ("conv2d_depthwise_stride2", lambda x, w, b: conv2d(x, w, b, stride=2, groups=2),
-     [(2, 2, 4, 4), (2, 1, 2, 2), (2,)]),
-    ("conv_transpose2d_stride2", lambda x, w, b: conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
-     [(1, 2, 3, 3), (2, 2, 3, 3), (2,)]),
-    ("conv_transpose2d_stride1", lambda x, w, b: conv_transpose2d(x, w, b, padding=1),
-     [(1, 2, 3, 3), (2, 1, 3, 3), (1,)]),
-    ("conv_transpose2d_groups_dilation", lambda x, w, b: conv_transpose2d(x, w, b, groups=2, dilation=2),
-     [(1, 2, 2, 3), (2, 1, 2, 2), (2,)]),
+    (
+        "conv2d_stride2_groups2",
+        lambda x, w, b: conv2d(x, w, b, stride=2, padding=1, groups=2),
+        [(1, 2, 5, 4), (2, 1, 3, 2), (2,)],
+    ),
+    (
+        "conv2d_same_dilated",
+        lambda x, w, b: conv2d(x, w, b, padding="same", dilation=2),
+        [(1, 1, 5, 5), (2, 1, 3, 3), (2,)],
+    ),
+    (
+        "conv2d_depthwise_stride2",
+        lambda x, w, b: conv2d(x, w, b, stride=2, groups=2),
+        [(2, 2, 4, 4), (2, 1, 2, 2), (2,)],
+    ),
+    (
+        "conv_transpose2d_stride2",
+        lambda x, w, b: conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+        [(1, 2, 3, 3), (2, 2, 3, 3), (2,)],
+    ),
+    (
+        "conv_transpose2d_stride1",
+        lambda x, w, b: conv_transpose2d(x, w, b, padding=1),
+        [(1, 2, 3, 3), (2, 1, 3, 3), (1,)],
+    ),
+    (
+        "conv_transpose2d_groups_dilation",
+        lambda x, w, b: conv_transpose2d(x, w, b, groups=2, dilation=2),
+        [(1, 2, 2, 3), (2, 1, 2, 2), (2,)],
+    ),
 ]
 
 
@@ -290,6 +330,7 @@ def chosen_strategies(monkeypatch):
         kernels = real(*args)
         picked.append((type(kernels).__name__, getattr(kernels, "input_grad_by_conv", None)))
         return kernels
+
     monkeypatch.setattr(conv_module, "strategy_for", spy)
     return picked
 
@@ -313,8 +354,7 @@ def _first_and_second_derivatives(lib, fn, arrays, wrt, kw):
 @pytest.mark.parametrize("name,xs,ws,kw,strategy", STRATEGIES, ids=_ids(STRATEGIES))
 def test_double_backward_of_every_strategy_matches_pytorch(chosen_strategies, name, xs, ws, kw, strategy, wrt):
     rng = np.random.default_rng(11)
-    y_shape = tuple(F.conv2d(torch.zeros(xs, dtype=torch.float64), torch.zeros(ws, dtype=torch.float64),
-                             **kw).shape)
+    y_shape = tuple(F.conv2d(torch.zeros(xs, dtype=torch.float64), torch.zeros(ws, dtype=torch.float64), **kw).shape)
     grad_shapes = [s for s, v in ((xs, "x"), (ws, "w")) if v in wrt] + [(ws[0],)]
     arrays = [_values(s, rng) for s in [xs, ws, (ws[0],), y_shape] + grad_shapes]
     ours = _first_and_second_derivatives(nf, conv2d, arrays, wrt, kw)
@@ -361,12 +401,17 @@ def test_convolution_backward_leaves_out_the_outputs_not_asked_for():
 
 # -- dtypes, layouts, bookkeeping ---------------------------------------------------------------
 
-@pytest.mark.parametrize("fn,ws,kw", [
-    (conv2d, (4, 3, 3, 3), dict(padding=1)),
-    (conv2d, (4, 3, 3, 3), dict(stride=2, padding=1)),
-    (conv_transpose2d, (3, 4, 3, 3), dict(stride=2, padding=1, output_padding=1)),
-    (conv_transpose2d, (3, 4, 3, 3), dict(padding=1)),
-], ids=["conv2d", "conv2d_stride2", "conv_transpose2d_stride2", "conv_transpose2d"])
+
+@pytest.mark.parametrize(
+    "fn,ws,kw",
+    [
+        (conv2d, (4, 3, 3, 3), dict(padding=1)),
+        (conv2d, (4, 3, 3, 3), dict(stride=2, padding=1)),
+        (conv_transpose2d, (3, 4, 3, 3), dict(stride=2, padding=1, output_padding=1)),
+        (conv_transpose2d, (3, 4, 3, 3), dict(padding=1)),
+    ],
+    ids=["conv2d", "conv2d_stride2", "conv_transpose2d_stride2", "conv_transpose2d"],
+)
 def test_float32_in_gives_float32_out_and_float32_gradients(fn, ws, kw):
     rng = np.random.default_rng(6)
     x = nf.tensor(_values((2, 3, 6, 6), rng, np.float32), requires_grad=True)
@@ -376,7 +421,7 @@ def test_float32_in_gives_float32_out_and_float32_gradients(fn, ws, kw):
     assert y.dtype == nf.float32
     (y * y).sum().backward()
     assert x.grad.dtype == w.grad.dtype == b.grad.dtype == nf.float32
-    gx, = nf.autograd.grad((fn(x, w, b, **kw) ** 2).sum(), [x], create_graph=True)
+    (gx,) = nf.autograd.grad((fn(x, w, b, **kw) ** 2).sum(), [x], create_graph=True)
     assert gx.dtype == nf.float32
 
 
@@ -390,8 +435,8 @@ def test_grad_fn_is_named_like_pytorchs():
 @needs_torch
 def test_non_contiguous_input_and_weight():
     rng = np.random.default_rng(7)
-    x = _values((2, 6, 7, 3), rng)   # used as (2, 3, 7, 6) via transpose
-    w = _values((3, 3, 4, 3), rng)   # used as (4, 3, 3, 3) via permute
+    x = _values((2, 6, 7, 3), rng)  # used as (2, 3, 7, 6) via transpose
+    w = _values((3, 3, 4, 3), rng)  # used as (4, 3, 3, 3) via permute
     ours = conv2d(nf.tensor(x).transpose(1, 3), nf.tensor(w).permute(2, 0, 1, 3), padding=1, stride=2)
     theirs = F.conv2d(torch.tensor(x).transpose(1, 3), torch.tensor(w).permute(2, 0, 1, 3), padding=1, stride=2)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10, atol=1e-10)
@@ -456,9 +501,11 @@ def test_numpy_arrays_are_accepted_as_inputs():
 
 # -- errors ----------------------------------------------------------------------------------
 
+
 def test_channel_mismatch_names_both_shapes():
-    with _raises(RuntimeError, "conv2d: input has 3 channels but the weight expects 1",
-                 "(8, 3, 28, 28)", "(16, 1, 3, 3)"):
+    with _raises(
+        RuntimeError, "conv2d: input has 3 channels but the weight expects 1", "(8, 3, 28, 28)", "(16, 1, 3, 3)"
+    ):
         conv2d(nf.zeros(8, 3, 28, 28), nf.zeros(16, 1, 3, 3))
 
 
@@ -467,21 +514,24 @@ def test_grouped_channel_mismatch_mentions_groups():
         conv2d(nf.zeros(1, 4, 5, 5), nf.zeros(6, 2, 3, 3), groups=3)
 
 
-@pytest.mark.parametrize("xs,ws,kw,fragments", [
-    ((8, 8), (4, 2, 3, 3), {}, ["conv2d", "3-D (unbatched) or 4-D", "(8, 8)"]),
-    ((1, 1, 2, 8, 8), (4, 2, 3, 3), {}, ["conv2d", "(1, 1, 2, 8, 8)"]),
-    ((1, 2, 8, 8), (4, 2, 3), {}, ["conv2d", "4-D weight", "(4, 2, 3)"]),
-    ((1, 2, 8, 8), (4, 2, 3, 3), dict(stride=0), ["conv2d", "stride must be positive", "(0, 0)"]),
-    ((1, 2, 8, 8), (4, 2, 3, 3), dict(stride=(1, 1, 1)), ["conv2d", "stride", "(1, 1, 1)"]),
-    ((1, 2, 8, 8), (4, 2, 3, 3), dict(dilation=(1, 0)), ["conv2d", "dilation must be positive"]),
-    ((1, 2, 8, 8), (4, 2, 3, 3), dict(padding=-1), ["conv2d", "negative padding", "(-1, -1)"]),
-    ((1, 2, 8, 8), (4, 2, 3, 3), dict(padding="full"), ["conv2d", "invalid padding string", "'full'"]),
-    ((1, 2, 8, 8), (4, 2, 3, 3), dict(padding="same", stride=2), ["conv2d", "padding='same'", "strided"]),
-    ((1, 2, 8, 8), (4, 2, 3, 3), dict(groups=0), ["conv2d", "groups must be positive"]),
-    ((1, 4, 8, 8), (3, 2, 3, 3), dict(groups=2), ["conv2d", "3 output channels", "not divisible by groups=2"]),
-    ((1, 2, 2, 2), (4, 2, 3, 3), {}, ["conv2d", "kernel", "larger than the padded input", "2x2", "(1, 2, 2, 2)"]),
-    ((1, 2, 4, 4), (4, 2, 3, 3), dict(dilation=2), ["conv2d", "5x5", "larger than the padded input"]),
-])
+@pytest.mark.parametrize(
+    "xs,ws,kw,fragments",
+    [
+        ((8, 8), (4, 2, 3, 3), {}, ["conv2d", "3-D (unbatched) or 4-D", "(8, 8)"]),
+        ((1, 1, 2, 8, 8), (4, 2, 3, 3), {}, ["conv2d", "(1, 1, 2, 8, 8)"]),
+        ((1, 2, 8, 8), (4, 2, 3), {}, ["conv2d", "4-D weight", "(4, 2, 3)"]),
+        ((1, 2, 8, 8), (4, 2, 3, 3), dict(stride=0), ["conv2d", "stride must be positive", "(0, 0)"]),
+        ((1, 2, 8, 8), (4, 2, 3, 3), dict(stride=(1, 1, 1)), ["conv2d", "stride", "(1, 1, 1)"]),
+        ((1, 2, 8, 8), (4, 2, 3, 3), dict(dilation=(1, 0)), ["conv2d", "dilation must be positive"]),
+        ((1, 2, 8, 8), (4, 2, 3, 3), dict(padding=-1), ["conv2d", "negative padding", "(-1, -1)"]),
+        ((1, 2, 8, 8), (4, 2, 3, 3), dict(padding="full"), ["conv2d", "invalid padding string", "'full'"]),
+        ((1, 2, 8, 8), (4, 2, 3, 3), dict(padding="same", stride=2), ["conv2d", "padding='same'", "strided"]),
+        ((1, 2, 8, 8), (4, 2, 3, 3), dict(groups=0), ["conv2d", "groups must be positive"]),
+        ((1, 4, 8, 8), (3, 2, 3, 3), dict(groups=2), ["conv2d", "3 output channels", "not divisible by groups=2"]),
+        ((1, 2, 2, 2), (4, 2, 3, 3), {}, ["conv2d", "kernel", "larger than the padded input", "2x2", "(1, 2, 2, 2)"]),
+        ((1, 2, 4, 4), (4, 2, 3, 3), dict(dilation=2), ["conv2d", "5x5", "larger than the padded input"]),
+    ],
+)
 def test_conv2d_bad_arguments_raise_runtime_errors_naming_the_problem(xs, ws, kw, fragments):
     with _raises(RuntimeError, *fragments):
         conv2d(nf.zeros(*xs), nf.zeros(*ws), **kw)
@@ -509,14 +559,21 @@ def test_non_tensor_input_is_a_type_error():
         conv2d(nf.zeros(1, 1, 3, 3), nf.zeros(1, 1, 1, 1), stride=1.5)
 
 
-@pytest.mark.parametrize("xs,ws,kw,fragments", [
-    ((1, 3, 4, 4), (2, 4, 3, 3), {}, ["conv_transpose2d: input has 3 channels but the weight expects 2"]),
-    ((1, 2, 4, 4), (2, 4, 3, 3), dict(stride=2, output_padding=2), ["conv_transpose2d", "output padding",
-                                                                    "smaller than either stride or dilation"]),
-    ((1, 2, 1, 1), (2, 4, 1, 1), dict(padding=1), ["conv_transpose2d", "output size is too small", "-1x-1"]),
-    ((1, 4, 4, 4), (4, 3, 3, 3), dict(groups=3), ["conv_transpose2d", "not divisible by groups=3"]),
-    ((1, 2, 4, 4), (2, 4, 3, 3), dict(padding="same"), ["conv_transpose2d", "padding", "'same'"]),
-])
+@pytest.mark.parametrize(
+    "xs,ws,kw,fragments",
+    [
+        ((1, 3, 4, 4), (2, 4, 3, 3), {}, ["conv_transpose2d: input has 3 channels but the weight expects 2"]),
+        (
+            (1, 2, 4, 4),
+            (2, 4, 3, 3),
+            dict(stride=2, output_padding=2),
+            ["conv_transpose2d", "output padding", "smaller than either stride or dilation"],
+        ),
+        ((1, 2, 1, 1), (2, 4, 1, 1), dict(padding=1), ["conv_transpose2d", "output size is too small", "-1x-1"]),
+        ((1, 4, 4, 4), (4, 3, 3, 3), dict(groups=3), ["conv_transpose2d", "not divisible by groups=3"]),
+        ((1, 2, 4, 4), (2, 4, 3, 3), dict(padding="same"), ["conv_transpose2d", "padding", "'same'"]),
+    ],
+)
 def test_conv_transpose2d_bad_arguments_raise_runtime_errors(xs, ws, kw, fragments):
     with _raises(RuntimeError, *fragments):
         conv_transpose2d(nf.zeros(*xs), nf.zeros(*ws), **kw)

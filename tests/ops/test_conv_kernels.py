@@ -1,15 +1,16 @@
 """numpyflow/ops/_conv_kernels.py: which strategy ``strategy_for`` picks, every strategy's
 kernels against the general im2col path (and PyTorch), the fused gradient pass against the
 separate ones, batch chunks over threads, and the stride-phase layout pooling shares."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference import needs_torch, torch
 
 import numpyflow as nf
 from numpyflow.ops import _conv_kernels as kernels
 from numpyflow.ops._conv_kernels import ConvGeometry, Im2col, KernelRows, Pointwise, strategy_for
-from reference import needs_torch, torch
 
 
 def _geometry(x_shape, w_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
@@ -31,16 +32,21 @@ def _arrays(x_shape, w_shape, geom, seed=0):
 
 def _torch_reference(x, w, gy, geom):
     xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
-    y = torch.nn.functional.conv2d(xt, wt, None, (geom.sh, geom.sw), (geom.pt, geom.pl), (geom.dh, geom.dw),
-                                   geom.groups)
+    y = torch.nn.functional.conv2d(
+        xt, wt, None, (geom.sh, geom.sw), (geom.pt, geom.pl), (geom.dh, geom.dw), geom.groups
+    )
     y.backward(torch.tensor(gy))
     return y.detach().numpy(), xt.grad.numpy(), wt.grad.numpy()
 
 
 def _all_kernels(strategy, x, w, gy):
     """forward, input gradient, weight gradient, then the fused pair."""
-    return [strategy.forward(x, w, None), strategy.input_grad(gy, w, x.shape), strategy.weight_grad(x, gy, w.shape),
-            *strategy.input_and_weight_grad(x, gy, w)]
+    return [
+        strategy.forward(x, w, None),
+        strategy.input_grad(gy, w, x.shape),
+        strategy.weight_grad(x, gy, w.shape),
+        *strategy.input_and_weight_grad(x, gy, w),
+    ]
 
 
 # (name, x shape, w shape, geometry keywords, expected strategy, input gradient by convolution)
@@ -66,9 +72,9 @@ def test_strategy_for_picks_by_geometry_and_channels(name, xs, ws, kw, cls, by_c
 
 def test_kernel_rows_stop_where_the_gemm_gets_deep():
     geom = _geometry((1, 16, 6, 6), (4, 16, 3, 3), padding=(1, 1))
-    assert type(strategy_for(geom, 16, 4)) is KernelRows   # depth 16*9 = 144
+    assert type(strategy_for(geom, 16, 4)) is KernelRows  # depth 16*9 = 144
     geom = _geometry((1, 17, 6, 6), (4, 17, 3, 3), padding=(1, 1))
-    assert type(strategy_for(geom, 17, 4)) is Im2col       # depth 153
+    assert type(strategy_for(geom, 17, 4)) is Im2col  # depth 153
 
 
 @pytest.mark.parametrize("name,xs,ws,kw,cls,by_conv", CASES, ids=[c[0] for c in CASES])
@@ -78,8 +84,9 @@ def test_every_strategy_matches_the_col2im_path(name, xs, ws, kw, cls, by_conv):
     x, w, gy = _arrays(xs, ws, geom)
     ours = _all_kernels(strategy_for(geom, xs[1], ws[0]), x, w, gy)
     general = _all_kernels(Im2col(geom, input_grad_by_conv=False), x, w, gy)
-    for what, a, b in zip(["forward", "input grad", "weight grad", "fused input grad", "fused weight grad"],
-                          ours, general):
+    for what, a, b in zip(
+        ["forward", "input grad", "weight grad", "fused input grad", "fused weight grad"], ours, general
+    ):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10, err_msg=f"{name}: {what}")
 
 
@@ -89,15 +96,19 @@ def test_every_strategy_matches_pytorch(name, xs, ws, kw, cls, by_conv):
     geom = _geometry(xs, ws, **kw)
     x, w, gy = _arrays(xs, ws, geom, seed=1)
     y, gx, gw = _torch_reference(x, w, gy, geom)
-    for what, a, b in zip(["forward", "input grad", "weight grad", "fused input grad", "fused weight grad"],
-                          _all_kernels(strategy_for(geom, xs[1], ws[0]), x, w, gy), [y, gx, gw, gx, gw]):
+    for what, a, b in zip(
+        ["forward", "input grad", "weight grad", "fused input grad", "fused weight grad"],
+        _all_kernels(strategy_for(geom, xs[1], ws[0]), x, w, gy),
+        [y, gx, gw, gx, gw],
+    ):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10, err_msg=f"{name}: {what}")
 
 
 @pytest.mark.parametrize("n_threads", [1, 2, 3])
 @pytest.mark.parametrize("name,xs,ws,kw,cls,by_conv", CASES, ids=[c[0] for c in CASES])
-def test_many_small_chunks_over_threads_give_the_one_chunk_result(monkeypatch, name, xs, ws, kw, cls, by_conv,
-                                                                  n_threads):
+def test_many_small_chunks_over_threads_give_the_one_chunk_result(
+    monkeypatch, name, xs, ws, kw, cls, by_conv, n_threads
+):
     geom = _geometry((7,) + xs[1:], ws, **kw)
     x, w, gy = _arrays((7,) + xs[1:], ws, geom, seed=2)
     whole = _all_kernels(strategy_for(geom, xs[1], ws[0]), x, w, gy)
@@ -143,6 +154,6 @@ def test_tap_views_see_the_padded_input_under_each_tap():
     padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
     Wq = kernels.plane_dims(geom)[1]
     for i, j, view in kernels.tap_views(kernels.to_phases(x, geom), geom, 1, 2):
-        seen = view.reshape(2, geom.Ho, Wq)[:, :, :geom.Wo]
-        expected = padded[0, :, i:i + 2 * geom.Ho:2, j:j + 2 * geom.Wo:2]
+        seen = view.reshape(2, geom.Ho, Wq)[:, :, : geom.Wo]
+        expected = padded[0, :, i : i + 2 * geom.Ho : 2, j : j + 2 * geom.Wo : 2]
         np.testing.assert_array_equal(seen, expected)

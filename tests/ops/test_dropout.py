@@ -1,14 +1,15 @@
 """numpyflow/ops/dropout.py: dropout statistics, determinism under manual_seed, gradients,
 in-place use, whole-channel dropout and errors."""
+
 import warnings
 
 import numpy as np
 import pytest
-
-import numpyflow as nf
 from cases import Case
 from reference import torch
 from runner import op_tests
+
+import numpyflow as nf
 from numpyflow.ops import dropout as dropout_ops
 
 
@@ -53,7 +54,7 @@ def test_dropout_gradient_is_the_scaled_mask():
     y.backward(nf.ones_like(y))
     kept = y.detach().numpy() != 0
     np.testing.assert_array_equal(x.grad.numpy(), kept / 0.75)
-    g, = nf.autograd.grad(dropout_ops.dropout(x, 0.25).sum(), [x], create_graph=True)
+    (g,) = nf.autograd.grad(dropout_ops.dropout(x, 0.25).sum(), [x], create_graph=True)
     assert g.dtype == nf.float64
 
 

@@ -1,5 +1,6 @@
 """numpyflow/ops/elementwise.py: each op against PyTorch, finite differences (first and second
 derivatives) and float32 (cases in cases.py)."""
+
 from cases import ELEMENTWISE
 from runner import op_tests
 

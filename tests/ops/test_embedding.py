@@ -1,12 +1,13 @@
 """numpyflow/ops/embedding.py: embedding and one_hot against PyTorch (forward, gradients,
 double backward, max_norm), finite differences, float32 and errors."""
+
 import numpy as np
 import pytest
-
-import numpyflow as nf
 from cases import Case
 from reference import assert_close, needs_torch, torch
 from runner import op_tests
+
+import numpyflow as nf
 from numpyflow.ops import embedding as embedding_ops
 
 
@@ -20,6 +21,7 @@ def _indices(shape, n):
         i = rng.integers(0, n, size=shape)
         i.reshape(-1)[:2] = [1, 1]  # a repeated index: its gradient rows add up
         return [i]
+
     return extra
 
 
@@ -27,11 +29,20 @@ CASES = [
     Case("embedding", lambda L, w, i: F(L).embedding(i, w), [((5, 3),)], extra=_indices((2, 4), 5)),
     # padding_idx and scale_grad_by_freq change the gradient on purpose (it is not the
     # derivative), so these compare with PyTorch only, not with finite differences
-    Case("embedding_padding_idx", lambda L, w, i: F(L).embedding(i, w, padding_idx=1), [((5, 3),)],
-         extra=_indices((6,), 5), finite_differences=False),
-    Case("embedding_negative_padding_idx_scaled_by_freq",
-         lambda L, w, i: F(L).embedding(i, w, padding_idx=-1, scale_grad_by_freq=True), [((4, 2),)],
-         extra=_indices((3, 3), 4), finite_differences=False),
+    Case(
+        "embedding_padding_idx",
+        lambda L, w, i: F(L).embedding(i, w, padding_idx=1),
+        [((5, 3),)],
+        extra=_indices((6,), 5),
+        finite_differences=False,
+    ),
+    Case(
+        "embedding_negative_padding_idx_scaled_by_freq",
+        lambda L, w, i: F(L).embedding(i, w, padding_idx=-1, scale_grad_by_freq=True),
+        [((4, 2),)],
+        extra=_indices((3, 3), 4),
+        finite_differences=False,
+    ),
 ]
 
 test_matches_pytorch, test_gradcheck, test_gradgradcheck, test_float32_stays_float32 = op_tests(CASES)
@@ -97,7 +108,7 @@ def test_embedding_double_backward_reads_rows_back_like_pytorch():
     for lib, emb in ((nf, embedding_ops.embedding), (torch, torch.nn.functional.embedding)):
         w = lib.tensor(w0, requires_grad=True)
         seed = lib.tensor(seed0, requires_grad=True)
-        g, = lib.autograd.grad(emb(lib.tensor(idx), w, padding_idx=4), [w], seed, create_graph=True)
+        (g,) = lib.autograd.grad(emb(lib.tensor(idx), w, padding_idx=4), [w], seed, create_graph=True)
         (g * lib.tensor(r0)).sum().backward()
         results.append((g, seed.grad))
     assert_close(results[0][0], results[1][0], rtol=1e-12, what="weight gradient")

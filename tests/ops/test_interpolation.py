@@ -1,13 +1,14 @@
 """numpyflow/ops/interpolation.py: interpolate against PyTorch (its source-index rules over
 many sizes and scales, forward and gradients), finite differences (first and second
 derivatives), float32 and errors."""
+
 import numpy as np
 import pytest
-
-import numpyflow as nf
 from cases import Case
 from reference import assert_close, needs_torch, torch
 from runner import op_tests
+
+import numpyflow as nf
 from numpyflow.ops import interpolation as interpolation_ops
 
 
@@ -34,8 +35,14 @@ CASES = [
     _interp("bilinear_scale_factor", IMG, IMG_GRAD, scale_factor=1.7, mode="bilinear"),
     _interp("bilinear_downsample", [((2, 2, 6, 7),)], [((1, 1, 5, 4),)], size=(3, 2), mode="bilinear"),
     _interp("linear_3d", [((2, 3, 5),)], [((1, 2, 4),)], scale_factor=2.5, mode="linear"),
-    _interp("trilinear_align_corners", [((1, 2, 2, 3, 2),)], [((1, 1, 2, 2, 2),)], size=(3, 4, 3),
-            mode="trilinear", align_corners=True),
+    _interp(
+        "trilinear_align_corners",
+        [((1, 2, 2, 3, 2),)],
+        [((1, 1, 2, 2, 2),)],
+        size=(3, 4, 3),
+        mode="trilinear",
+        align_corners=True,
+    ),
     _interp("nearest_3d", [((2, 3, 5),)], scale_factor=3),
 ]
 
@@ -44,10 +51,12 @@ test_matches_pytorch, test_gradcheck, test_gradgradcheck, test_float32_stays_flo
 
 # -- interpolate: PyTorch's index rules, exactly --------------------------------------------------
 
+
 @needs_torch
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("mode,align", [("nearest", None), ("nearest-exact", None), ("bilinear", False),
-                                        ("bilinear", True)])
+@pytest.mark.parametrize(
+    "mode,align", [("nearest", None), ("nearest-exact", None), ("bilinear", False), ("bilinear", True)]
+)
 def test_interpolate_source_indices_match_pytorch_over_many_sizes(dtype, mode, align):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((1, 1, 13, 33)).astype(dtype)
@@ -67,8 +76,7 @@ def test_interpolate_source_indices_match_pytorch_over_many_sizes(dtype, mode, a
 def test_interpolate_nearest_copies_input_values():
     x = nf.arange(6.0).reshape(1, 1, 2, 3)
     y = interpolation_ops.interpolate(x, scale_factor=2)
-    assert y.numpy()[0, 0].tolist() == [[0, 0, 1, 1, 2, 2], [0, 0, 1, 1, 2, 2], [3, 3, 4, 4, 5, 5],
-                                        [3, 3, 4, 4, 5, 5]]
+    assert y.numpy()[0, 0].tolist() == [[0, 0, 1, 1, 2, 2], [0, 0, 1, 1, 2, 2], [3, 3, 4, 4, 5, 5], [3, 3, 4, 4, 5, 5]]
 
 
 def test_interpolate_argument_errors():

@@ -1,5 +1,6 @@
 """numpyflow/ops/linalg.py: each op against PyTorch, finite differences (first and second
 derivatives) and float32 (cases in cases.py)."""
+
 from cases import LINALG
 from runner import op_tests
 

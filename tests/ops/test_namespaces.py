@@ -1,6 +1,7 @@
 """numpyflow/ops/__init__.py: each op module's declarations (``__all__``, ``TENSOR_METHODS``)
 become ``numpyflow.ops``/``numpyflow`` names, ``nn.functional`` names and Tensor methods,
 each the op function itself, with no name claimed twice."""
+
 import types
 
 import pytest

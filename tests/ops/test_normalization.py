@@ -1,13 +1,14 @@
 """numpyflow/ops/normalization.py: batch_norm, layer_norm and group_norm against PyTorch
 (forward, every gradient), finite differences (first and second derivatives), float32,
 running statistics and errors."""
+
 import numpy as np
 import pytest
-
-import numpyflow as nf
 from cases import Case
 from reference import assert_close, needs_torch, torch
 from runner import op_tests
+
+import numpyflow as nf
 from numpyflow.ops import normalization as norm
 
 
@@ -41,36 +42,68 @@ BN_GRAD = _params((3, 2), (2, 2, 3))
 
 CASES = [
     Case("batch_norm_training", _bn_train, BN_SHAPES, grad_shapes=BN_GRAD),
-    Case("batch_norm_training_no_affine",
-         lambda L, x: F(L).batch_norm(x, None, None, training=True, eps=1e-4),
-         [((4, 3),), ((2, 3, 5),), ((1, 2, 3, 3),)], grad_shapes=[((3, 2),), ((2, 2, 3),)]),
-    Case("batch_norm_training_weight_only",
-         lambda L, x, w: F(L).batch_norm(x, None, None, w, None, training=True),
-         [((3, 2, 4), (2,))], grad_shapes=[((2, 2, 3), (2,))]),
+    Case(
+        "batch_norm_training_no_affine",
+        lambda L, x: F(L).batch_norm(x, None, None, training=True, eps=1e-4),
+        [((4, 3),), ((2, 3, 5),), ((1, 2, 3, 3),)],
+        grad_shapes=[((3, 2),), ((2, 2, 3),)],
+    ),
+    Case(
+        "batch_norm_training_weight_only",
+        lambda L, x, w: F(L).batch_norm(x, None, None, w, None, training=True),
+        [((3, 2, 4), (2,))],
+        grad_shapes=[((2, 2, 3), (2,))],
+    ),
     Case("batch_norm_eval", _bn_eval, BN_SHAPES, grad_shapes=BN_GRAD),
-    Case("batch_norm_eval_no_affine", lambda L, x: F(L).batch_norm(x, *_stats(L, x)),
-         [((4, 3),), ((2, 3, 2, 2),)], grad_shapes=[((2, 3, 2),)]),
-    Case("layer_norm_last_dim", lambda L, x, w, b: F(L).layer_norm(x, tuple(w.shape), w, b),
-         [((2, 3, 4), (4,), (4,)), ((5, 6), (6,), (6,)), ((1, 4), (4,), (4,))],
-         grad_shapes=[((2, 3, 3), (3,), (3,))]),
-    Case("layer_norm_two_dims", lambda L, x, w, b: F(L).layer_norm(x, tuple(w.shape), w, b, eps=1e-3),
-         [((2, 3, 4), (3, 4), (3, 4)), ((2, 2, 3, 2), (3, 2), (3, 2))],
-         grad_shapes=[((2, 2, 3), (2, 3), (2, 3))]),
-    Case("layer_norm_no_affine", lambda L, x: F(L).layer_norm(x, tuple(x.shape[-1:])),
-         [((3, 5),), ((2, 2, 4),)], grad_shapes=[((3, 4),)]),
-    Case("group_norm", lambda L, x, w, b: F(L).group_norm(x, 2, w, b),
-         [((2, 4, 3), (4,), (4,)), ((2, 6, 2, 2), (6,), (6,)), ((1, 4, 5), (4,), (4,))],
-         grad_shapes=[((2, 4, 2), (4,), (4,))]),
-    Case("group_norm_one_group", lambda L, x, w, b: F(L).group_norm(x, 1, w, b),
-         [((2, 3, 4), (3,), (3,))], grad_shapes=[((2, 3, 2), (3,), (3,))]),
-    Case("group_norm_no_affine", lambda L, x: F(L).group_norm(x, 3, eps=1e-3),
-         [((2, 6, 3),), ((2, 3, 2, 2),)], grad_shapes=[((2, 3, 4),)]),
+    Case(
+        "batch_norm_eval_no_affine",
+        lambda L, x: F(L).batch_norm(x, *_stats(L, x)),
+        [((4, 3),), ((2, 3, 2, 2),)],
+        grad_shapes=[((2, 3, 2),)],
+    ),
+    Case(
+        "layer_norm_last_dim",
+        lambda L, x, w, b: F(L).layer_norm(x, tuple(w.shape), w, b),
+        [((2, 3, 4), (4,), (4,)), ((5, 6), (6,), (6,)), ((1, 4), (4,), (4,))],
+        grad_shapes=[((2, 3, 3), (3,), (3,))],
+    ),
+    Case(
+        "layer_norm_two_dims",
+        lambda L, x, w, b: F(L).layer_norm(x, tuple(w.shape), w, b, eps=1e-3),
+        [((2, 3, 4), (3, 4), (3, 4)), ((2, 2, 3, 2), (3, 2), (3, 2))],
+        grad_shapes=[((2, 2, 3), (2, 3), (2, 3))],
+    ),
+    Case(
+        "layer_norm_no_affine",
+        lambda L, x: F(L).layer_norm(x, tuple(x.shape[-1:])),
+        [((3, 5),), ((2, 2, 4),)],
+        grad_shapes=[((3, 4),)],
+    ),
+    Case(
+        "group_norm",
+        lambda L, x, w, b: F(L).group_norm(x, 2, w, b),
+        [((2, 4, 3), (4,), (4,)), ((2, 6, 2, 2), (6,), (6,)), ((1, 4, 5), (4,), (4,))],
+        grad_shapes=[((2, 4, 2), (4,), (4,))],
+    ),
+    Case(
+        "group_norm_one_group",
+        lambda L, x, w, b: F(L).group_norm(x, 1, w, b),
+        [((2, 3, 4), (3,), (3,))],
+        grad_shapes=[((2, 3, 2), (3,), (3,))],
+    ),
+    Case(
+        "group_norm_no_affine",
+        lambda L, x: F(L).group_norm(x, 3, eps=1e-3),
+        [((2, 6, 3),), ((2, 3, 2, 2),)],
+        grad_shapes=[((2, 3, 4),)],
+    ),
 ]
 
 test_matches_pytorch, test_gradcheck, test_gradgradcheck, test_float32_stays_float32 = op_tests(CASES)
 
 
 # -- running statistics ------------------------------------------------------------------------
+
 
 def _batches(rng, shape, n, dtype=np.float64):
     return [(rng.standard_normal(shape) * (1 + i) + i).astype(dtype) for i in range(n)]
@@ -84,7 +117,10 @@ def test_batch_norm_running_stats_follow_pytorch_with_momentum(shape, dtype):
     c = shape[1]
     rm, rv = nf.zeros(c, dtype=nf.float64 if dtype == np.float64 else nf.float32), None
     rv = nf.ones(c, dtype=rm.dtype)
-    trm, trv = torch.zeros(c, dtype=getattr(torch, np.dtype(dtype).name)), torch.ones(c, dtype=getattr(torch, np.dtype(dtype).name))
+    trm, trv = (
+        torch.zeros(c, dtype=getattr(torch, np.dtype(dtype).name)),
+        torch.ones(c, dtype=getattr(torch, np.dtype(dtype).name)),
+    )
     tol = 1e-12 if dtype == np.float64 else 1e-6
     for x in _batches(rng, shape, 4, dtype):
         out = norm.batch_norm(nf.tensor(x), rm, rv, training=True, momentum=0.1)
@@ -145,12 +181,17 @@ def test_batch_norm_eval_leaves_running_stats_unchanged():
 
 # -- backward(create_graph=True) records the gradients a plain backward computes ------------------
 
-@pytest.mark.parametrize("fn", [
-    lambda x, w, b: norm.batch_norm(x, None, None, w, b, training=True),
-    lambda x, w, b: norm.batch_norm(x, nf.zeros(3, dtype=nf.float64), nf.ones(3, dtype=nf.float64) * 2, w, b),
-    lambda x, w, b: norm.group_norm(x, 3, w, b),
-    lambda x, w, b: norm.layer_norm(x.transpose(1, 2), (3,), w, b),
-], ids=["batch_norm_training", "batch_norm_eval", "group_norm", "layer_norm"])
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x, w, b: norm.batch_norm(x, None, None, w, b, training=True),
+        lambda x, w, b: norm.batch_norm(x, nf.zeros(3, dtype=nf.float64), nf.ones(3, dtype=nf.float64) * 2, w, b),
+        lambda x, w, b: norm.group_norm(x, 3, w, b),
+        lambda x, w, b: norm.layer_norm(x.transpose(1, 2), (3,), w, b),
+    ],
+    ids=["batch_norm_training", "batch_norm_eval", "group_norm", "layer_norm"],
+)
 def test_create_graph_backward_equals_plain_backward(fn):
     rng = np.random.default_rng(4)
     arrays = [rng.standard_normal((2, 3, 4)), rng.standard_normal(3), rng.standard_normal(3)]
@@ -168,6 +209,7 @@ def test_create_graph_backward_equals_plain_backward(fn):
 
 # -- float32 at a realistic size ---------------------------------------------------------------
 
+
 @needs_torch
 def test_batch_norm_float32_matches_pytorch_at_resnet_like_shape():
     rng = np.random.default_rng(5)
@@ -177,7 +219,9 @@ def test_batch_norm_float32_matches_pytorch_at_resnet_like_shape():
     ours = [nf.tensor(a, requires_grad=True) for a in (x, w, b)]
     theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
     out = norm.batch_norm(ours[0], nf.zeros(16), nf.ones(16), ours[1], ours[2], training=True)
-    ref = torch.nn.functional.batch_norm(theirs[0], torch.zeros(16), torch.ones(16), theirs[1], theirs[2], training=True)
+    ref = torch.nn.functional.batch_norm(
+        theirs[0], torch.zeros(16), torch.ones(16), theirs[1], theirs[2], training=True
+    )
     assert out.dtype == nf.float32
     out.backward(nf.tensor(g))
     ref.backward(torch.tensor(g))
@@ -188,6 +232,7 @@ def test_batch_norm_float32_matches_pytorch_at_resnet_like_shape():
 
 
 # -- errors ----------------------------------------------------------------------------------
+
 
 def test_batch_norm_training_needs_more_than_one_value_per_channel():
     with pytest.raises(ValueError, match="more than 1 value per channel"):
@@ -237,9 +282,11 @@ def test_float32_normalization_stays_accurate_far_from_zero(op):
     rng = np.random.default_rng(6)
     x = (100 + 0.01 * rng.standard_normal((4, 6, 5, 5))).astype(np.float32).astype(np.float64)
     w, b, g = rng.standard_normal(6), rng.standard_normal(6), rng.standard_normal(x.shape)
-    fn = {"batch_norm": lambda x, w, b: norm.batch_norm(x, None, None, w, b, training=True),
-          "group_norm": lambda x, w, b: norm.group_norm(x, 2, w, b),
-          "layer_norm": lambda x, w, b: norm.layer_norm(x.transpose(1, 3), (6,), w, b).transpose(1, 3)}[op]
+    fn = {
+        "batch_norm": lambda x, w, b: norm.batch_norm(x, None, None, w, b, training=True),
+        "group_norm": lambda x, w, b: norm.group_norm(x, 2, w, b),
+        "layer_norm": lambda x, w, b: norm.layer_norm(x.transpose(1, 3), (6,), w, b).transpose(1, 3),
+    }[op]
     results = []
     for dtype in (np.float64, np.float32):
         ts = [nf.tensor(a.astype(dtype), requires_grad=True) for a in (x, w, b)]

@@ -1,11 +1,12 @@
 """numpyflow/ops/padding.py: pad in every mode against PyTorch (forward and gradients),
 finite differences (first and second derivatives), float32 and errors."""
-import pytest
 
-import numpyflow as nf
+import pytest
 from cases import Case
 from reference import torch
 from runner import op_tests
+
+import numpyflow as nf
 from numpyflow.ops import padding as padding_ops
 
 

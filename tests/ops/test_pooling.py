@@ -1,18 +1,20 @@
 """numpyflow/ops/pooling.py: max, average and adaptive pooling against PyTorch (values,
 indices, gradients; float64 and float32), tie and NaN rules, finite differences (first
 and second derivatives), Hypothesis over random geometries, and errors."""
+
 from __future__ import annotations
 
 import re
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reference import needs_torch, torch
 
 import numpyflow as nf
 from numpyflow.ops import pooling
 from numpyflow.ops.pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
-from reference import needs_torch, torch
 
 F = torch.nn.functional if torch is not None else None
 TOL = {np.float64: dict(rtol=1e-10, atol=1e-12), np.float32: dict(rtol=1e-4, atol=1e-5)}
@@ -41,8 +43,9 @@ def _compare_with_torch(name, x, args, kwargs, dtype=np.float64, seed=0, grad_se
             np.testing.assert_array_equal(o.numpy(), t.numpy(), err_msg=f"{name} indices")
         else:
             assert o.dtype == ours_x.dtype
-            np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), equal_nan=True,
-                                       err_msg=f"{name} values", **tol)
+            np.testing.assert_allclose(
+                o.detach().numpy(), t.detach().numpy(), equal_nan=True, err_msg=f"{name} values", **tol
+            )
     if ours[0].numel() == 0:
         return
     rng = np.random.default_rng(seed)
@@ -50,8 +53,9 @@ def _compare_with_torch(name, x, args, kwargs, dtype=np.float64, seed=0, grad_se
     ours[0].backward(nf.tensor(g))
     theirs[0].backward(torch.tensor(g))
     assert ours_x.grad.dtype == ours_x.dtype
-    np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), equal_nan=True,
-                               err_msg=f"{name} gradient", **tol)
+    np.testing.assert_allclose(
+        ours_x.grad.numpy(), theirs_x.grad.numpy(), equal_nan=True, err_msg=f"{name} gradient", **tol
+    )
 
 
 def _random(shape, seed=0):
@@ -97,6 +101,7 @@ def _ids(configs):
 
 # -- against PyTorch ----------------------------------------------------------------------------
 
+
 @needs_torch
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("xs,args,kw", MAX_POOL, ids=_ids(MAX_POOL))
@@ -126,9 +131,16 @@ def test_adaptive_max_pool2d_matches_pytorch(size, dtype):
 
 
 @needs_torch
-@pytest.mark.parametrize("name,size", [("adaptive_avg_pool2d", (4, 2)), ("adaptive_max_pool2d", (4, 2)),
-                                       ("adaptive_avg_pool2d", 1), ("adaptive_max_pool2d", 1),
-                                       ("adaptive_max_pool2d", (2, 1))])
+@pytest.mark.parametrize(
+    "name,size",
+    [
+        ("adaptive_avg_pool2d", (4, 2)),
+        ("adaptive_max_pool2d", (4, 2)),
+        ("adaptive_avg_pool2d", 1),
+        ("adaptive_max_pool2d", 1),
+        ("adaptive_max_pool2d", (2, 1)),
+    ],
+)
 def test_adaptive_pooling_with_sizes_that_divide_the_input_matches_pytorch(name, size):
     _compare_with_torch(name, _random((2, 3, 8, 8)), (size,), {})
     _compare_with_torch(name, _random((3, 8, 6)), (size,), {})
@@ -161,8 +173,9 @@ def test_max_and_avg_pool2d_match_pytorch_on_random_geometries(data):
         kwargs = dict(dilation=(dh, dw), ceil_mode=ceil_mode, return_indices=True)
         if (H + 2 * ph - dh * (kh - 1) - 1) < 0 or (W + 2 * pw - dw * (kw - 1) - 1) < 0:
             return
-        if _some_window_misses_the_input(H, kh, sh, ph, dh, ceil_mode) or \
-                _some_window_misses_the_input(W, kw, sw, pw, dw, ceil_mode):
+        if _some_window_misses_the_input(H, kh, sh, ph, dh, ceil_mode) or _some_window_misses_the_input(
+            W, kw, sw, pw, dw, ceil_mode
+        ):
             return  # PyTorch then points at (and its backward writes to) an index outside the plane
         _compare_with_torch("max_pool2d", x, ((kh, kw), (sh, sw), (ph, pw)), kwargs)
 
@@ -173,6 +186,7 @@ def _some_window_misses_the_input(n, k, s, p, d, ceil_mode):
 
 
 # -- semantics worth naming ----------------------------------------------------------------------
+
 
 def test_maxpool_gradient_goes_to_first_maximum():
     x = nf.tensor(np.array([[[[1.0, 3.0], [3.0, 2.0]]]]), requires_grad=True)
@@ -233,21 +247,28 @@ def test_avg_pool2d_count_include_pad_changes_only_the_border_divisor():
 
 def test_adaptive_avg_pool2d_to_one_is_the_global_mean():
     x = _random((2, 3, 5, 7))
-    np.testing.assert_allclose(adaptive_avg_pool2d(nf.tensor(x), 1).numpy(), x.mean((2, 3), keepdims=True),
-                               rtol=1e-12)
+    np.testing.assert_allclose(adaptive_avg_pool2d(nf.tensor(x), 1).numpy(), x.mean((2, 3), keepdims=True), rtol=1e-12)
 
 
-@pytest.mark.parametrize("fn,args", [
-    (max_pool2d, (3, 2, 1)), (avg_pool2d, (3, 2, 1)), (adaptive_avg_pool2d, ((3, 2),)),
-    (adaptive_max_pool2d, ((3, 2),)), (adaptive_avg_pool2d, (2,)), (adaptive_max_pool2d, (1,)),
-], ids=["max", "avg", "adaptive_avg", "adaptive_max", "adaptive_avg_divisible", "adaptive_max_global"])
+@pytest.mark.parametrize(
+    "fn,args",
+    [
+        (max_pool2d, (3, 2, 1)),
+        (avg_pool2d, (3, 2, 1)),
+        (adaptive_avg_pool2d, ((3, 2),)),
+        (adaptive_max_pool2d, ((3, 2),)),
+        (adaptive_avg_pool2d, (2,)),
+        (adaptive_max_pool2d, (1,)),
+    ],
+    ids=["max", "avg", "adaptive_avg", "adaptive_max", "adaptive_avg_divisible", "adaptive_max_global"],
+)
 def test_float32_in_gives_float32_out_and_float32_gradients(fn, args):
     x = nf.tensor(_random((2, 3, 8, 6)).astype(np.float32), requires_grad=True)
     y = fn(x, *args)
     assert y.dtype == nf.float32
     (y * y).sum().backward()
     assert x.grad.dtype == nf.float32
-    gx, = nf.autograd.grad((fn(x, *args) ** 2).sum(), [x], create_graph=True)
+    (gx,) = nf.autograd.grad((fn(x, *args) ** 2).sum(), [x], create_graph=True)
     assert gx.dtype == nf.float32
 
 
@@ -297,24 +318,33 @@ def test_second_derivatives_match_finite_differences(name, fn, shape):
 
 # -- errors ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("fn,xs,args,kw,fragments", [
-    (max_pool2d, (8, 8), (2,), {}, ["max_pool2d", "3-D (C, H, W) or 4-D", "(8, 8)"]),
-    (max_pool2d, (1, 0, 8, 8), (2,), {}, ["max_pool2d", "non-empty", "(1, 0, 8, 8)"]),
-    (max_pool2d, (1, 1, 8, 8), (0,), {}, ["max_pool2d", "kernel_size must be greater than zero"]),
-    (max_pool2d, (1, 1, 8, 8), (2, 0), {}, ["max_pool2d", "stride must be greater than zero"]),
-    (max_pool2d, (1, 1, 8, 8), ((2, 2, 2),), {}, ["max_pool2d", "kernel_size", "single int, or a tuple of two"]),
-    (max_pool2d, (1, 1, 8, 8), (2,), dict(padding=2), ["max_pool2d", "half of the effective kernel size",
-                                                       "padding=(2, 2)"]),
-    (max_pool2d, (1, 1, 8, 8), (2,), dict(dilation=0), ["max_pool2d", "dilation must be greater than zero"]),
-    (max_pool2d, (1, 1, 2, 2), (3,), {}, ["max_pool2d", "output size is too small", "2x2", "0x0"]),
-    (avg_pool2d, (1, 1, 8, 8), (2,), dict(padding=2), ["avg_pool2d", "half of the effective kernel size"]),
-    (avg_pool2d, (1, 1, 2, 2), (3,), {}, ["avg_pool2d", "output size is too small"]),
-    (avg_pool2d, (1, 1, 8, 8), (2,), dict(divisor_override=0), ["avg_pool2d", "divisor_override must be non-zero"]),
-    (adaptive_avg_pool2d, (8, 8), (2,), {}, ["adaptive_avg_pool2d", "(8, 8)"]),
-    (adaptive_avg_pool2d, (1, 1, 8, 8), ((2, 2, 2),), {}, ["adaptive_avg_pool2d", "output_size", "(2, 2, 2)"]),
-    (adaptive_avg_pool2d, (1, 1, 8, 8), (-1,), {}, ["adaptive_avg_pool2d", "greater than or equal to 0"]),
-    (adaptive_max_pool2d, (1, 1, 8, 8), ((2, -3),), {}, ["adaptive_max_pool2d", "greater than or equal to 0"]),
-])
+
+@pytest.mark.parametrize(
+    "fn,xs,args,kw,fragments",
+    [
+        (max_pool2d, (8, 8), (2,), {}, ["max_pool2d", "3-D (C, H, W) or 4-D", "(8, 8)"]),
+        (max_pool2d, (1, 0, 8, 8), (2,), {}, ["max_pool2d", "non-empty", "(1, 0, 8, 8)"]),
+        (max_pool2d, (1, 1, 8, 8), (0,), {}, ["max_pool2d", "kernel_size must be greater than zero"]),
+        (max_pool2d, (1, 1, 8, 8), (2, 0), {}, ["max_pool2d", "stride must be greater than zero"]),
+        (max_pool2d, (1, 1, 8, 8), ((2, 2, 2),), {}, ["max_pool2d", "kernel_size", "single int, or a tuple of two"]),
+        (
+            max_pool2d,
+            (1, 1, 8, 8),
+            (2,),
+            dict(padding=2),
+            ["max_pool2d", "half of the effective kernel size", "padding=(2, 2)"],
+        ),
+        (max_pool2d, (1, 1, 8, 8), (2,), dict(dilation=0), ["max_pool2d", "dilation must be greater than zero"]),
+        (max_pool2d, (1, 1, 2, 2), (3,), {}, ["max_pool2d", "output size is too small", "2x2", "0x0"]),
+        (avg_pool2d, (1, 1, 8, 8), (2,), dict(padding=2), ["avg_pool2d", "half of the effective kernel size"]),
+        (avg_pool2d, (1, 1, 2, 2), (3,), {}, ["avg_pool2d", "output size is too small"]),
+        (avg_pool2d, (1, 1, 8, 8), (2,), dict(divisor_override=0), ["avg_pool2d", "divisor_override must be non-zero"]),
+        (adaptive_avg_pool2d, (8, 8), (2,), {}, ["adaptive_avg_pool2d", "(8, 8)"]),
+        (adaptive_avg_pool2d, (1, 1, 8, 8), ((2, 2, 2),), {}, ["adaptive_avg_pool2d", "output_size", "(2, 2, 2)"]),
+        (adaptive_avg_pool2d, (1, 1, 8, 8), (-1,), {}, ["adaptive_avg_pool2d", "greater than or equal to 0"]),
+        (adaptive_max_pool2d, (1, 1, 8, 8), ((2, -3),), {}, ["adaptive_max_pool2d", "greater than or equal to 0"]),
+    ],
+)
 def test_bad_arguments_raise_runtime_errors_naming_the_op(fn, xs, args, kw, fragments):
     with _raises(RuntimeError, *fragments):
         fn(nf.zeros(*xs), *args, **kw)

@@ -1,5 +1,6 @@
 """numpyflow/ops/shape.py: each op against PyTorch, finite differences (first and second
 derivatives) and float32 (cases in cases.py)."""
+
 from cases import SHAPE_OPS
 from runner import op_tests
 

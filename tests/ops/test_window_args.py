@@ -1,4 +1,5 @@
 """numpyflow/ops/_window_args.py: the argument checks conv and pooling share."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,15 +9,19 @@ import numpyflow as nf
 from numpyflow.ops._window_args import as_int, as_tensor, pair, shape_of
 
 
-@pytest.mark.parametrize("value,expected", [(3, (3, 3)), ((2, 5), (2, 5)), ([4], (4, 4)), (np.int64(2), (2, 2)),
-                                            ((nf.tensor(1), 2), (1, 2))])
+@pytest.mark.parametrize(
+    "value,expected", [(3, (3, 3)), ((2, 5), (2, 5)), ([4], (4, 4)), (np.int64(2), (2, 2)), ((nf.tensor(1), 2), (1, 2))]
+)
 def test_pair_accepts_an_int_or_one_or_two_ints(value, expected):
     assert pair(value, "stride", "conv2d") == expected
 
 
 def test_pair_of_three_names_the_op_and_argument():
-    with pytest.raises(RuntimeError, match=r"conv2d: expected stride to be a single int or a tuple of 2 ints, "
-                                           r"but got stride=\(1, 2, 3\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"conv2d: expected stride to be a single int or a tuple of 2 ints, "
+        r"but got stride=\(1, 2, 3\)",
+    ):
         pair((1, 2, 3), "stride", "conv2d")
 
 

@@ -3,12 +3,13 @@
 Both start from the same weights and see the same gradients (injected, or computed by the
 same small model); afterwards weights, state and param groups must agree.
 """
+
 import pickle
 
 import numpy as np
+from reference import torch
 
 import numpyflow as nf
-from reference import torch
 
 SHAPES = [(3, 4), (5,), ()]
 RTOL = {np.float32: 1e-6, np.float64: 1e-12}

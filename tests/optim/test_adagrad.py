@@ -1,10 +1,11 @@
 """numpyflow/optim/adagrad.py: Adagrad against PyTorch's, and its checks."""
+
 import numpy as np
 import pytest
-
-import numpyflow as nf
 from optim_reference import compare_on_linear_model, compare_with_pytorch, state_dict_round_trip
 from reference import needs_torch
+
+import numpyflow as nf
 
 CONFIGS = {
     "default": dict(lr=0.1),
@@ -12,8 +13,7 @@ CONFIGS = {
     "weight_decay": dict(lr=0.1, weight_decay=0.2),
     "initial_accumulator": dict(lr=0.1, initial_accumulator_value=0.5),
     "maximize": dict(lr=0.1, maximize=True),
-    "everything": dict(lr=0.1, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.1, eps=1e-3,
-                       maximize=True),
+    "everything": dict(lr=0.1, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.1, eps=1e-3, maximize=True),
 }
 
 
@@ -58,13 +58,16 @@ def test_adagrad_initializes_state_of_a_group_added_later_at_its_first_step():
     np.testing.assert_allclose(q.detach().numpy(), [-0.1 / np.sqrt(2.0), 0.1 / np.sqrt(2.0)], rtol=1e-6)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(lr=-0.1), r"Invalid learning rate: -0\.1"),
-    (dict(lr_decay=-1.0), r"Invalid lr_decay value: -1\.0"),
-    (dict(weight_decay=-1.0), r"Invalid weight_decay value: -1\.0"),
-    (dict(initial_accumulator_value=-1.0), r"Invalid initial_accumulator_value value: -1\.0"),
-    (dict(eps=-1e-10), r"Invalid epsilon value: -1e-10"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(lr=-0.1), r"Invalid learning rate: -0\.1"),
+        (dict(lr_decay=-1.0), r"Invalid lr_decay value: -1\.0"),
+        (dict(weight_decay=-1.0), r"Invalid weight_decay value: -1\.0"),
+        (dict(initial_accumulator_value=-1.0), r"Invalid initial_accumulator_value value: -1\.0"),
+        (dict(eps=-1e-10), r"Invalid epsilon value: -1e-10"),
+    ],
+)
 def test_adagrad_rejects_invalid_options_naming_the_value(kwargs, message):
     with pytest.raises(ValueError, match=message):
         nf.optim.Adagrad([nf.nn.Parameter(nf.zeros(2))], **kwargs)

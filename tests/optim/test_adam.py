@@ -1,13 +1,23 @@
 """numpyflow/optim/adam.py: Adam and AdamW against PyTorch's, and their checks."""
+
 import numpy as np
 import pytest
-
-import numpyflow as nf
 from optim_reference import (
-    RTOL, assert_same_state, close, compare_on_linear_model, compare_with_pytorch, gradient_sequence,
-    initial_arrays, make_params, run, state_dict_round_trip, to_array,
+    RTOL,
+    assert_same_state,
+    close,
+    compare_on_linear_model,
+    compare_with_pytorch,
+    gradient_sequence,
+    initial_arrays,
+    make_params,
+    run,
+    state_dict_round_trip,
+    to_array,
 )
 from reference import needs_torch, torch
+
+import numpyflow as nf
 
 ADAM = {
     "default": dict(lr=0.05),
@@ -58,8 +68,10 @@ def test_trains_a_linear_model_with_a_closure_like_pytorch(name, options):
 @needs_torch
 def test_adam_updates_complex_parameters_as_pairs_of_reals_like_pytorch():
     arrays = [a + 1j * b for a, b in zip(initial_arrays(np.float64), initial_arrays(np.float64, seed=5))]
-    grads = [[a + 1j * b for a, b in zip(s, t)] for s, t in
-             zip(gradient_sequence(np.float64, 10), gradient_sequence(np.float64, 10, seed=7))]
+    grads = [
+        [a + 1j * b for a, b in zip(s, t)]
+        for s, t in zip(gradient_sequence(np.float64, 10), gradient_sequence(np.float64, 10, seed=7))
+    ]
     ours_p, theirs_p = make_params(nf, arrays), make_params(torch, arrays)
     ours = run(nf, nf.optim.Adam(ours_p, lr=0.05, amsgrad=True), ours_p, grads)
     theirs = run(torch, torch.optim.Adam(theirs_p, lr=0.05, amsgrad=True), theirs_p, grads)
@@ -68,8 +80,9 @@ def test_adam_updates_complex_parameters_as_pairs_of_reals_like_pytorch():
     assert_same_state(ours, theirs, RTOL[np.float64])
 
 
-@pytest.mark.parametrize("name, options", [("Adam", ADAM["amsgrad_decay_maximize"]),
-                                           ("AdamW", ADAMW["weight_decay_amsgrad"])])
+@pytest.mark.parametrize(
+    "name, options", [("Adam", ADAM["amsgrad_decay_maximize"]), ("AdamW", ADAMW["weight_decay_amsgrad"])]
+)
 def test_state_dict_round_trip_continues_like_ten_straight_steps(name, options):
     state_dict_round_trip(name, options, np.float32, groups=[([1], {}), ([0, 2], dict(lr=0.2))])
 
@@ -130,14 +143,17 @@ def test_float32_parameters_and_state_stay_float32():
 
 
 @pytest.mark.parametrize("cls", [nf.optim.Adam, nf.optim.AdamW])
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(lr=-1e-3), r"Invalid learning rate: -0\.001"),
-    (dict(eps=-1e-8), r"Invalid epsilon value: -1e-08"),
-    (dict(betas=(1.0, 0.999)), r"Invalid beta parameter at index 0: 1\.0"),
-    (dict(betas=(0.9, -0.1)), r"Invalid beta parameter at index 1: -0\.1"),
-    (dict(weight_decay=-0.5), r"Invalid weight_decay value: -0\.5"),
-    (dict(betas=(0.9,)), r"betas must be a pair"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(lr=-1e-3), r"Invalid learning rate: -0\.001"),
+        (dict(eps=-1e-8), r"Invalid epsilon value: -1e-08"),
+        (dict(betas=(1.0, 0.999)), r"Invalid beta parameter at index 0: 1\.0"),
+        (dict(betas=(0.9, -0.1)), r"Invalid beta parameter at index 1: -0\.1"),
+        (dict(weight_decay=-0.5), r"Invalid weight_decay value: -0\.5"),
+        (dict(betas=(0.9,)), r"betas must be a pair"),
+    ],
+)
 def test_rejects_invalid_options_naming_the_value(cls, kwargs, message):
     with pytest.raises(ValueError, match=message):
         cls([nf.nn.Parameter(nf.zeros(2))], **kwargs)

@@ -1,15 +1,16 @@
 """numpyflow/optim/lr_scheduler.py: every scheduler's learning rates (and OneCycle's and
 CyclicLR's momentum) step by step against PyTorch's, chained and sequential schedules,
 state_dict round trips, ReduceLROnPlateau on a metric sequence, and the checks."""
+
 import pickle
 import warnings
 
 import numpy as np
 import pytest
+from reference import needs_torch, torch
 
 import numpyflow as nf
 import numpyflow.optim.lr_scheduler as lr_scheduler
-from reference import needs_torch, torch
 
 STEPS = 100
 
@@ -25,8 +26,11 @@ def make_optimizer(lib, name="SGD"):
 def record(opt, scheduler):
     """What a scheduler step may change: its last lrs, the groups' lrs and momenta."""
     groups = opt.param_groups
-    return (list(scheduler.get_last_lr()) + [g["lr"] for g in groups]
-            + [g["momentum"] if "momentum" in g else g["betas"][0] for g in groups])
+    return (
+        list(scheduler.get_last_lr())
+        + [g["lr"] for g in groups]
+        + [g["momentum"] if "momentum" in g else g["betas"][0] for g in groups]
+    )
 
 
 def trajectory(lib, make, name="SGD", steps=STEPS):
@@ -51,7 +55,7 @@ SCHEDULERS = {
     "ExponentialLR": lambda S, o: S.ExponentialLR(o, gamma=0.97),
     "CosineAnnealingLR": lambda S, o: S.CosineAnnealingLR(o, T_max=30, eta_min=1e-3),  # 100 steps: down, up, down
     "CosineAnnealingLR_to_zero": lambda S, o: S.CosineAnnealingLR(o, T_max=100),
-    "LambdaLR": lambda S, o: S.LambdaLR(o, lambda epoch: 0.95 ** epoch),
+    "LambdaLR": lambda S, o: S.LambdaLR(o, lambda epoch: 0.95**epoch),
     "LambdaLR_per_group": lambda S, o: S.LambdaLR(o, [lambda e: 1 / (e + 1), lambda e: (e % 10) / 10]),
     "LinearLR": lambda S, o: S.LinearLR(o, start_factor=0.2, end_factor=0.9, total_iters=40),
     "LinearLR_decay": lambda S, o: S.LinearLR(o, start_factor=1.0, end_factor=0.05, total_iters=100),
@@ -59,22 +63,40 @@ SCHEDULERS = {
     "MultiplicativeLR": lambda S, o: S.MultiplicativeLR(o, lambda e: 0.98),
     "PolynomialLR": lambda S, o: S.PolynomialLR(o, total_iters=50, power=2.0),
     "CosineAnnealingWarmRestarts": lambda S, o: S.CosineAnnealingWarmRestarts(o, T_0=5, T_mult=2, eta_min=1e-3),
-    "CyclicLR_triangular2": lambda S, o: S.CyclicLR(o, 0.01, [0.1, 0.2], step_size_up=7, step_size_down=13,
-                                                    mode="triangular2"),
-    "CyclicLR_exp_range": lambda S, o: S.CyclicLR(o, [0.01, 0.02], 0.3, step_size_up=10, mode="exp_range",
-                                                  gamma=0.99),
+    "CyclicLR_triangular2": lambda S, o: S.CyclicLR(
+        o, 0.01, [0.1, 0.2], step_size_up=7, step_size_down=13, mode="triangular2"
+    ),
+    "CyclicLR_exp_range": lambda S, o: S.CyclicLR(o, [0.01, 0.02], 0.3, step_size_up=10, mode="exp_range", gamma=0.99),
     "OneCycleLR_cos": lambda S, o: S.OneCycleLR(o, max_lr=[1.0, 2.0], total_steps=STEPS),
     "OneCycleLR_linear_three_phase": lambda S, o: S.OneCycleLR(
-        o, max_lr=1.0, epochs=10, steps_per_epoch=10, pct_start=0.25, anneal_strategy="linear", three_phase=True,
-        div_factor=10.0, final_div_factor=100.0, base_momentum=0.8, max_momentum=[0.9, 0.99]),
+        o,
+        max_lr=1.0,
+        epochs=10,
+        steps_per_epoch=10,
+        pct_start=0.25,
+        anneal_strategy="linear",
+        three_phase=True,
+        div_factor=10.0,
+        final_div_factor=100.0,
+        base_momentum=0.8,
+        max_momentum=[0.9, 0.99],
+    ),
     "OneCycleLR_no_momentum": lambda S, o: S.OneCycleLR(o, max_lr=0.3, total_steps=120, cycle_momentum=False),
     "SequentialLR_warmup_cosine": lambda S, o: S.SequentialLR(
-        o, [S.LinearLR(o, start_factor=0.1, total_iters=10), S.CosineAnnealingLR(o, T_max=90)], milestones=[10]),
+        o, [S.LinearLR(o, start_factor=0.1, total_iters=10), S.CosineAnnealingLR(o, T_max=90)], milestones=[10]
+    ),
     "SequentialLR_three": lambda S, o: S.SequentialLR(
-        o, [S.ConstantLR(o, factor=0.5, total_iters=5), S.ExponentialLR(o, gamma=0.9),
-            S.StepLR(o, step_size=10, gamma=0.5)], milestones=[20, 60]),
+        o,
+        [
+            S.ConstantLR(o, factor=0.5, total_iters=5),
+            S.ExponentialLR(o, gamma=0.9),
+            S.StepLR(o, step_size=10, gamma=0.5),
+        ],
+        milestones=[20, 60],
+    ),
     "ChainedScheduler": lambda S, o: S.ChainedScheduler(
-        [S.ExponentialLR(o, gamma=0.99), S.CosineAnnealingLR(o, T_max=20), S.MultiStepLR(o, [5, 50])]),
+        [S.ExponentialLR(o, gamma=0.99), S.CosineAnnealingLR(o, T_max=20), S.MultiStepLR(o, [5, 50])]
+    ),
 }
 
 
@@ -109,8 +131,9 @@ def test_two_schedulers_stepped_together_chain_like_pytorch():
 @needs_torch
 def test_nested_sequential_inside_chained_matches_pytorch():
     def make(S, o):
-        warmup_then_cosine = S.SequentialLR(o, [S.LinearLR(o, start_factor=0.5, total_iters=5),
-                                                S.CosineAnnealingLR(o, T_max=40)], milestones=[5])
+        warmup_then_cosine = S.SequentialLR(
+            o, [S.LinearLR(o, start_factor=0.5, total_iters=5), S.CosineAnnealingLR(o, T_max=40)], milestones=[5]
+        )
         return S.ChainedScheduler([warmup_then_cosine, S.ExponentialLR(o, gamma=0.995)])
 
     assert_same_trajectory(make)
@@ -135,9 +158,20 @@ def test_deprecated_epoch_argument_uses_the_closed_form_like_pytorch():
 
 # -- state_dict round trips ---------------------------------------------------------------------------
 
-ROUND_TRIP = ["StepLR", "MultiStepLR", "CosineAnnealingLR", "LambdaLR", "LinearLR", "OneCycleLR_cos",
-              "OneCycleLR_linear_three_phase", "SequentialLR_warmup_cosine", "ChainedScheduler",
-              "CosineAnnealingWarmRestarts", "CyclicLR_triangular2", "ExponentialLR"]
+ROUND_TRIP = [
+    "StepLR",
+    "MultiStepLR",
+    "CosineAnnealingLR",
+    "LambdaLR",
+    "LinearLR",
+    "OneCycleLR_cos",
+    "OneCycleLR_linear_three_phase",
+    "SequentialLR_warmup_cosine",
+    "ChainedScheduler",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR_triangular2",
+    "ExponentialLR",
+]
 
 
 @pytest.mark.parametrize("name", ROUND_TRIP)
@@ -165,8 +199,38 @@ def test_scheduler_state_dict_round_trip_continues_like_the_straight_run(name):
 
 # -- ReduceLROnPlateau -----------------------------------------------------------------------------------
 
-METRICS = [1.0, 0.9, 0.95, 0.95, 0.95, 0.95, 0.8, 0.8, 0.8, 0.79999, 0.8, 0.8, 0.8, 0.7, 0.7, 0.7, 0.7, 0.7,
-           0.71, 0.72, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.49, 0.49]
+METRICS = [
+    1.0,
+    0.9,
+    0.95,
+    0.95,
+    0.95,
+    0.95,
+    0.8,
+    0.8,
+    0.8,
+    0.79999,
+    0.8,
+    0.8,
+    0.8,
+    0.7,
+    0.7,
+    0.7,
+    0.7,
+    0.7,
+    0.71,
+    0.72,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.5,
+    0.49,
+    0.49,
+]
 PLATEAU = {
     "min_rel": dict(mode="min", factor=0.5, patience=2),
     "min_abs_cooldown": dict(mode="min", factor=0.3, patience=1, threshold=0.05, threshold_mode="abs", cooldown=2),
@@ -182,8 +246,11 @@ def plateau_run(lib, options, metrics, scheduler=None, opt=None):
     for m in metrics:
         opt.step()
         scheduler.step(lib.tensor(m, dtype=lib.float64))  # a 0-d tensor metric, as a loss would be
-        out.append(list(scheduler.get_last_lr()) + [g["lr"] for g in opt.param_groups]
-                   + [scheduler.num_bad_epochs, scheduler.cooldown_counter, scheduler.best])
+        out.append(
+            list(scheduler.get_last_lr())
+            + [g["lr"] for g in opt.param_groups]
+            + [scheduler.num_bad_epochs, scheduler.cooldown_counter, scheduler.best]
+        )
     return out, opt, scheduler
 
 
@@ -232,11 +299,24 @@ def test_reduce_lr_on_plateau_rejects_invalid_options():
 
 # -- the base class and the checks -----------------------------------------------------------------------
 
+
 def test_lr_scheduler_is_a_module_of_optim_with_pytorchs_names():
     assert nf.optim.lr_scheduler is lr_scheduler
     assert issubclass(lr_scheduler._LRScheduler, lr_scheduler.LRScheduler)
-    for name in ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR", "LinearLR", "OneCycleLR",
-                 "SequentialLR", "ReduceLROnPlateau", "ChainedScheduler", "ConstantLR", "CyclicLR"]:
+    for name in [
+        "StepLR",
+        "MultiStepLR",
+        "ExponentialLR",
+        "CosineAnnealingLR",
+        "LambdaLR",
+        "LinearLR",
+        "OneCycleLR",
+        "SequentialLR",
+        "ReduceLROnPlateau",
+        "ChainedScheduler",
+        "ConstantLR",
+        "CyclicLR",
+    ]:
         assert issubclass(getattr(lr_scheduler, name), lr_scheduler.LRScheduler)
 
 
@@ -253,7 +333,7 @@ def test_a_scheduler_sets_initial_lr_in_each_group_and_keeps_base_lrs():
 def test_a_custom_scheduler_subclassing_the_old_base_name_works():
     class Halving(lr_scheduler._LRScheduler):
         def get_lr(self):
-            return [base * 0.5 ** self.last_epoch for base in self.base_lrs]
+            return [base * 0.5**self.last_epoch for base in self.base_lrs]
 
     opt = make_optimizer(nf)
     scheduler = Halving(opt)
@@ -302,14 +382,17 @@ def test_one_cycle_raises_when_stepped_past_its_total_steps():
         scheduler.step()
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(max_lr=1.0), r"You must define either total_steps OR \(epochs AND steps_per_epoch\)"),
-    (dict(max_lr=1.0, total_steps=0), "Expected positive integer total_steps, but got 0"),
-    (dict(max_lr=1.0, epochs=2, steps_per_epoch=-1), "Expected positive integer steps_per_epoch, but got -1"),
-    (dict(max_lr=1.0, total_steps=10, pct_start=1.5), "Expected float between 0 and 1 pct_start, but got 1.5"),
-    (dict(max_lr=1.0, total_steps=10, anneal_strategy="exp"), "anneal_strategy must be one of 'cos' or 'linear'"),
-    (dict(max_lr=[1.0, 2.0, 3.0], total_steps=10), "max_lr must have the same length as optimizer.param_groups"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(max_lr=1.0), r"You must define either total_steps OR \(epochs AND steps_per_epoch\)"),
+        (dict(max_lr=1.0, total_steps=0), "Expected positive integer total_steps, but got 0"),
+        (dict(max_lr=1.0, epochs=2, steps_per_epoch=-1), "Expected positive integer steps_per_epoch, but got -1"),
+        (dict(max_lr=1.0, total_steps=10, pct_start=1.5), "Expected float between 0 and 1 pct_start, but got 1.5"),
+        (dict(max_lr=1.0, total_steps=10, anneal_strategy="exp"), "anneal_strategy must be one of 'cos' or 'linear'"),
+        (dict(max_lr=[1.0, 2.0, 3.0], total_steps=10), "max_lr must have the same length as optimizer.param_groups"),
+    ],
+)
 def test_one_cycle_rejects_invalid_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         lr_scheduler.OneCycleLR(make_optimizer(nf), **kwargs)

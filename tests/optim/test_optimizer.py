@@ -1,14 +1,15 @@
 """numpyflow/optim/optimizer.py: parameter groups, zero_grad, state_dict / load_state_dict,
 the checks on parameters, and steps that are applied whole or not at all."""
+
 import pickle
 
 import numpy as np
 import pytest
+from optim_reference import assert_same_state, make_params, run
+from reference import needs_torch, torch
 
 import numpyflow as nf
 from numpyflow.optim.optimizer import Optimizer, required
-from optim_reference import assert_same_state, make_params, run
-from reference import needs_torch, torch
 
 STATEFUL = {  # every optimizer, with the options that give it the most state
     "SGD": dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1),
@@ -35,8 +36,10 @@ def snapshot(opt):
     ps = [p for g in opt.param_groups for p in g["params"]]
     values = [p.detach().numpy().copy() for p in ps]
     versions = [p._version for p in ps]
-    state = {id(p): {k: (v.numpy().copy() if isinstance(v, nf.Tensor) else v) for k, v in s.items()}
-             for p, s in opt.state.items()}
+    state = {
+        id(p): {k: (v.numpy().copy() if isinstance(v, nf.Tensor) else v) for k, v in s.items()}
+        for p, s in opt.state.items()
+    }
     return values, versions, state
 
 
@@ -53,6 +56,7 @@ def assert_unchanged(opt, before):
 
 
 # -- parameter groups ------------------------------------------------------------------------
+
 
 def test_an_iterable_of_tensors_makes_one_group_with_the_defaults():
     ps = params((2,), (3,))
@@ -108,6 +112,7 @@ def test_repr_lists_each_group_and_its_options():
 
 
 # -- checks on parameters ----------------------------------------------------------------------
+
 
 def test_a_single_tensor_instead_of_an_iterable_is_a_type_error():
     with pytest.raises(TypeError, match="should be an iterable of Tensors or dicts"):
@@ -198,6 +203,7 @@ def test_a_custom_optimizer_written_like_a_pytorch_one_works():
 
 # -- zero_grad --------------------------------------------------------------------------------
 
+
 def test_zero_grad_sets_gradients_to_none_by_default():
     ps = params((2,), (3,))
     set_grads(ps)
@@ -226,6 +232,7 @@ def test_zero_grad_detaches_a_gradient_that_has_a_graph():
 
 # -- step and closure -------------------------------------------------------------------------
 
+
 def test_step_returns_the_closure_loss_computed_with_gradients_enabled():
     (a,) = params((3,))
     opt = nf.optim.SGD([a], lr=0.1)
@@ -242,6 +249,7 @@ def test_step_returns_the_closure_loss_computed_with_gradients_enabled():
 
 
 # -- a step is applied whole or not at all ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", STATEFUL)
 def test_a_gradient_of_the_wrong_shape_leaves_parameters_and_state_unchanged(name):
@@ -307,8 +315,9 @@ def test_a_closure_that_raises_leaves_everything_unchanged(name):
     assert_unchanged(opt, before)
 
 
-@pytest.mark.parametrize("name, key", [("SGD", "momentum_buffer"), ("Adam", "exp_avg_sq"), ("RMSprop", "grad_avg"),
-                                       ("Adagrad", "sum")])
+@pytest.mark.parametrize(
+    "name, key", [("SGD", "momentum_buffer"), ("Adam", "exp_avg_sq"), ("RMSprop", "grad_avg"), ("Adagrad", "sum")]
+)
 def test_state_of_the_wrong_shape_is_an_error_that_changes_nothing(name, key):
     ps = params((3,), (2,))
     opt = getattr(nf.optim, name)(ps, **STATEFUL[name])
@@ -322,7 +331,7 @@ def test_state_of_the_wrong_shape_is_an_error_that_changes_nothing(name, key):
 
 
 def test_a_read_only_parameter_is_an_error_before_anything_changes():
-    a, = params((3,))
+    (a,) = params((3,))
     b = nf.nn.Parameter(nf.zeros(1).expand(4))  # a broadcast view: read-only memory
     opt = nf.optim.SGD([a, b], lr=0.1)
     a.grad, b.grad = nf.ones(3), nf.ones(4)
@@ -333,6 +342,7 @@ def test_a_read_only_parameter_is_an_error_before_anything_changes():
 
 
 # -- state_dict / load_state_dict -----------------------------------------------------------------
+
 
 def test_state_dict_references_parameters_by_position_and_holds_numpyflow_tensors():
     a, b, c = params((2,), (3,), (1,))
@@ -424,6 +434,7 @@ def test_load_state_dict_with_state_of_the_wrong_shape_is_an_error_that_changes_
 
 # -- step hooks -----------------------------------------------------------------------------------
 
+
 def test_step_hooks_run_before_and_after_the_update_and_can_be_removed():
     ps = params((3,))
     opt = nf.optim.SGD(ps, lr=0.1)
@@ -460,6 +471,7 @@ def test_a_pre_hook_that_raises_leaves_parameters_and_state_unchanged(name):
         for p in ps:
             if not np.isfinite(p.grad.numpy()).all():
                 raise RuntimeError("non-finite gradient")
+
     opt.register_step_pre_hook(nan_guard)
     ps[1].grad = nf.tensor([1.0, np.nan, 1.0, 1.0, 1.0])
     before = snapshot(opt)
@@ -474,6 +486,7 @@ def test_a_hook_that_reshapes_a_gradient_makes_the_step_fail_whole(name):
 
     def bad_hook(o, args, kwargs):
         ps[1].data = nf.zeros(6)  # the parameter no longer matches its gradient
+
     opt.register_step_pre_hook(bad_hook)
     before = snapshot(opt)
     with pytest.raises(RuntimeError, match="has shape"):  # found before anything is applied
@@ -507,8 +520,10 @@ def test_step_hooks_see_what_pytorchs_see():
         opt = lib.optim.SGD([p], lr=0.1)
         p.grad = lib.ones(2)
         calls = []
+
         def record(when):
             return lambda o, args, kwargs: calls.append((when, o is opt, [a is opt for a in args], kwargs))
+
         opt.register_step_pre_hook(record("pre"))
         opt.register_step_post_hook(record("post"))
         opt.step()

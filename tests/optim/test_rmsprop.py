@@ -1,10 +1,11 @@
 """numpyflow/optim/rmsprop.py: RMSprop against PyTorch's, and its checks."""
+
 import numpy as np
 import pytest
-
-import numpyflow as nf
 from optim_reference import compare_on_linear_model, compare_with_pytorch, state_dict_round_trip
 from reference import needs_torch
+
+import numpyflow as nf
 
 CONFIGS = {
     "default": dict(lr=0.01),
@@ -36,8 +37,9 @@ def test_rmsprop_trains_a_linear_model_with_a_closure_like_pytorch():
 
 
 def test_rmsprop_state_dict_round_trip_continues_like_ten_straight_steps():
-    state_dict_round_trip("RMSprop", CONFIGS["centered_momentum_decay"], np.float32,
-                          groups=[([0], {}), ([1, 2], dict(lr=0.05))])
+    state_dict_round_trip(
+        "RMSprop", CONFIGS["centered_momentum_decay"], np.float32, groups=[([0], {}), ([1, 2], dict(lr=0.05))]
+    )
 
 
 def test_rmsprop_keeps_only_the_state_its_options_need():
@@ -53,13 +55,16 @@ def test_rmsprop_keeps_only_the_state_its_options_need():
     assert list(opt.state[q]) == ["step", "square_avg", "momentum_buffer", "grad_avg"]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(lr=-0.01), r"Invalid learning rate: -0\.01"),
-    (dict(eps=-1.0), r"Invalid epsilon value: -1\.0"),
-    (dict(momentum=-0.9), r"Invalid momentum value: -0\.9"),
-    (dict(weight_decay=-0.1), r"Invalid weight_decay value: -0\.1"),
-    (dict(alpha=-0.99), r"Invalid alpha value: -0\.99"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(lr=-0.01), r"Invalid learning rate: -0\.01"),
+        (dict(eps=-1.0), r"Invalid epsilon value: -1\.0"),
+        (dict(momentum=-0.9), r"Invalid momentum value: -0\.9"),
+        (dict(weight_decay=-0.1), r"Invalid weight_decay value: -0\.1"),
+        (dict(alpha=-0.99), r"Invalid alpha value: -0\.99"),
+    ],
+)
 def test_rmsprop_rejects_invalid_options_naming_the_value(kwargs, message):
     with pytest.raises(ValueError, match=message):
         nf.optim.RMSprop([nf.nn.Parameter(nf.zeros(2))], **kwargs)

@@ -1,10 +1,11 @@
 """numpyflow/optim/sgd.py: SGD against PyTorch's, its momentum rules and its checks."""
+
 import numpy as np
 import pytest
-
-import numpyflow as nf
 from optim_reference import compare_on_linear_model, compare_with_pytorch, state_dict_round_trip
 from reference import needs_torch
+
+import numpyflow as nf
 
 CONFIGS = {
     "plain": dict(lr=0.1),
@@ -32,8 +33,11 @@ def test_sgd_param_groups_with_their_own_lr_and_momentum_match_pytorch(dtype):
 
 
 @needs_torch
-@pytest.mark.parametrize("options", [CONFIGS["plain"], dict(lr=0.02, momentum=0.9, nesterov=True, weight_decay=0.01)],
-                         ids=["plain", "nesterov_decay"])
+@pytest.mark.parametrize(
+    "options",
+    [CONFIGS["plain"], dict(lr=0.02, momentum=0.9, nesterov=True, weight_decay=0.01)],
+    ids=["plain", "nesterov_decay"],
+)
 def test_sgd_trains_a_linear_model_with_a_closure_like_pytorch(options):
     compare_on_linear_model("SGD", options)
 
@@ -53,8 +57,9 @@ def test_sgd_first_momentum_buffer_is_the_gradient_itself_without_dampening():
     np.testing.assert_allclose(p.detach().numpy(), np.array([1.0, 2.0]) - 0.5 * g, rtol=1e-7)
     p.grad = nf.tensor([0.0, 0.0])
     opt.step()  # later steps: buf = momentum * buf + (1 - dampening) * g
-    np.testing.assert_allclose(opt.state[p]["momentum_buffer"].numpy(),
-                               0.9 * g + 0.5 * 0.25 * (np.array([1.0, 2.0]) - 0.5 * g), rtol=1e-6)
+    np.testing.assert_allclose(
+        opt.state[p]["momentum_buffer"].numpy(), 0.9 * g + 0.5 * 0.25 * (np.array([1.0, 2.0]) - 0.5 * g), rtol=1e-6
+    )
 
 
 def test_sgd_without_momentum_keeps_no_state():
@@ -94,15 +99,20 @@ def test_sgd_updates_the_parameter_in_place_so_views_see_it():
     assert p._version > version
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(lr=-0.1), "Invalid learning rate: -0.1"),
-    (dict(lr=float("nan")), "Invalid learning rate: nan"),
-    (dict(lr=0.1, momentum=-0.5), "Invalid momentum value: -0.5"),
-    (dict(lr=0.1, weight_decay=-1), "Invalid weight_decay value: -1"),
-    (dict(lr=0.1, nesterov=True), "Nesterov momentum requires a momentum and zero dampening"),
-    (dict(lr=0.1, momentum=0.9, dampening=0.1, nesterov=True),
-     "Nesterov momentum requires a momentum and zero dampening"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(lr=-0.1), "Invalid learning rate: -0.1"),
+        (dict(lr=float("nan")), "Invalid learning rate: nan"),
+        (dict(lr=0.1, momentum=-0.5), "Invalid momentum value: -0.5"),
+        (dict(lr=0.1, weight_decay=-1), "Invalid weight_decay value: -1"),
+        (dict(lr=0.1, nesterov=True), "Nesterov momentum requires a momentum and zero dampening"),
+        (
+            dict(lr=0.1, momentum=0.9, dampening=0.1, nesterov=True),
+            "Nesterov momentum requires a momentum and zero dampening",
+        ),
+    ],
+)
 def test_sgd_rejects_invalid_options_naming_the_value(kwargs, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         nf.optim.SGD([nf.nn.Parameter(nf.zeros(2))], **kwargs)

@@ -1,6 +1,7 @@
 """Data sets: the embedded Digits, the real Fashion-MNIST (when installed), and the MNIST
 and CIFAR-10 readers on small synthetic files written in the real formats -- including
 every kind of damage, which must be a clear error when the data set is opened."""
+
 import gzip
 import os
 import pickle
@@ -11,12 +12,14 @@ import pytest
 
 import numpyflow as nf
 from numpyflow.utils.data import DataLoader
-from numpyflow.vision import datasets, transforms as T
+from numpyflow.vision import datasets
+from numpyflow.vision import transforms as T
 
 FASHION_DIR = "/usr/share/datasets/fashion-mnist"
 
 
 # -- Digits ----------------------------------------------------------------------------------
+
 
 def test_digits_has_a_fixed_stratified_split_of_all_1797_images():
     train, test = datasets.Digits(train=True), datasets.Digits(train=False)
@@ -69,6 +72,7 @@ def test_digits_carries_its_attribution_and_licence():
 
 # -- the real Fashion-MNIST -------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def fashion():
     if not os.path.isdir(FASHION_DIR):
@@ -96,6 +100,7 @@ def test_real_fashion_mnist_images_have_known_checksums(fashion):
 
 
 # -- MNIST-format files -----------------------------------------------------------------------
+
 
 def idx_bytes(arr, magic=None, dims=None):
     arr = np.asarray(arr, np.uint8)
@@ -157,8 +162,11 @@ def test_mnist_targets_can_be_replaced_or_edited_in_place(tmp_path):
 
 
 def test_missing_mnist_files_say_where_they_were_looked_for_and_how_to_get_them(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"(?s)train-images-idx3-ubyte\[\.gz\] not found.*"
-                                                f"{tmp_path}.*ossci-datasets.s3.amazonaws.com/mnist"):
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"(?s)train-images-idx3-ubyte\[\.gz\] not found.*"
+        f"{tmp_path}.*ossci-datasets.s3.amazonaws.com/mnist",
+    ):
         datasets.MNIST(tmp_path)
 
 
@@ -205,7 +213,7 @@ def test_corrupt_mnist_files_are_an_error_at_construction(tmp_path, case, gz):
     assert str(tmp_path) in str(excinfo.value)  # names the file
 
 
-@pytest.mark.parametrize("damage", [lambda b: b[:len(b) // 2], lambda b: b[:12] + b"\xff" * 20 + b[32:]])
+@pytest.mark.parametrize("damage", [lambda b: b[: len(b) // 2], lambda b: b[:12] + b"\xff" * 20 + b[32:]])
 def test_damaged_gzip_is_an_error_at_construction(tmp_path, damage):
     synthetic_mnist(tmp_path, gz=True)
     path = tmp_path / "train-images-idx3-ubyte.gz"
@@ -216,11 +224,15 @@ def test_damaged_gzip_is_an_error_at_construction(tmp_path, damage):
 
 # -- CIFAR-10 ---------------------------------------------------------------------------------
 
+
 def cifar_batch(n, seed=0, labels=None):
     rng = np.random.default_rng(seed)
-    return {"batch_label": "synthetic", "data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
-            "labels": list(rng.integers(0, 10, n).tolist()) if labels is None else labels,
-            "filenames": [f"img{i}.png" for i in range(n)]}
+    return {
+        "batch_label": "synthetic",
+        "data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+        "labels": list(rng.integers(0, 10, n).tolist()) if labels is None else labels,
+        "filenames": [f"img{i}.png" for i in range(n)],
+    }
 
 
 def write_cifar(folder, n=2, batches=None, meta=True):
@@ -264,18 +276,45 @@ def test_cifar10_test_split_and_root_pointing_at_the_batches_folder(tmp_path):
 def py2_batch_pickle(data, labels):
     """A batch pickled the way the real CIFAR-10 files are: Python 2 protocol 2, str
     keys, the array as numpy.core.multiarray._reconstruct with its bytes as a str."""
+
     def s(b):
         return (b"U" + bytes([len(b)]) + b) if len(b) < 256 else (b"T" + struct.pack("<I", len(b)) + b)
 
     def i(v):
         return b"K" + bytes([v]) if 0 <= v < 256 else b"J" + struct.pack("<i", v)
-    dtype = (b"cnumpy\ndtype\n" + s(b"u1") + b"\x89\x88\x87R"
-             + b"(" + i(3) + s(b"|") + b"NNN" + i(-1) + i(-1) + i(0) + b"tb")
-    array = (b"cnumpy.core.multiarray\n_reconstruct\n" + b"cnumpy\nndarray\n" + i(0) + b"\x85" + s(b"b")
-             + b"\x87R" + b"(" + i(1) + i(data.shape[0]) + i(data.shape[1]) + b"\x86" + dtype + b"\x89"
-             + s(data.tobytes()) + b"tb")
-    return (b"\x80\x02}(" + s(b"data") + array + s(b"labels") + b"](" + b"".join(i(v) for v in labels) + b"e"
-            + s(b"batch_label") + s(b"training batch 1 of 5") + b"u.")
+
+    dtype = (
+        b"cnumpy\ndtype\n" + s(b"u1") + b"\x89\x88\x87R" + b"(" + i(3) + s(b"|") + b"NNN" + i(-1) + i(-1) + i(0) + b"tb"
+    )
+    array = (
+        b"cnumpy.core.multiarray\n_reconstruct\n"
+        + b"cnumpy\nndarray\n"
+        + i(0)
+        + b"\x85"
+        + s(b"b")
+        + b"\x87R"
+        + b"("
+        + i(1)
+        + i(data.shape[0])
+        + i(data.shape[1])
+        + b"\x86"
+        + dtype
+        + b"\x89"
+        + s(data.tobytes())
+        + b"tb"
+    )
+    return (
+        b"\x80\x02}("
+        + s(b"data")
+        + array
+        + s(b"labels")
+        + b"]("
+        + b"".join(i(v) for v in labels)
+        + b"e"
+        + s(b"batch_label")
+        + s(b"training batch 1 of 5")
+        + b"u."
+    )
 
 
 def test_cifar10_reads_python2_pickles_like_the_real_files(tmp_path):
@@ -296,8 +335,10 @@ CORRUPT_CIFAR = {
     "not a pickle": (lambda: b"garbage bytes", "not a valid pickle"),
     "a pickle that would run code": (lambda: pickle.dumps({"data": Evil(), "labels": []}), "is not allowed"),
     "not a dict": (lambda: pickle.dumps([1, 2]), "not a CIFAR-10 batch"),
-    "wrong image size": (lambda: pickle.dumps({"data": np.zeros((2, 1024), np.uint8), "labels": [0, 1]}),
-                         r"'data' should be a uint8 array of shape \(N, 3072\)"),
+    "wrong image size": (
+        lambda: pickle.dumps({"data": np.zeros((2, 1024), np.uint8), "labels": [0, 1]}),
+        r"'data' should be a uint8 array of shape \(N, 3072\)",
+    ),
     "float data": (lambda: pickle.dumps({"data": np.zeros((2, 3072)), "labels": [0, 1]}), "'data' should be a uint8"),
     "fewer labels than images": (lambda: pickle.dumps(cifar_batch(2, labels=[1])), "holds 2 images but 1 labels"),
     "label out of range": (lambda: pickle.dumps(cifar_batch(2, labels=[1, 10])), "label 10 is out of range"),
@@ -321,6 +362,9 @@ def test_missing_cifar10_batch_is_named(tmp_path):
 
 
 def test_missing_cifar10_says_where_it_looked_and_how_to_get_it(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"(?s)no CIFAR-10 batches.*cifar-10-batches-py.*"
-                                                r"https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"):
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"(?s)no CIFAR-10 batches.*cifar-10-batches-py.*"
+        r"https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+    ):
         datasets.CIFAR10(tmp_path)

@@ -1,11 +1,12 @@
 """numpyflow/vision/models: architecture, state_dict keys and parity with PyTorch
 (weights copied by key): logits, every gradient, and five SGD steps."""
+
 import numpy as np
 import pytest
+from reference import needs_torch, torch
 
 import numpyflow as nf
 from numpyflow.vision import models
-from reference import needs_torch, torch
 
 
 def _rel(a, b):
@@ -30,8 +31,14 @@ def test_cifar_resnet_depths_and_options():
 
 def test_resnet18_keys_follow_torchvision():
     keys = list(models.resnet18().state_dict())
-    assert keys[:6] == ["conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
-                        "bn1.num_batches_tracked"]
+    assert keys[:6] == [
+        "conv1.weight",
+        "bn1.weight",
+        "bn1.bias",
+        "bn1.running_mean",
+        "bn1.running_var",
+        "bn1.num_batches_tracked",
+    ]
     assert "layer2.0.downsample.0.weight" in keys and "layer4.1.bn2.running_var" in keys
     assert keys[-2:] == ["fc.weight", "fc.bias"]
     assert sum(p.numel() for p in models.resnet18().parameters()) == 11689512  # torchvision's count
@@ -49,6 +56,7 @@ def test_wrong_channel_count_is_a_clear_error():
 def _pair(name, dtype=np.float32):
     """The same network in both frameworks, weights copied by state_dict key."""
     from benchmarks.torch_reference import CifarResNet, ResNet18
+
     torch.manual_seed(0)
     if name == "resnet20":
         theirs, ours, shape = CifarResNet(20), models.resnet20(), (16, 3, 32, 32)

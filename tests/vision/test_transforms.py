@@ -1,11 +1,12 @@
 """Transforms: hand-computed expectations, torchvision's documented semantics, and
 torch.nn.functional where it computes the same thing (resize, reflect/edge padding)."""
+
 import numpy as np
 import pytest
+from reference import needs_torch, torch
 
 import numpyflow as nf
 from numpyflow.vision import transforms as T
-from reference import needs_torch, torch
 
 
 def img(h=4, w=5, c=None, dtype=np.uint8):
@@ -14,6 +15,7 @@ def img(h=4, w=5, c=None, dtype=np.uint8):
 
 
 # -- ToTensor, Normalize, Compose, Lambda ----------------------------------------------------
+
 
 def test_to_tensor_scales_uint8_gray_to_float32_chw_in_unit_range():
     x = np.array([[0, 255], [51, 102]], np.uint8)
@@ -47,8 +49,9 @@ def test_to_tensor_rejects_tensors_and_wrong_ranks():
 def test_normalize_subtracts_mean_and_divides_by_std_per_channel():
     x = nf.from_numpy(np.arange(12, dtype=np.float32).reshape(3, 2, 2))
     out = T.Normalize((1.0, 2.0, 3.0), (1.0, 2.0, 4.0))(x).numpy()
-    expected = (np.arange(12, dtype=np.float32).reshape(3, 2, 2) - np.array([1, 2, 3], np.float32)[:, None, None]) \
-        / np.array([1, 2, 4], np.float32)[:, None, None]
+    expected = (
+        np.arange(12, dtype=np.float32).reshape(3, 2, 2) - np.array([1, 2, 3], np.float32)[:, None, None]
+    ) / np.array([1, 2, 4], np.float32)[:, None, None]
     np.testing.assert_array_equal(out, expected)
     assert x.numpy()[0, 0, 0] == 0  # not in place by default
 
@@ -65,12 +68,15 @@ def test_normalize_passes_gradients_through():
     assert x.grad[:, 0, 0].tolist() == [0.5, 0.25]
 
 
-@pytest.mark.parametrize("tensor, mean, std, error, message", [
-    (nf.ones(1, 2, 2), (0.0,), (0.0,), ValueError, "std evaluated to zero"),
-    (nf.ones(1, 2, 2, dtype=nf.int64), (0.0,), (1.0,), TypeError, "should be a float tensor"),
-    (nf.ones(2, 2), (0.0,), (1.0,), ValueError, "tensor image of size \\(..., C, H, W\\)"),
-    (nf.ones(3, 2, 2), (0.0, 0.0), (1.0, 1.0), ValueError, "got 2 values of mean for an image with 3 channels"),
-])
+@pytest.mark.parametrize(
+    "tensor, mean, std, error, message",
+    [
+        (nf.ones(1, 2, 2), (0.0,), (0.0,), ValueError, "std evaluated to zero"),
+        (nf.ones(1, 2, 2, dtype=nf.int64), (0.0,), (1.0,), TypeError, "should be a float tensor"),
+        (nf.ones(2, 2), (0.0,), (1.0,), ValueError, "tensor image of size \\(..., C, H, W\\)"),
+        (nf.ones(3, 2, 2), (0.0, 0.0), (1.0, 1.0), ValueError, "got 2 values of mean for an image with 3 channels"),
+    ],
+)
 def test_normalize_rejects_bad_input_with_clear_errors(tensor, mean, std, error, message):
     with pytest.raises(error, match=message):
         T.Normalize(mean, std)(tensor)
@@ -86,13 +92,16 @@ def test_compose_applies_transforms_in_order_and_lambda_wraps_a_function():
 
 def test_functional_module_is_importable_like_torchvision():
     import numpyflow.vision.transforms.functional as F
+
     assert F.hflip(np.array([[1, 2, 3]])).tolist() == [[3, 2, 1]]
 
 
 # -- Pad -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("padding, ltrb", [(1, (1, 1, 1, 1)), ((2,), (2, 2, 2, 2)), ((1, 2), (1, 2, 1, 2)),
-                                           ((1, 2, 3, 0), (1, 2, 3, 0))])
+
+@pytest.mark.parametrize(
+    "padding, ltrb", [(1, (1, 1, 1, 1)), ((2,), (2, 2, 2, 2)), ((1, 2), (1, 2, 1, 2)), ((1, 2, 3, 0), (1, 2, 3, 0))]
+)
 def test_pad_constant_follows_torchvision_padding_order(padding, ltrb):
     x = img(3, 4)
     out = T.Pad(padding, fill=7)(x)
@@ -130,14 +139,21 @@ def test_negative_padding_crops():
     np.testing.assert_array_equal(T.Pad((-1, 0, 0, -2))(x), x[:2, 1:])
 
 
-@pytest.mark.parametrize("kwargs, error", [({"padding": (1, 2, 3)}, ValueError), ({"padding": "1"}, TypeError),
-                                           ({"padding": 1, "padding_mode": "wrap"}, ValueError)])
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"padding": (1, 2, 3)}, ValueError),
+        ({"padding": "1"}, TypeError),
+        ({"padding": 1, "padding_mode": "wrap"}, ValueError),
+    ],
+)
 def test_pad_rejects_bad_arguments(kwargs, error):
     with pytest.raises(error):
         T.Pad(**kwargs)
 
 
 # -- crops and flips -------------------------------------------------------------------------
+
 
 def test_random_crop_repeats_with_the_same_seed_and_is_a_window_of_the_padded_image():
     x = img(6, 6)
@@ -149,7 +165,7 @@ def test_random_crop_repeats_with_the_same_seed_and_is_a_window_of_the_padded_im
         a = t(x)
         nf.manual_seed(seed)
         np.testing.assert_array_equal(t(x), a)
-        windows = [(i, j) for i in range(7) for j in range(7) if np.array_equal(padded[i:i + 4, j:j + 4], a)]
+        windows = [(i, j) for i in range(7) for j in range(7) if np.array_equal(padded[i : i + 4, j : j + 4], a)]
         assert windows
         seen.update(windows)
     assert len(seen) > 20  # offsets are spread over the 7 x 7 possible ones
@@ -183,7 +199,7 @@ def test_random_crop_pad_if_needed_pads_both_sides_by_the_shortfall():
         nf.manual_seed(seed)
         out = t(x)
         assert out.shape == (4, 5)
-        assert any(np.array_equal(padded[i:i + 4, j:j + 5], out) for i in range(3) for j in range(3))
+        assert any(np.array_equal(padded[i : i + 4, j : j + 5], out) for i in range(3) for j in range(3))
     with pytest.raises(ValueError, match=r"Required crop size \(4, 5\) is larger than input image size \(2, 3\)"):
         T.RandomCrop((4, 5))(x)
 
@@ -207,19 +223,27 @@ def test_flips_of_tensors_mirror_the_last_dims():
 
 # -- batch transforms: the per-image transform, for each image of (N, C, H, W) ---------------------
 
+
 def batch(n=6, c=2, h=5, w=5):
     return nf.from_numpy((np.arange(n * c * h * w) % 97).astype(np.float32).reshape(n, c, h, w))
 
 
 def windows_of(image, h, w):
     """Every h x w window of a (C, H, W) array."""
-    return [image[:, i:i + h, j:j + w] for i in range(image.shape[1] - h + 1) for j in range(image.shape[2] - w + 1)]
+    return [
+        image[:, i : i + h, j : j + w] for i in range(image.shape[1] - h + 1) for j in range(image.shape[2] - w + 1)
+    ]
 
 
-@pytest.mark.parametrize("kwargs", [dict(size=5, padding=2, fill=(-1.0, -2.0)),
-                                    dict(size=(3, 4), padding=(1, 2), padding_mode="reflect"),
-                                    dict(size=(7, 6), pad_if_needed=True, padding_mode="edge"),
-                                    dict(size=4)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(size=5, padding=2, fill=(-1.0, -2.0)),
+        dict(size=(3, 4), padding=(1, 2), padding_mode="reflect"),
+        dict(size=(7, 6), pad_if_needed=True, padding_mode="edge"),
+        dict(size=4),
+    ],
+)
 def test_batch_random_crop_cuts_each_image_as_random_crop_would_cut_it_alone(kwargs):
     x = batch()
     per_image = T.RandomCrop(**kwargs)
@@ -285,12 +309,13 @@ def test_batch_transforms_want_a_batch_tensor(transform, bad):
         transform(bad)
 
 
-@pytest.mark.parametrize("h, w, size, top, left", [(5, 5, 2, 2, 2), (6, 6, 3, 2, 2), (4, 4, 3, 0, 0),
-                                                   (7, 4, (3, 2), 2, 1)])
+@pytest.mark.parametrize(
+    "h, w, size, top, left", [(5, 5, 2, 2, 2), (6, 6, 3, 2, 2), (4, 4, 3, 0, 0), (7, 4, (3, 2), 2, 1)]
+)
 def test_center_crop_offsets_round_half_to_even_like_torchvision(h, w, size, top, left):
     x = img(h, w)
     th, tw = (size, size) if isinstance(size, int) else size
-    np.testing.assert_array_equal(T.CenterCrop(size)(x), x[top:top + th, left:left + tw])
+    np.testing.assert_array_equal(T.CenterCrop(size)(x), x[top : top + th, left : left + tw])
 
 
 def test_center_crop_larger_than_the_image_pads_with_zeros():
@@ -303,9 +328,18 @@ def test_center_crop_larger_than_the_image_pads_with_zeros():
 
 # -- Resize ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("shape, size, expected", [((10, 20), 5, (5, 10)), ((20, 10), 5, (10, 5)),
-                                                   ((7, 10), 4, (4, 5)), ((7, 10), [4], (4, 5)),
-                                                   ((8, 8), (3, 6), (3, 6)), ((6, 9), 12, (12, 18))])
+
+@pytest.mark.parametrize(
+    "shape, size, expected",
+    [
+        ((10, 20), 5, (5, 10)),
+        ((20, 10), 5, (10, 5)),
+        ((7, 10), 4, (4, 5)),
+        ((7, 10), [4], (4, 5)),
+        ((8, 8), (3, 6), (3, 6)),
+        ((6, 9), 12, (12, 18)),
+    ],
+)
 def test_resize_int_matches_the_smaller_edge_keeping_aspect_ratio(shape, size, expected):
     assert T.Resize(size)(np.zeros(shape, np.float32)).shape == expected
 
@@ -321,14 +355,14 @@ def test_resize_respects_max_size_for_the_longer_edge():
 
 @needs_torch
 @pytest.mark.parametrize("antialias", [True, False])
-@pytest.mark.parametrize("shape, size", [((10, 13), (4, 5)), ((7, 9), (15, 20)), ((32, 32), (17, 9)),
-                                         ((28, 28), 14)])
+@pytest.mark.parametrize("shape, size", [((10, 13), (4, 5)), ((7, 9), (15, 20)), ((32, 32), (17, 9)), ((28, 28), 14)])
 def test_bilinear_resize_of_tensors_matches_torch_interpolate(shape, size, antialias):
     x = np.random.default_rng(2).random((2, 3) + shape).astype(np.float32)
     out = T.Resize(size, antialias=antialias)(nf.from_numpy(x))
     hw = (size, size) if isinstance(size, int) else size
-    ref = torch.nn.functional.interpolate(torch.from_numpy(x), size=hw, mode="bilinear", align_corners=False,
-                                          antialias=antialias)
+    ref = torch.nn.functional.interpolate(
+        torch.from_numpy(x), size=hw, mode="bilinear", align_corners=False, antialias=antialias
+    )
     assert out.dtype == nf.float32
     np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-5, atol=2e-6)
 

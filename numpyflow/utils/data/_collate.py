@@ -1,6 +1,7 @@
 """Turning a list of samples into a batch: ``default_collate`` and ``default_convert``,
 with PyTorch's rules (tensors stacked along a new first dim, numpy arrays and numbers
 become tensors, containers are collated element by element)."""
+
 from __future__ import annotations
 
 import collections.abc
@@ -13,8 +14,8 @@ import numpyflow as nf
 
 __all__ = ["default_collate", "default_convert"]
 
-_ERR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}")
-_CONVERT_ERR = ("default_convert: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}")
+_ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
+_CONVERT_ERR = "default_convert: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
 
 
 def _bad_numpy_dtype(dtype: np.dtype) -> bool:

@@ -1,5 +1,6 @@
 """Fetchers: how one batch (or one sample) is read from a dataset, the same in the main
 process and in a worker."""
+
 from __future__ import annotations
 
 

@@ -1,5 +1,6 @@
 """What runs in a DataLoader worker process, and the seeding policy that makes a batch
 the same whichever process loads it (see :mod:`numpyflow.utils.data.dataloader`)."""
+
 from __future__ import annotations
 
 import os
@@ -22,9 +23,10 @@ STATUS_CHECK_INTERVAL = 1.0
 
 # -- seeding ---------------------------------------------------------------------------
 
+
 def draw_seed(generator) -> int:
     """A non-negative 63-bit seed drawn from ``generator`` (or the global generator)."""
-    return int(nf.randint(0, 2 ** 63 - 1, (1,), generator=generator).item())
+    return int(nf.randint(0, 2**63 - 1, (1,), generator=generator).item())
 
 
 def batch_seed(base_seed: int, *key: int) -> int:
@@ -36,7 +38,7 @@ def seed_globals(seed: int) -> None:
     """Seed this process's global generators: numpyflow's, numpy's legacy and Python's."""
     nf.manual_seed(seed)
     random.seed(seed)
-    np.random.seed(seed % 2 ** 32)
+    np.random.seed(seed % 2**32)
 
 
 class IsolatedSeed:
@@ -61,6 +63,7 @@ class IsolatedSeed:
 
 
 # -- worker info -----------------------------------------------------------------------
+
 
 class WorkerInfo:
     """What a worker process knows about itself (see :func:`get_worker_info`):
@@ -97,6 +100,7 @@ def get_worker_info() -> WorkerInfo | None:
 
 
 # -- messages between the processes ----------------------------------------------------
+
 
 class _KeyErrorMessage(str):
     """A KeyError's message shown as written (KeyError quotes its argument otherwise)."""
@@ -144,14 +148,30 @@ class ResumeIteration:
 
 # -- the worker process ----------------------------------------------------------------
 
-def worker_loop(*, dataset, iterable, auto_collation, collate_fn, drop_last, index_queue, data_queue,
-                done_event, base_seed, init_fn, worker_id, num_workers, parent_pid):
+
+def worker_loop(
+    *,
+    dataset,
+    iterable,
+    auto_collation,
+    collate_fn,
+    drop_last,
+    index_queue,
+    data_queue,
+    done_event,
+    base_seed,
+    init_fn,
+    worker_id,
+    num_workers,
+    parent_pid,
+):
     """The body of a worker process: fetch the batches the main process asks for."""
     global _worker_info
 
     def new_fetcher():
-        return make_fetcher(dataset, iterable=iterable, auto_collation=auto_collation,
-                            collate_fn=collate_fn, drop_last=drop_last)
+        return make_fetcher(
+            dataset, iterable=iterable, auto_collation=auto_collation, collate_fn=collate_fn, drop_last=drop_last
+        )
 
     try:
         seed = base_seed + worker_id
@@ -217,6 +237,7 @@ def _pickle_result(data, where):
             data.exc_msg = f"({data.exc_type.__name__}, which cannot be pickled)\n{data.exc_msg}"
             data.exc_type = RuntimeError
         else:
-            data = ExceptionWrapper(where=f"{where} while sending the batch to the main process "
-                                          "(collate_fn must return picklable objects)")
+            data = ExceptionWrapper(
+                where=f"{where} while sending the batch to the main process (collate_fn must return picklable objects)"
+            )
         return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)

@@ -25,6 +25,7 @@ with ``persistent_workers=True``). Batches are dealt to the workers round-robin,
 worker's traceback in its message; a worker that dies is reported; workers are shut
 down when a pass ends, when its iterator is dropped (``break``) and on errors.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -39,8 +40,18 @@ import time
 
 from ._collate import default_collate, default_convert
 from ._fetch import make_fetcher
-from ._worker import (STATUS_CHECK_INTERVAL, ExceptionWrapper, IsolatedSeed, IterableDatasetStopIteration,
-                      ResumeIteration, WorkerInfo, batch_seed, draw_seed, get_worker_info, worker_loop)
+from ._worker import (
+    STATUS_CHECK_INTERVAL,
+    ExceptionWrapper,
+    IsolatedSeed,
+    IterableDatasetStopIteration,
+    ResumeIteration,
+    WorkerInfo,
+    batch_seed,
+    draw_seed,
+    get_worker_info,
+    worker_loop,
+)
 from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
@@ -59,6 +70,7 @@ class _InfiniteConstantSampler(Sampler):
 
 
 # -- iterators -------------------------------------------------------------------------
+
 
 class _BaseDataLoaderIter:
     def __init__(self, loader):
@@ -89,8 +101,13 @@ class _BaseDataLoaderIter:
 class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
         super().__init__(loader)
-        self._fetcher = make_fetcher(self._dataset, iterable=self._iterable, auto_collation=self._auto_collation,
-                                     collate_fn=self._collate_fn, drop_last=self._drop_last)
+        self._fetcher = make_fetcher(
+            self._dataset,
+            iterable=self._iterable,
+            auto_collation=self._auto_collation,
+            collate_fn=self._collate_fn,
+            drop_last=self._drop_last,
+        )
         self._batch_idx = self._start_batch
         # Pull the first index now, as the worker iterator does when it prefetches: a
         # shuffling sampler then draws its seed at iter(loader) in both modes.
@@ -126,13 +143,25 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 index_queue = ctx.Queue()
                 index_queue.cancel_join_thread()
                 w = ctx.Process(
-                    target=worker_loop, name=f"DataLoaderWorker-{i}", daemon=True,
-                    kwargs=dict(dataset=self._dataset, iterable=self._iterable,
-                                auto_collation=self._auto_collation, collate_fn=self._collate_fn,
-                                drop_last=self._drop_last, index_queue=index_queue,
-                                data_queue=self._data_queue, done_event=self._workers_done_event,
-                                base_seed=self._base_seed, init_fn=loader.worker_init_fn, worker_id=i,
-                                num_workers=self._num_workers, parent_pid=os.getpid()))
+                    target=worker_loop,
+                    name=f"DataLoaderWorker-{i}",
+                    daemon=True,
+                    kwargs=dict(
+                        dataset=self._dataset,
+                        iterable=self._iterable,
+                        auto_collation=self._auto_collation,
+                        collate_fn=self._collate_fn,
+                        drop_last=self._drop_last,
+                        index_queue=index_queue,
+                        data_queue=self._data_queue,
+                        done_event=self._workers_done_event,
+                        base_seed=self._base_seed,
+                        init_fn=loader.worker_init_fn,
+                        worker_id=i,
+                        num_workers=self._num_workers,
+                        parent_pid=os.getpid(),
+                    ),
+                )
                 w.start()
                 self._index_queues.append(index_queue)
                 self._workers.append(w)
@@ -322,8 +351,10 @@ def _died_message(workers) -> str:
             except ValueError:
                 pass
         parts.append(f"pid {w.pid}, {how}")
-    return (f"DataLoader worker ({'; '.join(parts)}) exited unexpectedly. If it was killed for lack of "
-            "memory, use fewer workers or a smaller batch_size / prefetch_factor.")
+    return (
+        f"DataLoader worker ({'; '.join(parts)}) exited unexpectedly. If it was killed for lack of "
+        "memory, use fewer workers or a smaller batch_size / prefetch_factor."
+    )
 
 
 def _default_context():
@@ -336,6 +367,7 @@ def _default_context():
 
 
 # -- the DataLoader --------------------------------------------------------------------
+
 
 class DataLoader:
     """Batches from ``dataset``, as ``torch.utils.data.DataLoader``.
@@ -370,14 +402,33 @@ class DataLoader:
 
     __initialized = False
 
-    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
-                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
-                 worker_init_fn=None, multiprocessing_context=None, generator=None, *,
-                 prefetch_factor=None, persistent_workers=False, pin_memory_device="", in_order=True,
-                 start_batch=0):
+    def __init__(
+        self,
+        dataset,
+        batch_size=1,
+        shuffle=None,
+        sampler=None,
+        batch_sampler=None,
+        num_workers=0,
+        collate_fn=None,
+        pin_memory=False,
+        drop_last=False,
+        timeout=0,
+        worker_init_fn=None,
+        multiprocessing_context=None,
+        generator=None,
+        *,
+        prefetch_factor=None,
+        persistent_workers=False,
+        pin_memory_device="",
+        in_order=True,
+        start_batch=0,
+    ):
         if not isinstance(num_workers, int) or isinstance(num_workers, bool) or num_workers < 0:
-            raise ValueError(f"num_workers option should be a non-negative int; use num_workers=0 to disable "
-                             f"multiprocessing (got {num_workers!r})")
+            raise ValueError(
+                f"num_workers option should be a non-negative int; use num_workers=0 to disable "
+                f"multiprocessing (got {num_workers!r})"
+            )
         if timeout < 0:
             raise ValueError(f"timeout option should be non-negative (got {timeout})")
         if num_workers > 0 and prefetch_factor is None:
@@ -402,18 +453,24 @@ class DataLoader:
         if isinstance(dataset, IterableDataset):
             self._dataset_kind_iterable = True
             if shuffle not in (False, None):
-                raise ValueError(f"DataLoader with IterableDataset: expected unspecified shuffle option, "
-                                 f"but got shuffle={shuffle}")
+                raise ValueError(
+                    f"DataLoader with IterableDataset: expected unspecified shuffle option, but got shuffle={shuffle}"
+                )
             if sampler is not None:
-                raise ValueError(f"DataLoader with IterableDataset: expected unspecified sampler option, "
-                                 f"but got sampler={sampler}")
+                raise ValueError(
+                    f"DataLoader with IterableDataset: expected unspecified sampler option, but got sampler={sampler}"
+                )
             if batch_sampler is not None:
-                raise ValueError(f"DataLoader with IterableDataset: expected unspecified batch_sampler "
-                                 f"option, but got batch_sampler={batch_sampler}")
+                raise ValueError(
+                    f"DataLoader with IterableDataset: expected unspecified batch_sampler "
+                    f"option, but got batch_sampler={batch_sampler}"
+                )
             if start_batch:
-                raise ValueError(f"DataLoader with IterableDataset: start_batch needs a map-style dataset "
-                                 f"(a stream cannot skip batches without reading them), but got "
-                                 f"start_batch={start_batch}")
+                raise ValueError(
+                    f"DataLoader with IterableDataset: start_batch needs a map-style dataset "
+                    f"(a stream cannot skip batches without reading them), but got "
+                    f"start_batch={start_batch}"
+                )
         else:
             shuffle = bool(shuffle)
             self._dataset_kind_iterable = False
@@ -422,13 +479,13 @@ class DataLoader:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("batch_sampler option is mutually exclusive with batch_size, shuffle, "
-                                 "sampler, and drop_last")
+                raise ValueError(
+                    "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last"
+                )
             batch_size = None
             drop_last = False
         elif batch_size is None and drop_last:
-            raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive "
-                             "with drop_last")
+            raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with drop_last")
 
         if sampler is None:
             if self._dataset_kind_iterable:
@@ -461,22 +518,35 @@ class DataLoader:
     def multiprocessing_context(self, context):
         if context is not None:
             if self.num_workers == 0:
-                raise ValueError(f"multiprocessing_context can only be used with multi-process loading "
-                                 f"(num_workers > 0), but got num_workers={self.num_workers}")
+                raise ValueError(
+                    f"multiprocessing_context can only be used with multi-process loading "
+                    f"(num_workers > 0), but got num_workers={self.num_workers}"
+                )
             if isinstance(context, str):
                 methods = multiprocessing.get_all_start_methods()
                 if context not in methods:
-                    raise ValueError(f"multiprocessing_context option should specify a valid start method "
-                                     f"in {methods!r}, but got multiprocessing_context={context!r}")
+                    raise ValueError(
+                        f"multiprocessing_context option should specify a valid start method "
+                        f"in {methods!r}, but got multiprocessing_context={context!r}"
+                    )
                 context = multiprocessing.get_context(context)
             if not isinstance(context, multiprocessing.context.BaseContext):
-                raise TypeError(f"multiprocessing_context option should be a valid context object or a "
-                                f"string specifying the start method, but got {context!r}")
+                raise TypeError(
+                    f"multiprocessing_context option should be a valid context object or a "
+                    f"string specifying the start method, but got {context!r}"
+                )
         self.__multiprocessing_context = context
 
     def __setattr__(self, attr, val):
-        if self.__initialized and attr in ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
-                                           "persistent_workers", "start_batch"):
+        if self.__initialized and attr in (
+            "batch_size",
+            "batch_sampler",
+            "sampler",
+            "drop_last",
+            "dataset",
+            "persistent_workers",
+            "start_batch",
+        ):
             raise ValueError(f"{attr} attribute should not be set after {type(self).__name__} is initialized")
         super().__setattr__(attr, val)
 
@@ -512,4 +582,3 @@ class DataLoader:
                     length = -(-length // self.batch_size)
             return length
         return max(len(self._index_sampler) - self.start_batch, 0)
-

@@ -1,5 +1,6 @@
 """Datasets, as ``torch.utils.data``: map-style (``__getitem__`` + ``__len__``) and
 iterable-style (``__iter__``), with the usual wrappers and ``random_split``."""
+
 from __future__ import annotations
 
 import bisect
@@ -10,8 +11,7 @@ import warnings
 
 import numpyflow as nf
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset",
-           "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset", "random_split"]
 
 
 class Dataset:
@@ -52,15 +52,20 @@ class TensorDataset(Dataset):
             raise ValueError("TensorDataset: expected at least one tensor")
         for i, t in enumerate(tensors):
             if not isinstance(t, nf.Tensor):
-                raise TypeError(f"TensorDataset: argument {i} is {type(t).__name__}, expected a Tensor "
-                                "(convert arrays with nf.from_numpy / nf.tensor)")
+                raise TypeError(
+                    f"TensorDataset: argument {i} is {type(t).__name__}, expected a Tensor "
+                    "(convert arrays with nf.from_numpy / nf.tensor)"
+                )
             if t.dim() == 0:
-                raise ValueError(f"TensorDataset: argument {i} is a 0-d tensor; expected a first "
-                                 "dimension to index samples by")
+                raise ValueError(
+                    f"TensorDataset: argument {i} is a 0-d tensor; expected a first dimension to index samples by"
+                )
         sizes = [t.size(0) for t in tensors]
         if any(s != sizes[0] for s in sizes):
-            raise ValueError(f"TensorDataset: size mismatch between tensors; their first dimensions are "
-                             f"{sizes} but must all be equal")
+            raise ValueError(
+                f"TensorDataset: size mismatch between tensors; their first dimensions are "
+                f"{sizes} but must all be equal"
+            )
         self.tensors = tuple(tensors)
 
     def __getitem__(self, index):
@@ -163,14 +168,22 @@ def random_split(dataset, lengths, generator=None):
         lengths = subset_lengths
         for i, length in enumerate(lengths):
             if length == 0:
-                warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.")
+                warnings.warn(
+                    f"Length of split at index {i} is 0. This might result in an empty dataset.", stacklevel=3
+                )
     for i, length in enumerate(lengths):
         if not isinstance(length, numbers.Integral) or isinstance(length, bool) or length < 0:
-            raise ValueError(f"random_split: lengths must be non-negative ints or fractions summing to 1; "
-                             f"got {length!r} at index {i}")
+            raise ValueError(
+                f"random_split: lengths must be non-negative ints or fractions summing to 1; "
+                f"got {length!r} at index {i}"
+            )
     if sum(lengths) != n:
-        raise ValueError(f"Sum of input lengths does not equal the length of the input dataset! "
-                         f"(lengths {lengths} add up to {sum(lengths)}, the dataset has {n} samples)")
+        raise ValueError(
+            f"Sum of input lengths does not equal the length of the input dataset! "
+            f"(lengths {lengths} add up to {sum(lengths)}, the dataset has {n} samples)"
+        )
     indices = nf.randperm(sum(lengths), generator=generator).tolist()
-    return [Subset(dataset, indices[offset - length: offset])
-            for offset, length in zip(itertools.accumulate(lengths), lengths)]
+    return [
+        Subset(dataset, indices[offset - length : offset])
+        for offset, length in zip(itertools.accumulate(lengths), lengths)
+    ]

@@ -1,14 +1,21 @@
 """Samplers, as ``torch.utils.data``: they say which indices a DataLoader fetches, in
 which order. Random samplers draw from their ``generator``, or from the global
 generator that ``nf.manual_seed`` seeds."""
+
 from __future__ import annotations
 
 import numbers
 
 import numpyflow as nf
 
-__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "WeightedRandomSampler", "BatchSampler"]
+__all__ = [
+    "Sampler",
+    "SequentialSampler",
+    "RandomSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+    "BatchSampler",
+]
 
 
 class Sampler:
@@ -39,7 +46,7 @@ def _private_generator(generator):
     sampler's stream depends on the global seed but does not consume it as it goes)."""
     if generator is not None:
         return generator
-    seed = int(nf.randint(0, 2 ** 63 - 1, (1,)).item())
+    seed = int(nf.randint(0, 2**63 - 1, (1,)).item())
     return nf.Generator().manual_seed(seed)
 
 
@@ -55,10 +62,12 @@ class RandomSampler(Sampler):
         self.generator = generator
         if not isinstance(self.replacement, bool):
             raise TypeError(f"replacement should be a boolean value, but got replacement={self.replacement}")
-        if not isinstance(self.num_samples, numbers.Integral) or isinstance(self.num_samples, bool) \
-                or self.num_samples <= 0:
-            raise ValueError(f"num_samples should be a positive integer value, but got "
-                             f"num_samples={self.num_samples}")
+        if (
+            not isinstance(self.num_samples, numbers.Integral)
+            or isinstance(self.num_samples, bool)
+            or self.num_samples <= 0
+        ):
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={self.num_samples}")
 
     @property
     def num_samples(self) -> int:
@@ -74,7 +83,7 @@ class RandomSampler(Sampler):
         else:
             for _ in range(self.num_samples // n):
                 yield from nf.randperm(n, generator=generator).tolist()
-            yield from nf.randperm(n, generator=generator).tolist()[:self.num_samples % n]
+            yield from nf.randperm(n, generator=generator).tolist()[: self.num_samples % n]
 
     def __len__(self):
         return self.num_samples
@@ -113,8 +122,7 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self):
-        yield from nf.multinomial(self.weights, self.num_samples, self.replacement,
-                                  generator=self.generator).tolist()
+        yield from nf.multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator).tolist()
 
     def __len__(self):
         return self.num_samples

@@ -8,6 +8,7 @@
   replaces the 7x7/stride-2 stem and max-pool with a 3x3/stride-1 stem for 28x28 or 32x32
   images.
 """
+
 from __future__ import annotations
 
 from ... import nn
@@ -34,7 +35,7 @@ class PadShortcut(nn.Module):
 
     def forward(self, x):
         if self.stride != 1:
-            x = x[:, :, ::self.stride, ::self.stride]
+            x = x[:, :, :: self.stride, :: self.stride]
         return F.pad(x, (0, 0, 0, 0, self.pad_before, self.pad_after))
 
     def extra_repr(self):
@@ -153,8 +154,9 @@ class ResNet(nn.Module):
     def _make_layer(self, block, planes, blocks, stride):
         downsample = None
         if stride != 1 or self.in_planes != planes * block.expansion:
-            downsample = nn.Sequential(_conv1x1(self.in_planes, planes * block.expansion, stride),
-                                       nn.BatchNorm2d(planes * block.expansion))
+            downsample = nn.Sequential(
+                _conv1x1(self.in_planes, planes * block.expansion, stride), nn.BatchNorm2d(planes * block.expansion)
+            )
         layers = [block(self.in_planes, planes, stride, downsample)]
         self.in_planes = planes * block.expansion
         layers += [block(self.in_planes, planes) for _ in range(1, blocks)]
@@ -169,13 +171,16 @@ class ResNet(nn.Module):
 
 def _check_input(conv1, x):
     if x.dim() != 4 or x.shape[1] != conv1.in_channels:
-        raise ValueError(f"ResNet: expected input of shape (N, {conv1.in_channels}, H, W), got {tuple(x.shape)} "
-                         f"(set in_channels={x.shape[1] if x.dim() == 4 else '?'} for this data)")
+        raise ValueError(
+            f"ResNet: expected input of shape (N, {conv1.in_channels}, H, W), got {tuple(x.shape)} "
+            f"(set in_channels={x.shape[1] if x.dim() == 4 else '?'} for this data)"
+        )
 
 
 def _cifar(depth):
     def build(num_classes: int = 10, in_channels: int = 3, **kwargs) -> CifarResNet:
         return CifarResNet(depth, num_classes, in_channels, **kwargs)
+
     build.__name__ = f"resnet{depth}"
     build.__doc__ = f"The CIFAR ResNet-{depth} of He et al. 2016 (option-A shortcuts)."
     return build

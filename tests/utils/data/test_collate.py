@@ -1,12 +1,13 @@
 """default_collate / default_convert: PyTorch's batching rules."""
+
 import collections
 
 import numpy as np
 import pytest
+from reference import needs_torch, torch
 
 import numpyflow as nf
 from numpyflow.utils.data import default_collate, default_convert
-from reference import needs_torch, torch
 
 Point = collections.namedtuple("Point", "x y")
 
@@ -41,8 +42,10 @@ BATCHES = {
     "0-d tensors stack to 1-d": lambda m: [m.tensor(3), m.tensor(4)],
     "tuples of samples give a list of batches": lambda m: [(m.tensor([1.0]), 0), (m.tensor([2.0]), 1)],
     "lists are collated per position": lambda m: [[1, 2.0], [3, 4.0]],
-    "dicts are collated per key": lambda m: [{"a": 1, "b": np.ones(2, np.float32)},
-                                            {"a": 2, "b": np.zeros(2, np.float32)}],
+    "dicts are collated per key": lambda m: [
+        {"a": 1, "b": np.ones(2, np.float32)},
+        {"a": 2, "b": np.zeros(2, np.float32)},
+    ],
     "strings stay a list": lambda m: [("x", 1), ("y", 2)],
     "namedtuples keep their type": lambda m: [Point(1, 2.0), Point(3, 4.0)],
     "nested containers recurse": lambda m: [{"p": [np.int64(1), (2.5, "s")]}, {"p": [np.int64(3), (4.5, "t")]}],
@@ -55,14 +58,18 @@ BATCHES = {
 def test_default_collate_matches_pytorch(name):
     ours, theirs = nf_and_torch(BATCHES[name])
     from torch.utils.data import default_collate as torch_collate
+
     assert plain(default_collate(ours)) == plain(torch_collate(theirs))
 
 
 @needs_torch
-@pytest.mark.parametrize("sample", [np.ones((2, 2), np.float32), (np.int16(3), [1.0, "a"]), {"k": np.arange(3)},
-                                    Point(np.zeros(1), 2), "text", 5])
+@pytest.mark.parametrize(
+    "sample",
+    [np.ones((2, 2), np.float32), (np.int16(3), [1.0, "a"]), {"k": np.arange(3)}, Point(np.zeros(1), 2), "text", 5],
+)
 def test_default_convert_matches_pytorch(sample):
     from torch.utils.data import default_convert as torch_convert
+
     assert plain(default_convert(sample)) == plain(torch_convert(sample))
 
 
@@ -83,8 +90,9 @@ def test_collating_lists_of_different_lengths_is_an_error():
         default_collate([[1, 2], [1]])
 
 
-@pytest.mark.parametrize("bad", [[object(), object()], [np.array(["a", "b"]), np.array(["c", "d"])],
-                                 [np.array([None]), np.array([None])]])
+@pytest.mark.parametrize(
+    "bad", [[object(), object()], [np.array(["a", "b"]), np.array(["c", "d"])], [np.array([None]), np.array([None])]]
+)
 def test_collating_unsupported_elements_is_a_type_error(bad):
     with pytest.raises(TypeError, match="default_collate: batch must contain tensors, numpy arrays, numbers"):
         default_collate(bad)

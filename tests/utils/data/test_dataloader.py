@@ -1,5 +1,6 @@
 """DataLoader: batch contents and order (also against PyTorch), workers that match the
 main process batch for batch (random augmentation included), errors, and shutdown."""
+
 import multiprocessing
 import os
 import random
@@ -8,15 +9,22 @@ import time
 
 import numpy as np
 import pytest
-
-import numpyflow as nf
-from numpyflow.utils.data import (BatchSampler, DataLoader, Dataset, IterableDataset, SequentialSampler,
-                                  TensorDataset, get_worker_info)
-from numpyflow.vision import transforms as T
 from reference import needs_torch, torch
 
+import numpyflow as nf
+from numpyflow.utils.data import (
+    BatchSampler,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    SequentialSampler,
+    TensorDataset,
+    get_worker_info,
+)
+from numpyflow.vision import transforms as T
 
 # -- datasets (module level, so worker processes can use them) --------------------------------
+
 
 class Samples(Dataset):
     """Sample i is (float32 array [i, -i], i)."""
@@ -45,7 +53,7 @@ class Augmented(Dataset):
         return self.n
 
     def __getitem__(self, i):
-        img = (np.arange(36, dtype=np.uint8).reshape(6, 6) + i)
+        img = np.arange(36, dtype=np.uint8).reshape(6, 6) + i
         return self.transform(img), i, nf.rand(1).item(), np.random.rand(), random.random()
 
 
@@ -183,6 +191,7 @@ def failing_init(worker_id):
 
 # -- helpers -------------------------------------------------------------------------
 
+
 def plain(obj):
     if isinstance(obj, nf.Tensor) or (torch is not None and isinstance(obj, torch.Tensor)):
         return (str(obj.dtype).split(".")[-1], tuple(obj.shape), obj.tolist())
@@ -209,9 +218,12 @@ def assert_no_workers_left(pids):
 
 # -- batching, against PyTorch -----------------------------------------------------------
 
+
 @needs_torch
-@pytest.mark.parametrize("batch_size, drop_last", [(1, False), (3, False), (3, True), (5, True), (10, False),
-                                                   (4, False), (16, False), (16, True)])
+@pytest.mark.parametrize(
+    "batch_size, drop_last",
+    [(1, False), (3, False), (3, True), (5, True), (10, False), (4, False), (16, False), (16, True)],
+)
 def test_batches_order_and_len_match_pytorch(batch_size, drop_last):
     ours = DataLoader(Samples(10), batch_size=batch_size, drop_last=drop_last)
     theirs = torch.utils.data.DataLoader(Samples(10), batch_size=batch_size, drop_last=drop_last)
@@ -263,6 +275,7 @@ def test_getitems_fetches_a_whole_batch_at_once():
     class Batched(Samples):
         def __getitems__(self, indices):
             return [(i * 10, i) for i in indices]
+
     assert [b[0].tolist() for b in DataLoader(Batched(5), batch_size=2)] == [[0, 10], [20, 30], [40]]
 
 
@@ -274,6 +287,7 @@ def test_iterable_dataset_is_batched_in_stream_order():
 
 
 # -- shuffling ---------------------------------------------------------------------------
+
 
 def test_shuffle_visits_every_sample_once_in_a_new_order_each_epoch():
     loader = DataLoader(Samples(20), batch_size=6, shuffle=True)
@@ -295,6 +309,7 @@ def test_shuffle_draws_from_the_loader_generator_when_given():
     def order(seed):
         g = nf.Generator().manual_seed(seed)
         return [i for b in DataLoader(Samples(20), batch_size=5, shuffle=True, generator=g) for i in b[1].tolist()]
+
     nf.manual_seed(1)
     a = order(3)
     nf.manual_seed(2)  # the global seed does not matter
@@ -302,6 +317,7 @@ def test_shuffle_draws_from_the_loader_generator_when_given():
 
 
 # -- workers ------------------------------------------------------------------------------
+
 
 def augmented_epochs(epochs=2, **kwargs):
     nf.manual_seed(123)
@@ -336,8 +352,12 @@ def test_persistent_workers_give_the_same_batches_as_fresh_workers():
 def test_the_loader_generator_alone_decides_shuffle_and_augmentation():
     def run(global_seed):
         nf.manual_seed(global_seed)
-        return batches(DataLoader(Augmented(10), batch_size=4, shuffle=True, num_workers=1,
-                                  generator=nf.Generator().manual_seed(42)))
+        return batches(
+            DataLoader(
+                Augmented(10), batch_size=4, shuffle=True, num_workers=1, generator=nf.Generator().manual_seed(42)
+            )
+        )
+
     assert run(1) == run(2)
 
 
@@ -386,8 +406,10 @@ def test_workers_prefetch_up_to_prefetch_factor_batches_each_before_being_asked(
 
 def test_get_worker_info_describes_the_worker_and_is_none_in_the_main_process():
     assert get_worker_info() is None
-    facts = [tuple(x.tolist() if isinstance(x, nf.Tensor) else x for x in b)
-             for b in DataLoader(WorkerFacts(), batch_size=1, num_workers=2)]
+    facts = [
+        tuple(x.tolist() if isinstance(x, nf.Tensor) else x for x in b)
+        for b in DataLoader(WorkerFacts(), batch_size=1, num_workers=2)
+    ]
     ids = [f[0][0] for f in facts]
     assert ids == [0, 1, 0, 1]  # batches are dealt round-robin
     assert all(f[1][0] == 2 and f[3][0] for f in facts)
@@ -409,8 +431,7 @@ def test_iterable_dataset_with_one_worker_matches_the_main_process():
 
 
 def test_out_of_order_loading_still_yields_every_batch():
-    out = sorted(i for b in DataLoader(Samples(10), batch_size=2, num_workers=2, in_order=False)
-                 for i in b[1].tolist())
+    out = sorted(i for b in DataLoader(Samples(10), batch_size=2, num_workers=2, in_order=False) for i in b[1].tolist())
     assert out == list(range(10))
 
 
@@ -423,12 +444,19 @@ def test_spawned_workers_match_forked_ones():
 
 # -- resuming from a batch -------------------------------------------------------------------
 
+
 def resumable_pass(start_batch=0, **kwargs):
     """A shuffled, augmented pass whose generator is seeded as at the start of its epoch,
     and where the main process's random stream is afterwards."""
     nf.manual_seed(77)
-    loader = DataLoader(Augmented(23), batch_size=5, shuffle=True, generator=nf.Generator().manual_seed(8),
-                        start_batch=start_batch, **kwargs)
+    loader = DataLoader(
+        Augmented(23),
+        batch_size=5,
+        shuffle=True,
+        generator=nf.Generator().manual_seed(8),
+        start_batch=start_batch,
+        **kwargs,
+    )
     return batches(loader), len(loader), nf.rand(1).item()
 
 
@@ -456,6 +484,7 @@ def test_start_batch_applies_to_every_pass_of_persistent_workers():
 
 
 # -- errors and shutdown --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("num_workers", [0, 2])
 def test_dataset_errors_reach_the_main_process(num_workers):
@@ -515,8 +544,11 @@ def test_no_worker_processes_remain_after_a_worker_error():
 def test_a_worker_that_dies_is_reported_and_the_others_are_stopped():
     it = iter(DataLoader(Dies(), batch_size=1, num_workers=2))
     pids = [w.pid for w in it._workers]
-    with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid \d+, exit code -9 \(killed by signal SIGKILL\)\) "
-                                           "exited unexpectedly"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"DataLoader worker \(pid \d+, exit code -9 \(killed by signal SIGKILL\)\) "
+        "exited unexpectedly",
+    ):
         list(it)
     assert_no_workers_left(pids)
 
@@ -529,19 +561,22 @@ def test_timeout_is_an_error_when_a_batch_takes_too_long():
     assert_no_workers_left(pids)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"num_workers": -1}, "num_workers option should be a non-negative int"),
-    ({"timeout": -1}, "timeout option should be non-negative"),
-    ({"persistent_workers": True}, "persistent_workers option needs num_workers > 0"),
-    ({"sampler": [0, 1], "shuffle": True}, "sampler option is mutually exclusive with shuffle"),
-    ({"batch_sampler": [[0]], "batch_size": 2}, "batch_sampler option is mutually exclusive"),
-    ({"batch_sampler": [[0]], "drop_last": True}, "batch_sampler option is mutually exclusive"),
-    ({"batch_size": None, "drop_last": True}, "batch_size=None option disables auto-batching"),
-    ({"batch_size": 0}, "batch_size should be a positive integer"),
-    ({"num_workers": 1, "prefetch_factor": 0}, "prefetch_factor option should be a positive int"),
-    ({"multiprocessing_context": "fork"}, "multiprocessing_context can only be used with multi-process loading"),
-    ({"start_batch": -1}, "start_batch option should be a non-negative int"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"num_workers": -1}, "num_workers option should be a non-negative int"),
+        ({"timeout": -1}, "timeout option should be non-negative"),
+        ({"persistent_workers": True}, "persistent_workers option needs num_workers > 0"),
+        ({"sampler": [0, 1], "shuffle": True}, "sampler option is mutually exclusive with shuffle"),
+        ({"batch_sampler": [[0]], "batch_size": 2}, "batch_sampler option is mutually exclusive"),
+        ({"batch_sampler": [[0]], "drop_last": True}, "batch_sampler option is mutually exclusive"),
+        ({"batch_size": None, "drop_last": True}, "batch_size=None option disables auto-batching"),
+        ({"batch_size": 0}, "batch_size should be a positive integer"),
+        ({"num_workers": 1, "prefetch_factor": 0}, "prefetch_factor option should be a positive int"),
+        ({"multiprocessing_context": "fork"}, "multiprocessing_context can only be used with multi-process loading"),
+        ({"start_batch": -1}, "start_batch option should be a non-negative int"),
+    ],
+)
 def test_invalid_loader_arguments_are_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
         DataLoader(Samples(4), **kwargs)

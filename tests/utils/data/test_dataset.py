@@ -1,11 +1,19 @@
 """Datasets: TensorDataset, Subset, ConcatDataset, ChainDataset and random_split."""
+
 import numpy as np
 import pytest
+from reference import needs_torch, torch
 
 import numpyflow as nf
-from numpyflow.utils.data import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset,
-                                  random_split)
-from reference import needs_torch, torch
+from numpyflow.utils.data import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 
 
 class Range(Dataset):
@@ -91,8 +99,10 @@ def test_random_split_with_counts_partitions_the_dataset():
 
 
 @needs_torch
-@pytest.mark.parametrize("n, fractions", [(10, [0.5, 0.5]), (11, [0.3, 0.3, 0.4]), (7, [0.1, 0.9]),
-                                          (5, [1 / 3, 1 / 3, 1 / 3]), (100, [0.8, 0.2])])
+@pytest.mark.parametrize(
+    "n, fractions",
+    [(10, [0.5, 0.5]), (11, [0.3, 0.3, 0.4]), (7, [0.1, 0.9]), (5, [1 / 3, 1 / 3, 1 / 3]), (100, [0.8, 0.2])],
+)
 def test_random_split_with_fractions_gives_pytorchs_lengths(n, fractions):
     ours = [len(p) for p in random_split(Range(n), fractions)]
     theirs = [len(p) for p in torch.utils.data.random_split(range(n), fractions)]
@@ -102,6 +112,7 @@ def test_random_split_with_fractions_gives_pytorchs_lengths(n, fractions):
 def test_random_split_repeats_with_the_same_seed_and_generator():
     def split(**kw):
         return [list(p.indices) for p in random_split(Range(20), [0.25, 0.75], **kw)]
+
     nf.manual_seed(3)
     a = split()
     nf.manual_seed(3)

@@ -1,10 +1,16 @@
 """Samplers: index order, lengths, randomness from the seeded generators."""
+
 import pytest
+from reference import needs_torch, torch
 
 import numpyflow as nf
-from numpyflow.utils.data import (BatchSampler, RandomSampler, SequentialSampler, SubsetRandomSampler,
-                                  WeightedRandomSampler)
-from reference import needs_torch, torch
+from numpyflow.utils.data import (
+    BatchSampler,
+    RandomSampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 
 
 def test_sequential_sampler_counts_up():
@@ -51,8 +57,10 @@ def test_random_sampler_with_replacement_draws_num_samples_in_range():
     assert len(RandomSampler(range(3), replacement=True, num_samples=100)) == 100
 
 
-@pytest.mark.parametrize("kwargs, error", [({"replacement": 1}, TypeError), ({"num_samples": 0}, ValueError),
-                                           ({"num_samples": 2.5}, ValueError)])
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [({"replacement": 1}, TypeError), ({"num_samples": 0}, ValueError), ({"num_samples": 2.5}, ValueError)],
+)
 def test_random_sampler_rejects_bad_arguments(kwargs, error):
     with pytest.raises(error):
         RandomSampler(range(3), **kwargs)
@@ -71,8 +79,10 @@ def test_weighted_random_sampler_never_picks_zero_weights():
 
 
 @needs_torch
-@pytest.mark.parametrize("n, batch_size, drop_last", [(10, 3, False), (10, 3, True), (9, 3, True), (2, 5, False),
-                                                      (2, 5, True), (0, 4, False)])
+@pytest.mark.parametrize(
+    "n, batch_size, drop_last",
+    [(10, 3, False), (10, 3, True), (9, 3, True), (2, 5, False), (2, 5, True), (0, 4, False)],
+)
 def test_batch_sampler_groups_like_pytorch(n, batch_size, drop_last):
     ours = BatchSampler(SequentialSampler(range(n)), batch_size, drop_last)
     theirs = torch.utils.data.BatchSampler(torch.utils.data.SequentialSampler(range(n)), batch_size, drop_last)
