@@ -17,14 +17,7 @@ from . import (
 from . import dtypes as _dtypes
 from .autograd import Function  # noqa: F401
 from .autograd.anomaly_mode import is_anomaly_enabled  # noqa: F401
-from .autograd.grad_mode import (  # noqa: F401
-    enable_grad,
-    inference_mode,
-    is_grad_enabled,
-    is_inference_mode_enabled,
-    no_grad,
-    set_grad_enabled,
-)
+from .autograd.grad_mode import *  # noqa: F401,F403
 from .backend import Device as device  # noqa: F401
 from .creation import (  # noqa: F401
     arange,

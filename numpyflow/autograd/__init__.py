@@ -9,14 +9,7 @@ from .anomaly_mode import AnomalyError, detect_anomaly, is_anomaly_enabled, set_
 from .engine import accumulate, run_backward
 from .function import Function, FunctionCtx  # noqa: F401
 from .function_hooks import FunctionHook, register_function_hook  # noqa: F401
-from .grad_mode import (  # noqa: F401
-    enable_grad,
-    inference_mode,
-    is_grad_enabled,
-    is_inference_mode_enabled,
-    no_grad,
-    set_grad_enabled,
-)
+from .grad_mode import *  # noqa: F401,F403
 
 
 def _as_tuple(x):

@@ -7,6 +7,15 @@ from __future__ import annotations
 import functools
 import threading
 
+__all__ = [
+    "enable_grad",
+    "inference_mode",
+    "is_grad_enabled",
+    "is_inference_mode_enabled",
+    "no_grad",
+    "set_grad_enabled",
+]
+
 
 class _State(threading.local):
     enabled = True
