@@ -17,9 +17,22 @@ A user-defined op looks exactly like the built-in ones::
     y = Cube.apply(t)
 
 ``backward`` is written with numpyflow ops, so with ``create_graph=True`` it is itself
-recorded and higher derivatives come for free.  Gradients may be returned with the
-broadcast shape of the output: the base class sums them back to each input's shape and
-casts them to its dtype.
+recorded and higher derivatives come for free.  No op reads the grad mode: the engine
+runs a backward without recording, or records it for ``create_graph=True``.  Gradients
+may be returned with the broadcast shape of the output: the base class sums them back
+to each input's shape (``SumTo``, below) and casts them to its dtype.
+
+A fused op whose first derivative is expensive array code (convolution, normalization,
+cross-entropy) applies a *gradient op* in its ``backward``: another Function whose
+``forward`` computes the gradients on arrays and whose ``backward`` is the second
+derivative, written with numpyflow ops (PyTorch's ``...BackwardBackward0``).  A plain
+``backward()`` then costs the array code alone, and ``create_graph=True`` records the
+same call.  A forward may return None in its tuple of outputs for an output nobody asked
+for (pass ``ctx.needs_input_grad`` along as a mask); the output is None and its
+backward receives None for it.
+
+``apply`` and the engine call the registered function hooks (``function_hooks``) around
+every forward and backward; with none registered they cost one test per op.
 """
 
 from __future__ import annotations
@@ -121,7 +134,13 @@ def _wrap_raw(value):
 
 
 class Function(FunctionCtx):
-    """Base class of every differentiable op; an instance is the op's graph node and ctx."""
+    """Base class of every differentiable op; an instance is the op's graph node and ctx.
+
+    Subclasses define ``forward(ctx, *args)`` (arrays in for Tensor arguments, other
+    arguments as given; an array, or a tuple of arrays and None, out) and
+    ``backward(ctx, *grads)`` (one Tensor or None per output in; one gradient or None
+    per forward argument out), and are called through ``apply``.  See the module
+    docstring for the contract."""
 
     _materialize = True
     _released = False

@@ -52,3 +52,21 @@ def test_parameter_list_and_dict():
     assert all(isinstance(p, nn.Parameter) for p in pl) and len(list(pl.parameters())) == 2
     pd = nn.ParameterDict({"w": nf.ones(2)})
     assert list(pd.state_dict()) == ["w"]
+
+
+def test_parameter_dict_edits_like_a_dict_and_keeps_registration_in_step():
+    pd = nn.ParameterDict({"a": nf.ones(2)})
+    pd.update([("b", nf.zeros(3)), ("c", nf.zeros(1))])
+    assert list(pd.keys()) == ["a", "b", "c"] and isinstance(pd["b"], nn.Parameter)
+    del pd["a"]
+    assert pd.pop("c").shape == (1,)
+    assert [name for name, _ in pd.named_parameters()] == ["b"] and "b" in pd and len(pd) == 1
+    pd.clear()
+    assert list(pd.parameters()) == []
+
+
+def test_module_dict_takes_pairs_or_a_mapping():
+    md = nn.ModuleDict([("fc", nn.Linear(2, 2))])
+    md.update({"act": nn.ReLU()})
+    assert list(md) == ["fc", "act"] and [n for n, _ in md.named_children()] == ["fc", "act"]
+    assert md.pop("act").__class__ is nn.ReLU and list(md.keys()) == ["fc"]
