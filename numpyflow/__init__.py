@@ -19,6 +19,7 @@ from .autograd import Function  # noqa: F401
 from .autograd.anomaly_mode import is_anomaly_enabled  # noqa: F401
 from .autograd.grad_mode import *  # noqa: F401,F403
 from .backend import Device as device  # noqa: F401
+from .backends.cuda import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: F401
 from .creation import (  # noqa: F401
     arange,
     as_tensor,
@@ -106,28 +107,5 @@ def get_default_device():
     return device("cpu")
 
 
-class _Cuda:
-    """``nf.cuda``: whether a GPU is usable (through CuPy)."""
-
-    @staticmethod
-    def is_available():
-        from .backend import cuda_available
-
-        return cuda_available()
-
-    @staticmethod
-    def device_count():
-        from .backend import cupy
-
-        return cupy.cuda.runtime.getDeviceCount() if cupy is not None and _Cuda.is_available() else 0
-
-    @staticmethod
-    def manual_seed(seed):  # noqa: F811  (PyTorch's argument name)
-        manual_seed(seed)
-
-    manual_seed_all = manual_seed
-
-
-cuda = _Cuda()
-
-from . import nn, optim, utils, vision  # noqa: E402,F401  (the library layer)
+# the library layer, and torch.accelerator, torch.backends and torch.cuda's namesakes
+from . import accelerator, backends, cuda, nn, optim, utils, vision  # noqa: E402,F401

@@ -229,19 +229,40 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         )
     if dtype is None:
         dtype = np.int64 if all(isinstance(a, numbers.Integral) for a in args) else dtypes.default_numpy_float()
+    _not_bool(dtype, "arange")
     n = builtins.max(int(np.ceil((end - start) / step)), 0)
     arr = start + np.arange(n, dtype=np.float64 if dtypes.to_numpy(dtype).kind == "f" else np.int64) * step
     return _finish(arr.astype(dtypes.to_numpy(dtype)), None, device, requires_grad, "arange")
 
 
+def _not_bool(dtype, op):
+    """PyTorch's range functions have no bool kernel."""
+    if dtype is not None and dtypes.to_numpy(dtype) == np.bool_:
+        raise NotImplementedError(f"{op}: not implemented for dtype bool (expected a floating-point or integer dtype)")
+
+
+def _steps(steps, op):
+    steps = int(steps)
+    if steps < 0:
+        raise RuntimeError(f"{op}: number of steps must be non-negative (got steps={steps})")
+    return steps
+
+
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    arr = np.linspace(float(start), float(end), int(steps))
+    steps = _steps(steps, "linspace")
+    if steps:  # PyTorch returns an empty tensor of any dtype before its kernel sees the dtype
+        _not_bool(dtype, "linspace")
+    arr = np.linspace(float(start), float(end), steps)
     return _finish(arr.astype(_float(dtype)), None, device, requires_grad, "linspace")
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    arr = np.logspace(float(start), float(end), int(steps), base=base)
+    """``steps`` values ``base ** x`` for ``x`` evenly spaced from ``start`` to ``end`` inclusive."""
+    steps = _steps(steps, "logspace")
+    if steps:
+        _not_bool(dtype, "logspace")
+    arr = np.logspace(float(start), float(end), steps, base=base)
     return _finish(arr.astype(_float(dtype)), None, device, requires_grad, "logspace")
 
 
@@ -264,14 +285,35 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -
     return _finish(arr, None, None, requires_grad)
 
 
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Integers uniformly from [low, high) (int64 unless ``dtype``)."""
-    if size is None:  # randint(high, size)
-        if high is None:
-            raise TypeError("randint() missing the size argument")
-        low, high, size = 0, low, high
-    elif high is None:
-        low, high = 0, low
+def randint(
+    *args, low=None, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False
+) -> Tensor:
+    """Integers uniformly from [low, high) (int64 unless ``dtype``): PyTorch's two forms
+    ``randint(high, size)`` and ``randint(low, high, size)``, each argument given by
+    position or by name (``low`` is 0 when left out)."""
+    if len(args) > 3:
+        raise TypeError(f"randint() takes at most 3 positional arguments ({len(args)} given)")
+    given = {"low": low, "high": high, "size": size}
+    if len(args) == 3 or (len(args) == 2 and size is not None) or (len(args) == 1 and high is not None):
+        names = ("low", "high", "size")  # the (low, high, size) form
+    else:
+        names = ("high", "size")  # the (high, size) form
+        if low is not None and len(args):
+            raise TypeError(
+                "randint(): low given by name with high given by position; expected randint(low, high, size)"
+            )
+    for name, value in zip(names, args):
+        if given[name] is not None:
+            raise TypeError(f"randint() got multiple values for argument '{name}'")
+        given[name] = value
+    low, high, size = given["low"], given["high"], given["size"]
+    if high is None or size is None:
+        missing = " and ".join(f'"{n}"' for n in ("high", "size") if given[n] is None)
+        raise TypeError(
+            f"randint() missing required argument {missing} (expected randint(high, size) or randint(low, high, size))"
+        )
+    if low is None:
+        low = 0
     if high <= low:
         raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     arr = resolve(generator).integers(
@@ -302,6 +344,8 @@ def randn_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor
 
 def randint_like(input, low, high=None, *, dtype=None, device=None) -> Tensor:
     shape, dt, dev = _like(input, dtype, device)
+    if high is None:  # randint_like(input, high)
+        low, high = 0, low
     return randint(low, high, shape, dtype=dt, device=dev)
 
 

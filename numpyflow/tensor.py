@@ -170,6 +170,32 @@ class Tensor:
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
 
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    # Devices and layouts NumpyFlow doesn't have: always False, as PyTorch answers for a
+    # dense CPU or CUDA tensor.
+    @property
+    def is_mps(self) -> bool:
+        return False
+
+    @property
+    def is_xpu(self) -> bool:
+        return False
+
+    @property
+    def is_meta(self) -> bool:
+        return False
+
+    @property
+    def is_sparse(self) -> bool:
+        return False
+
+    @property
+    def is_quantized(self) -> bool:
+        return False
+
     def element_size(self) -> int:
         return self._data.itemsize
 
@@ -869,6 +895,29 @@ class Tensor:
 
     __rxor__ = __xor__
 
+    def __lshift__(self, other):
+        return _ops.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other):
+        return _ops.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other):
+        return _ops.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other):
+        return _ops.bitwise_right_shift(other, self)
+
+    def bitwise_left_shift_(self, other):
+        """``self <<= other`` in place."""
+        return self._inplace("bitwise_left_shift_", _ops.bitwise_left_shift, other)
+
+    def bitwise_right_shift_(self, other):
+        """``self >>= other`` in place."""
+        return self._inplace("bitwise_right_shift_", _ops.bitwise_right_shift, other)
+
+    __ilshift__ = bitwise_left_shift_
+    __irshift__ = bitwise_right_shift_
+
     def __eq__(self, other):
         return _ops.eq(self, other)
 
@@ -970,3 +1019,11 @@ def _where_method(self, condition, y):
 
 
 Tensor.where = _where_method
+
+
+def _polygamma_method(self, n):
+    """``x.polygamma(n)``: ``polygamma(n, x)``."""
+    return _ops.polygamma(n, self)
+
+
+Tensor.polygamma = _polygamma_method

@@ -78,7 +78,19 @@ THE_KNOT = "tensor.py"  # Tensor's methods call ops: bound once, at the end of t
 
 @pytest.mark.parametrize(
     "path",
-    _files("autograd", "creation.py", "tensor.py", "backend.py", "dtypes.py", "random.py", "_args.py", "parallel.py"),
+    _files(
+        "autograd",
+        "creation.py",
+        "tensor.py",
+        "backend.py",
+        "dtypes.py",
+        "random.py",
+        "_args.py",
+        "parallel.py",
+        "cuda.py",
+        "accelerator.py",
+        "backends",
+    ),
     ids=lambda p: str(p.relative_to(PACKAGE)),
 )
 def test_autograd_core_and_below_import_nothing_from_ops_or_the_library(path):

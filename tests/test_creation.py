@@ -647,3 +647,73 @@ def test_random_constructors_match_pytorch_in_dtype_and_shape(make):
 )
 def test_degenerate_random_constructors_match_pytorch_values(make):
     _same_as_torch(make)
+
+
+RANDINT_FORMS = [
+    lambda m: m.randint(high=5, size=(3,)),
+    lambda m: m.randint(size=(2, 2), high=4),
+    lambda m: m.randint(low=2, high=5, size=(3,)),
+    lambda m: m.randint(2, high=5, size=(3,)),
+    lambda m: m.randint(2, 5, size=(3,)),
+    lambda m: m.randint(5, size=(3,)),
+    lambda m: m.randint(high=5, size=(3,), dtype=m.int32),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("make", RANDINT_FORMS)
+def test_randint_takes_every_argument_by_name_as_pytorch(make):
+    _same_as_torch(make, values=False)
+    assert 0 <= int(make(nf).min()) and int(make(nf).max()) < 5
+
+
+def test_randint_by_name_draws_from_low_to_high():
+    values = nf.randint(low=3, high=6, size=(200,))
+    assert set(values.tolist()) == {3, 4, 5}
+    assert set(nf.randint(high=2, size=(100,)).tolist()) == {0, 1}
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.randint(low=2, size=(3,)),  # no high
+        lambda m: m.randint(high=5),  # no size
+        lambda m: m.randint(5),
+        lambda m: m.randint(5, (3,), low=1),  # low twice over
+        lambda m: m.randint(1, 5, (3,), high=7),
+    ],
+)
+def test_randint_with_arguments_missing_or_given_twice_is_a_type_error_as_pytorch(make):
+    with pytest.raises(TypeError):
+        make(torch)
+    with pytest.raises(TypeError, match="randint"):
+        make(nf)
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.linspace(0, 1, 5, dtype=m.bool),
+        lambda m: m.logspace(0, 1, 3, dtype=m.bool),
+        lambda m: m.arange(3, dtype=m.bool),
+        lambda m: m.arange(0, dtype=m.bool),
+    ],
+)
+def test_range_functions_have_no_bool_dtype_as_in_pytorch(make):
+    with pytest.raises(NotImplementedError):
+        make(torch)
+    with pytest.raises(NotImplementedError, match="not implemented for dtype bool"):
+        make(nf)
+
+
+@needs_torch
+def test_an_empty_linspace_takes_any_dtype_and_negative_steps_are_an_error():
+    _same_as_torch(lambda m: m.linspace(0, 1, 0, dtype=m.bool))
+    _same_as_torch(lambda m: m.logspace(0, 1, 0, dtype=m.bool))
+    for fn in ("linspace", "logspace"):
+        with pytest.raises(RuntimeError):
+            getattr(torch, fn)(0, 1, -1)
+        with pytest.raises(RuntimeError, match=f"{fn}: number of steps must be non-negative"):
+            getattr(nf, fn)(0, 1, -1)

@@ -514,6 +514,64 @@ def test_reduction_over_dims_matches_pytorch_values_and_gradient(op, case, dtype
         check_grad(xn, xt, f"gradient of {what}")
 
 
+# -- integer powers and negative padding ---------------------------------------------------------
+
+
+INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8")
+
+
+@needs_torch
+@given(
+    base_dtype=st.sampled_from(INT_DTYPES),
+    exp_dtype=st.sampled_from(INT_DTYPES),
+    shape=hnp.array_shapes(min_dims=0, max_dims=2, max_side=4),
+    seed=seeds,
+)
+def test_integer_tensor_powers_match_pytorch_including_negative_exponents(base_dtype, exp_dtype, shape, seed):
+    rng = np.random.default_rng(seed)
+    base = rng.integers(-3, 4, size=shape).astype(base_dtype)  # wraps to large values for uint8
+    exponent = rng.integers(-4, 5, size=shape).astype(exp_dtype)
+    what = f"{base_dtype} {base.tolist()} ** {exp_dtype} {exponent.tolist()}"
+    ours = nf.tensor(base) ** nf.tensor(exponent)
+    theirs = torch.tensor(base) ** torch.tensor(exponent)
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1], what
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=what)
+
+
+@st.composite
+def negative_pads(draw):
+    """A non-constant padding mode, an input with a batch and a channel dim, and a flat pad
+    tuple with negative widths (down to empty dims and past them)."""
+    mode = draw(st.sampled_from(["reflect", "replicate", "circular"]))
+    k = draw(st.integers(1, 3))
+    spatial = draw(st.lists(st.integers(1, 4), min_size=k, max_size=k))
+    pad = draw(st.lists(st.integers(-5, 3), min_size=2 * k, max_size=2 * k))
+    return mode, (2, 1, *spatial), tuple(pad)
+
+
+@needs_torch
+@given(case=negative_pads(), seed=seeds)
+def test_negative_padding_matches_pytorch_or_both_raise(case, seed):
+    mode, shape, pad = case
+    if mode == "circular":
+        # PyTorch reads outside the tensor when a pad is wider than what the crop leaves;
+        # numpyflow refuses those (test_padding.py), so they are not compared here.
+        for n, before, after in zip(shape[:1:-1], pad[::2], pad[1::2]):
+            kept = n + min(before, 0) + min(after, 0)
+            assume(n + before + after == 0 or max(before, after) <= kept)
+    x = np.random.default_rng(seed).standard_normal(shape)
+    what = f"pad(x of shape {shape}, {pad}, mode={mode!r})"
+    note(what)
+    try:
+        theirs = torch.nn.functional.pad(torch.tensor(x), pad, mode=mode)
+    except RuntimeError:
+        with pytest.raises(RuntimeError):
+            nf.nn.functional.pad(nf.tensor(x), pad, mode=mode)
+        return
+    ours = nf.nn.functional.pad(nf.tensor(x), pad, mode=mode)
+    check(ours, theirs, what)
+
+
 # -- regressions: the minimal cases the properties found ------------------------------------------
 # Expected values are PyTorch 2.13's, written out so these run without torch.
 

@@ -169,6 +169,32 @@ def test_assigning_data_replaces_the_values_and_keeps_requires_grad():
     np.testing.assert_array_equal(x.grad.numpy(), [10.0, 12.0])
 
 
+DEVICE_PROPERTIES = ("is_cuda", "is_cpu", "is_mps", "is_xpu", "is_meta", "is_sparse", "is_quantized")
+
+
+@needs_torch
+@pytest.mark.parametrize("name", DEVICE_PROPERTIES)
+def test_device_and_layout_properties_of_a_cpu_tensor_match_pytorch(name):
+    for ours, theirs in (
+        (nf.ones(2), torch.ones(2)),
+        (nf.nn.Parameter(nf.ones(2)), torch.nn.Parameter(torch.ones(2))),
+        (nf.ones(2, requires_grad=True) * 2, torch.ones(2, requires_grad=True) * 2),
+    ):
+        assert getattr(ours, name) is getattr(theirs, name), name
+
+
+@pytest.mark.parametrize("name", DEVICE_PROPERTIES)
+def test_device_properties_are_read_only(name):
+    with pytest.raises(AttributeError):
+        setattr(nf.ones(2), name, True)
+
+
+@pytest.mark.skipif(not nf.cuda.is_available(), reason="needs a GPU (CuPy)")
+def test_a_cuda_tensor_is_cuda_and_not_cpu():
+    t = nf.ones(2, device="cuda")
+    assert t.is_cuda and not t.is_cpu and not t.is_mps
+
+
 # -- conversion ---------------------------------------------------------------------------
 
 

@@ -3,7 +3,12 @@ gradient checks."""
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
+
 from ..backend import array_module
+from ..dtypes import default_numpy_float
 from ..tensor import Tensor, as_tensor_arg
 from .anomaly_mode import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
 from .engine import accumulate, run_backward
@@ -104,3 +109,29 @@ def grad(
 
 
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402,F401
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, other):
+        return isinstance(other, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """The deprecated pre-0.4 wrapper, kept so old code runs: ``Variable(t, requires_grad=True)``
+    returns a Tensor, as in PyTorch: a leaf that shares ``t``'s memory, cut from ``t``'s graph,
+    with the ``requires_grad`` asked for.  Every Tensor is an instance of ``Variable``."""
+
+    def __new__(cls, data=None, requires_grad=False, volatile=False):
+        if volatile:
+            warnings.warn(
+                "volatile was removed and now has no effect. Use `with nf.no_grad():` instead.",
+                UserWarning,
+                stacklevel=2,
+            )
+            if requires_grad:
+                raise ValueError("Variable can't be volatile and require_grad at the same time!")
+        if data is None:
+            data = Tensor._make(np.empty(0, default_numpy_float()))
+        elif not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        return data.detach().requires_grad_(requires_grad)

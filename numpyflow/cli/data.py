@@ -28,6 +28,7 @@ class DataSpec:
     image_size: int  # images are image_size x image_size
     crop_padding: int  # random-crop padding used by --augment
     flip: bool  # horizontal flips are label-preserving
+    data_dir: str | None = None  # what --data-dir must hold, where the data set has no default folder
 
 
 DATASETS = {
@@ -44,7 +45,15 @@ DATASETS = {
         flip=True,
     ),
     "mnist": DataSpec(
-        name="mnist", dataset=vision.datasets.MNIST, channels=1, classes=10, image_size=28, crop_padding=2, flip=False
+        name="mnist",
+        dataset=vision.datasets.MNIST,
+        channels=1,
+        classes=10,
+        image_size=28,
+        crop_padding=2,
+        flip=False,
+        data_dir="the four MNIST files, train-images-idx3-ubyte.gz and the others, from "
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
     ),
     "cifar10": DataSpec(
         name="cifar10",
@@ -54,6 +63,7 @@ DATASETS = {
         image_size=32,
         crop_padding=4,
         flip=True,
+        data_dir="cifar-10-batches-py, extracted from https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
     ),
 }
 

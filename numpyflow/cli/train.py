@@ -31,13 +31,19 @@ from .report import plot_curves, write_metrics
 CHECKPOINT_FORMAT = "numpyflow-checkpoint-1"
 
 
+class UsageError(ValueError):
+    """A command line that cannot work as given: ``main`` prints it on one line and exits
+    with status 2, as argparse does for its own usage errors."""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="resnet20", choices=sorted(models.MODELS))
     parser.add_argument("--dataset", default="digits", choices=sorted(cli_data.DATASETS))
     parser.add_argument(
         "--data-dir",
         default=None,
-        help="folder holding the data set's files (Fashion-MNIST defaults to the Debian package's folder)",
+        help="folder holding the data set's files: required for mnist and cifar10; Fashion-MNIST defaults to "
+        "the Debian package's folder; digits needs none",
     )
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--batch-size", type=int, default=128)
@@ -121,13 +127,25 @@ def build_scheduler(args, optimizer, total_steps):
     return None
 
 
+def _open(spec, data_dir, train, transform=None):
+    """The data set's split, its missing-file errors worded for this command (``--data-dir``
+    where the library says ``root``)."""
+    try:
+        return spec.dataset(root=data_dir, train=train, transform=transform)
+    except FileNotFoundError as e:
+        message = str(e).replace(" as root.", " as --data-dir.").replace("the default root", "the default --data-dir")
+        raise FileNotFoundError(message) from None
+
+
 def load_data(args, spec):
     """Train and test sets, normalised with the training set's per-channel statistics,
     and the value of a black pixel after normalisation."""
-    mean, std = cli_data.channel_stats(spec.dataset(root=args.data_dir, train=True))
+    if args.data_dir is None and spec.data_dir is not None:
+        raise UsageError(f"--dataset {spec.name} needs --data-dir, the folder that holds {spec.data_dir}")
+    mean, std = cli_data.channel_stats(_open(spec, args.data_dir, train=True))
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize(mean, std)])
-    train_set = spec.dataset(root=args.data_dir, train=True, transform=tf)
-    test_set = spec.dataset(root=args.data_dir, train=False, transform=tf)
+    train_set = _open(spec, args.data_dir, train=True, transform=tf)
+    test_set = _open(spec, args.data_dir, train=False, transform=tf)
     black = tuple((0.0 - m) / s for m, s in zip(mean, std))
     return train_set, test_set, black
 
@@ -419,5 +437,9 @@ def main(argv=None) -> int:
     explicit = {k for k, v in vars(args).items() if v != parser.get_default(k)}
     if args.out is None:
         args.out = os.path.join("runs", f"{args.dataset}-{args.model}")
-    run(args, explicit)
+    try:
+        run(args, explicit)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     return 0

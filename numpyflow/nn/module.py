@@ -58,7 +58,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep="_parameters")  # a parameter re-assigned keeps its place
             params[name] = value
         elif params is not None and name in params:
             if value is not None:
@@ -70,16 +70,16 @@ class Module:
             modules = self.__dict__.get("_modules")
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep="_modules")  # a child re-assigned keeps its place
             modules[name] = value
-        elif isinstance(value, Buffer):
-            self.register_buffer(name, value, value.persistent)
         elif self.__dict__.get("_modules") is not None and name in self._modules:
             if value is not None:
                 raise TypeError(
                     f"cannot assign '{type(value).__name__}' as child module '{name}' (nn.Module or None expected)"
                 )
             self._modules[name] = None
+        elif isinstance(value, Buffer):
+            self.register_buffer(name, value, value.persistent)
         elif self.__dict__.get("_buffers") is not None and name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' (Tensor or None expected)")
@@ -87,11 +87,16 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
+    def _forget(self, name, keep):
+        """Drop ``name`` from the instance dict and from every table but ``keep``: an entry
+        re-assigned into its own table keeps its place in the registration order (which
+        ``state_dict``, ``children()`` and ``parameters()`` follow), as in PyTorch."""
         for table in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[table].pop(name, None)
+            if table != keep:
+                self.__dict__[table].pop(name, None)
         self.__dict__.pop(name, None)
-        self._non_persistent_buffers.discard(name)
+        if keep != "_buffers":
+            self._non_persistent_buffers.discard(name)
 
     def __getattr__(self, name):
         d = self.__dict__
@@ -113,35 +118,38 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add a parameter (or None) under ``name``."""
-        _check_name(self, name, "parameter")
+        if self.__dict__.get("_parameters") is None:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        _check_name(self, name, "parameter", "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"cannot assign '{type(param).__name__}' object to parameter '{name}' (nn.Parameter or None required)"
             )
-        self._forget(name)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Add a tensor that is state but not a parameter (e.g. BatchNorm's running mean).
         Non-persistent buffers are left out of ``state_dict``."""
-        _check_name(self, name, "buffer")
+        if self.__dict__.get("_buffers") is None:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        _check_name(self, name, "buffer", "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
                 f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None required)"
             )
         if isinstance(tensor, Buffer):
             tensor = Tensor._make(tensor._data)
-        self._forget(name)
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
             self._non_persistent_buffers.add(name)
 
     def add_module(self, name: str, module: "Module | None") -> None:
         """Add a child module under ``name``."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        _check_name(self, name, "module")
-        self._forget(name)
+        _check_name(self, name, "module", "_modules")
         self._modules[name] = module
 
     register_module = add_module
@@ -433,12 +441,15 @@ class Module:
         return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
 
 
-def _check_name(module, name, what):
+def _check_name(module, name, what, table):
+    """PyTorch's checks on a name to register as a ``what`` in ``table``: a string without
+    dots, not empty, and not already taken by something else (an attribute, a method, or an
+    entry of another table); re-registering an entry of ``table`` keeps its place."""
     if not isinstance(name, str):
         raise TypeError(f"{what} name should be a string. Got {type(name).__name__}")
     if "." in name:
         raise KeyError(f'{what} name can\'t contain ".", got: {name}')
     if name == "":
         raise KeyError(f'{what} name can\'t be empty string ""')
-    if hasattr(type(module), name):
-        raise KeyError(f"attribute '{name}' already exists")
+    if name not in module.__dict__.get(table, ()) and hasattr(module, name):
+        raise KeyError(f"attribute '{name}' already exists (register_{what} expects a name not taken yet)")

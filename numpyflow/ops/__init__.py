@@ -18,25 +18,71 @@ The three places an op shows up are gathered from those declarations:
 
 from . import (
     activation,
+    bitwise_shift,
+    construction,
     conv,
+    conv_nd,
+    distance,
     dropout,
     elementwise,
     embedding,
+    fold,
     indexing,
+    instance_norm,
     interpolation,
+    likelihood_loss,
     linalg,
     loss,
+    margin_loss,
     normalization,
     padding,
+    pixel_shuffle,
     pooling,
+    pooling_nd,
     reduction,
+    scan,
+    scatter_reduction,
     shape,
+    sorting,
+    special,
+    trigonometric,
 )
 
 # Tensor math, named as in the ``torch`` namespace.
-TENSOR_OP_MODULES = (elementwise, reduction, shape, indexing, linalg)
+TENSOR_OP_MODULES = (
+    elementwise,
+    reduction,
+    shape,
+    indexing,
+    linalg,
+    sorting,
+    scan,
+    trigonometric,
+    special,
+    bitwise_shift,
+    construction,
+    scatter_reduction,
+)
 # Neural-network layers' computations, named as in ``torch.nn.functional``.
-NN_OP_MODULES = (activation, conv, dropout, embedding, interpolation, loss, normalization, padding, pooling)
+NN_OP_MODULES = (
+    activation,
+    conv,
+    conv_nd,
+    distance,
+    dropout,
+    embedding,
+    fold,
+    instance_norm,
+    interpolation,
+    likelihood_loss,
+    loss,
+    margin_loss,
+    normalization,
+    padding,
+    pixel_shuffle,
+    pooling,
+    pooling_nd,
+)
 
 
 def declared(module, declaration: str) -> tuple:

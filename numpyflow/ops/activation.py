@@ -8,6 +8,7 @@ import math
 from ..autograd.function import Function
 from ..backend import array_module
 from ..backend import erf as _erf
+from ..random import resolve
 from ..tensor import Tensor
 from ._util import floating, normalize_dim
 from .elementwise import clamp, exp, sigmoid, tanh, where
@@ -29,6 +30,15 @@ __all__ = [
     "mish",
     "hardsigmoid",
     "hardswish",
+    "softmin",
+    "softsign",
+    "tanhshrink",
+    "threshold",
+    "hardshrink",
+    "softshrink",
+    "glu",
+    "prelu",
+    "rrelu",
 ]
 # Also Tensor methods (``x.softmax(1)``); the rest are ``nn.functional`` only, as in PyTorch.
 TENSOR_METHODS = ("softmax", "log_softmax")
@@ -520,3 +530,91 @@ def hardswish(input, inplace=False):
     """``x * relu6(x + 3) / 6``."""
     _activation_input(input, "hardswish")
     return _maybe_inplace(input, inplace, "hardswish", Hardswish.apply)
+
+
+# -- activations composed of the ops above -------------------------------------------------
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """``softmax(-x)`` along ``dim``."""
+    return softmax(-input, dim, dtype=dtype)
+
+
+def softsign(input):
+    """``x / (1 + |x|)``."""
+    _activation_input(input, "softsign")
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    """``x - tanh(x)``."""
+    _activation_input(input, "tanhshrink")
+    return input - tanh(input)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """``x`` where ``x > threshold``, else ``value``."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"threshold(): argument 'input' must be Tensor, not {type(input).__name__}")
+
+    def fn(x, t, v):
+        return where(x > t, x, x * 0 + v)
+
+    return _maybe_inplace(input, inplace, "threshold", fn, threshold, value)
+
+
+def hardshrink(input, lambd=0.5):
+    """``x`` where ``|x| > lambd``, else 0."""
+    _activation_input(input, "hardshrink")
+    return where(input.abs() > lambd, input, input * 0)
+
+
+def softshrink(input, lambd=0.5):
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0."""
+    _activation_input(input, "softshrink")
+    if lambd < 0:
+        raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found to be {lambd}.")
+    zero = input * 0
+    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, zero))
+
+
+def glu(input, dim=-1):
+    """The gated linear unit ``a * sigmoid(b)``, ``a`` and ``b`` the two halves of ``input``
+    along ``dim``."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"glu(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = normalize_dim(dim, input.ndim, "glu")
+    n = input.shape[d]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    a, b = input.split(n // 2, d)
+    return a * sigmoid(b)
+
+
+def prelu(input, weight):
+    """``x`` where ``x >= 0``, else ``weight * x``; ``weight`` has one element or one per
+    channel (dim 1)."""
+    _activation_input(input, "prelu")
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if weight.numel() not in (1, channels):
+        raise RuntimeError(
+            "Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+            f"{weight.numel()} and channel size = {channels}."
+        )
+    if weight.numel() > 1:
+        weight = weight.reshape((channels,) + (1,) * (input.ndim - 2))
+    else:
+        weight = weight.reshape(())
+    return where(input >= 0, input, weight * input)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Leaky ReLU with a random slope: drawn per element from U(lower, upper) when
+    ``training``, else the mean slope ``(lower + upper) / 2``."""
+    _activation_input(input, "rrelu")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    slope = Tensor._make(resolve(None).uniform(lower, upper, input.shape, input._data.dtype, input.device))
+    return _maybe_inplace(input, inplace, "rrelu", lambda x, s: where(x >= 0, x, x * s), slope)

@@ -220,8 +220,11 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         xp = array_module(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = xp.power(a, b)
+        if a.dtype.kind in "iu" and b.dtype.kind in "iu":
+            out = _int_power(xp, a, b)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = xp.power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -234,6 +237,19 @@ class Pow(Function):
         if ctx.needs_input_grad[1]:
             gb = grad * where((a == 0) & (b >= 0), 0.0, out * log(a))
         return ga, gb
+
+
+def _int_power(xp, a, b):
+    """``a ** b`` for integer arrays, as PyTorch computes it: a negative exponent gives 1
+    for a base of 1, +-1 for a base of -1 (by the exponent's parity) and 0 otherwise
+    (numpy refuses negative integer powers); overflow wraps around."""
+    neg = b < 0
+    if not bool(neg.any()):
+        return xp.power(a, b)
+    out = xp.power(a, xp.where(neg, 0, b))
+    odd = (b % 2) != 0
+    small = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0)).astype(out.dtype)
+    return xp.where(neg, small, out)
 
 
 class PowScalar(Function):
@@ -272,8 +288,11 @@ class RPow(Function):
     @staticmethod
     def forward(ctx, c, a):
         xp = array_module(a)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = xp.power(a.dtype.type(c), a)
+        if a.dtype.kind in "iu":
+            out = _int_power(xp, xp.asarray(c).astype(a.dtype), a)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                out = xp.power(a.dtype.type(c), a)
         ctx.save_for_backward(a, out)
         ctx.c = c
         return out
@@ -732,7 +751,7 @@ def div(input, other, *, rounding_mode=None):
         q = trunc(Div.apply(*_to_float(a, b)))
         return q.to(a._data.dtype if isinstance(a, Tensor) else b._data.dtype) if ints else q
     if rounding_mode is not None:
-        raise ValueError(
+        raise RuntimeError(
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
         )
     a, b = _to_float(a, b)
@@ -788,15 +807,31 @@ def pow(input, exponent):
         t = exponent
         if t._data.dtype.kind not in "fc" and isinstance(base, float):
             t = floating(t)
+        elif t._data.dtype == np.bool_ and isinstance(base, int):
+            t = t.to(dtypes.result_type(t._data, base))  # int ** bool is int64, as in PyTorch
         return RPow.apply(base, t)
     exponent = scalar_or_tensor(exponent)
     if isinstance(exponent, Tensor):
         a, b = promote(input, exponent, "pow")
+        if a._data.dtype == np.bool_:
+            raise NotImplementedError("pow: not implemented for two bool tensors (expected a numeric dtype)")
         return Pow.apply(a, b)
     if isinstance(exponent, float) and input._data.dtype.kind not in "fc":
         input = floating(input)
-    if input._data.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
-        raise RuntimeError("pow: integers to negative integer powers are not allowed")
+    if input._data.dtype.kind in "iub" and isinstance(exponent, int) and exponent < 0:
+        raise RuntimeError(
+            f"pow: Integers to negative integer powers are not allowed (got a {input.dtype} tensor to the "
+            f"power {exponent}); expected a non-negative exponent, or a floating-point base or exponent"
+        )
+    if input._data.dtype.kind in "iu" and isinstance(exponent, int):
+        info = np.iinfo(input._data.dtype)
+        if not info.min <= exponent <= info.max:  # PyTorch computes in the tensor's dtype
+            raise RuntimeError(
+                f"pow: value cannot be converted to type {input.dtype} without overflow (got exponent "
+                f"{exponent}; expected one in [{info.min}, {info.max}])"
+            )
+    if input._data.dtype == np.bool_ and isinstance(exponent, int):
+        input = input.to(dtypes.result_type(input._data, exponent))  # bool ** int is int64, as in PyTorch
     return PowScalar.apply(input, exponent)
 
 
@@ -1043,12 +1078,17 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
 
 
 def nonzero(input, *, as_tuple=False):
-    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or a tuple per dim."""
-    idx = array_module(input._data).nonzero(input._data)
+    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or a tuple per dim.
+    A 0-d tensor gives shape (1, 0) or (0, 0), and as a tuple one index into it viewed
+    as 1-d, as in PyTorch."""
+    xp = array_module(input._data)
+    a = input._data
+    if a.ndim == 0:
+        hits = int(bool(a))
+        if as_tuple:
+            return (Tensor._make(xp.zeros(hits, np.int64)),)
+        return Tensor._make(xp.zeros((hits, 0), np.int64))
+    idx = xp.nonzero(a)
     if as_tuple:
         return tuple(Tensor._make(i.astype(np.int64)) for i in idx)
-    return (
-        Tensor._make(array_module(input._data).stack(idx, axis=1).astype(np.int64))
-        if idx
-        else Tensor._make(np.zeros((int(bool(input._data)), 0), np.int64))
-    )
+    return Tensor._make(xp.stack(idx, axis=1).astype(np.int64))

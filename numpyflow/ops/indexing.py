@@ -53,6 +53,8 @@ def _convert_item(item):
         return np.asarray(item)
     if isinstance(item, numbers.Integral):
         return int(item)
+    if isinstance(item, range):  # a sequence of ints, as PyTorch reads it
+        return np.arange(item.start, item.stop, item.step, dtype=np.int64)
     if isinstance(item, (list, tuple)):
         item = np.asarray(
             [
@@ -385,6 +387,89 @@ class Scatter(Function):
         return ga, None, None, gsrc
 
 
+def _multiply_at(xp, out, index, values, passes=False):
+    """``out[index] *= values`` where repeated indices multiply up (``np.multiply.at``).
+    Array modules without ``multiply.at`` (CuPy), or ``passes=True``, take one pass per
+    occurrence: pass r multiplies in the r-th value of every target, so no pass repeats a
+    target."""
+    if xp is np and not passes:
+        np.multiply.at(out, index, values)
+        return
+    grids = xp.broadcast_arrays(*index)
+    flat = xp.ravel_multi_index(tuple(g.ravel() for g in grids), out.shape)
+    vals = xp.broadcast_to(values, grids[0].shape).ravel()
+    if flat.size == 0:
+        return
+    order = xp.argsort(flat, kind="stable")
+    flat, vals = flat[order], vals[order]
+    first = xp.ones(flat.shape, bool)
+    first[1:] = flat[1:] != flat[:-1]
+    run = xp.cumsum(first) - 1
+    rank = xp.arange(flat.size) - xp.flatnonzero(first)[run]
+    target = out.reshape(-1)  # ``out`` is a fresh contiguous copy: a view
+    for r in range(int(rank.max()) + 1):
+        sel = rank == r
+        target[flat[sel]] *= vals[sel]
+
+
+class ScatterMultiply(Function):
+    """``out = a`` with the ``src`` entries multiplied in at ``index`` along ``dim``:
+    ``out[p] = a[p] * P[p]``, ``P[p]`` the product of the entries sent to ``p``."""
+
+    @staticmethod
+    def forward(ctx, a, dim, index, src):
+        xp = array_module(a)
+        out = a.copy()
+        src_part = src[tuple(slice(0, n) for n in index.shape)]
+        _multiply_at(xp, out, _scatter_index(xp, index, dim), src_part)
+        ctx.meta = (dim, src.shape)
+        ctx.save_for_backward(a, index, src)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        dim, src_shape = ctx.meta
+        a, index, src = ctx.saved_tensors
+        xp = array_module(grad._data)
+        ones = Tensor._make(xp.ones(a.shape, grad._data.dtype))
+        ga = gsrc = None
+        if ctx.needs_input_grad[0]:
+            ga = grad * ScatterMultiply.apply(ones, dim, index._data, src)
+        if ctx.needs_input_grad[3]:
+            # d out[p] / d src_k = a[p] * (the product of the other entries sent to p)
+            part = src[tuple(slice(0, n) for n in index.shape)]
+            others = ScatterProductOfOthers.apply(part, dim, index._data, tuple(a.shape))
+            gsrc = _pad_to(gather(grad * a, dim, index) * others, src_shape)
+        return ga, None, None, gsrc
+
+
+class ScatterProductOfOthers(Function):
+    """For each entry ``k`` of ``src`` sent to position ``p``: the product of the other
+    entries sent to ``p`` (``scatter(reduce='multiply')``'s derivative in ``src``): the
+    product of the non-zero ones divided by ``src_k``, or, when ``src_k`` is the only zero
+    sent there, the product of the rest.  Its own derivative is not written."""
+
+    @staticmethod
+    def forward(ctx, part, dim, index, shape):
+        xp = array_module(part)
+        grids = _scatter_index(xp, index, dim)
+        zero = part == 0
+        nonzero = xp.where(zero, 1, part)
+        product = xp.ones(shape, part.dtype)
+        _multiply_at(xp, product, grids, nonzero)
+        zeros = xp.zeros(shape, np.int64)
+        _scatter_add(xp, zeros, grids, zero.astype(np.int64))
+        product, zeros = product[grids], zeros[grids]
+        return xp.where(zero, xp.where(zeros == 1, product, 0), xp.where(zeros == 0, product / nonzero, 0))
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError(
+            "scatter(reduce='multiply'): the second derivative with respect to src is not implemented "
+            "(the first derivative is; PyTorch has neither)"
+        )
+
+
 def _pad_to(t, shape):
     """Zero-pad ``t`` at the end of each dim up to ``shape``."""
     if tuple(t.shape) == tuple(shape):
@@ -445,24 +530,44 @@ def scatter_add(input, dim, index, src):
     """A copy of ``input`` with ``src`` added at ``index`` along ``dim`` (repeats add up)."""
     d = _check_gather_index(input, dim, index, "scatter_add", src)
     src = tensor_arg(src, "scatter_add")
+    if input._data.ndim == 0:  # as a 1-element vector
+        return scatter_add(input.reshape(1), 0, index.reshape(-1), src.reshape(-1)).reshape(())
     if src._data.dtype != input._data.dtype:
         src = src.to(input._data.dtype)
     return ScatterAdd.apply(input, d, index._data.astype(np.int64, copy=False), src)
 
 
+_SCATTER_REDUCES = ("add", "multiply")
+
+
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
-    """A copy of ``input`` with ``src`` (or ``value``) written at ``index`` along ``dim``."""
-    if reduce == "add":
-        return scatter_add(input, dim, index, src)
-    if reduce is not None:
-        raise NotImplementedError(f"scatter: reduce='{reduce}' is not supported")
+    """A copy of ``input`` with ``src`` (a tensor, or a number: ``value``) written at
+    ``index`` along ``dim``; with ``reduce='add'`` or ``'multiply'`` the entries are added
+    to or multiplied into the ones there (repeated indices accumulate)."""
+    if src is None and value is None:
+        raise TypeError("scatter(): expected src (a Tensor) or value (a number) after index, got neither")
+    if src is not None and value is not None:
+        raise TypeError("scatter(): expected src (a Tensor) or value (a number), got both")
+    if reduce is not None and reduce not in _SCATTER_REDUCES:
+        raise RuntimeError(f"scatter(): reduce argument must be either add or multiply (got reduce={reduce!r})")
     if src is None:
         src = value
     d = _check_gather_index(input, dim, index, "scatter", src)
+    if input._data.ndim == 0:  # as a 1-element vector
+        flat_src = src.reshape(-1) if isinstance(src, Tensor) else src
+        out = scatter(input.reshape(1), 0, index.reshape(-1), flat_src, reduce=reduce)
+        return out.reshape(())
     if isinstance(src, Tensor):
         if src._data.dtype != input._data.dtype:
             src = src.to(input._data.dtype)
-    return Scatter.apply(input, d, index._data.astype(np.int64, copy=False), src)
+    idx = index._data.astype(np.int64, copy=False)
+    if reduce is None:
+        return Scatter.apply(input, d, idx, src)
+    if not isinstance(src, Tensor):  # a number: one per index entry, in the input's dtype
+        src = Tensor._make(array_module(input._data).full(index._data.shape, src, dtype=input._data.dtype))
+    if reduce == "add":
+        return ScatterAdd.apply(input, d, idx, src)
+    return ScatterMultiply.apply(input, d, idx, src)
 
 
 def take_along_dim(input, indices, dim=None):

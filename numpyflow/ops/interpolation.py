@@ -1,6 +1,7 @@
 """``interpolate``: nearest, nearest-exact and (bi/tri)linear resizing of the spatial
 dims, with PyTorch's source-index rules reproduced exactly (see ``_resample`` for how
-the resampling and its derivatives of every order are computed)."""
+the resampling and its derivatives of every order are computed).  uint8 images take the
+nearest modes and ``bilinear``, the latter in PyTorch's integer fixed-point arithmetic."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numbers
 
 import numpy as np
 
+from ..backend import array_module
 from ..tensor import Tensor
 from ._resample import AxisPlan, Resample, TakePlan
 
@@ -70,6 +72,52 @@ def _linear_taps(out_size, in_size, scale, align_corners, dtype):
 
 
 _LINEAR_MODES = {"linear": 3, "bilinear": 4, "trilinear": 5}
+
+
+def _uint8_linear_weights(out_size, in_size, scale, align_corners):
+    """PyTorch's uint8 ``bilinear`` weights along one axis (``_compute_indices_min_size_weights``
+    and ``_compute_index_ranges_int16_weights``): source index ``i0`` and integer weights
+    ``(w0, w1)`` for ``i0`` and ``i0 + 1``, with their precision in bits.  The weights are
+    found in float64 and rounded to int16 fixed point with as many bits as the largest fits."""
+    if align_corners:
+        ratio = (in_size - 1) / (out_size - 1) if out_size > 1 else 0.0
+        real = ratio * np.arange(out_size, dtype=np.float64)
+    else:
+        ratio = 1.0 / scale if scale is not None and scale > 0 else in_size / out_size
+        real = np.maximum(ratio * (np.arange(out_size, dtype=np.float64) + 0.5) - 0.5, 0.0)
+    # guard_index_and_lambda: floorf of the float64 index, clamped
+    i0 = np.minimum(np.floor(real.astype(np.float32)).astype(np.int64), in_size - 1)
+    lam = np.clip(real - i0, 0.0, 1.0)
+    tent = lambda t: np.where(np.abs(t) < 1.0, 1.0 - np.abs(t), 0.0)  # noqa: E731 - the linear filter
+    w0, w1 = tent(-lam), tent(1.0 - lam)
+    last = i0 == in_size - 1  # one source left: both weights on it
+    w0, w1 = np.where(last, w0 + w1, w0), np.where(last, 0.0, w1)
+    top = float(max(w0.max(), w1.max())) if out_size else 0.0
+    bits = 0
+    while bits < 22 and int(0.5 + top * (1 << (bits + 1))) < (1 << 15):
+        bits += 1
+    fixed = lambda w: np.trunc(w * (1 << bits) + 0.5).astype(np.int64)  # noqa: E731 - weights are >= 0
+    return i0, np.minimum(i0 + 1, in_size - 1), fixed(w0), fixed(w1), bits
+
+
+def _uint8_bilinear(x, sizes, scales, align_corners):
+    """``bilinear`` resizing of a uint8 array as PyTorch's CPU kernels do it: separable
+    passes in integer fixed point, the last axis first, each pass rounded to uint8."""
+    xp = array_module(x)
+    out = x
+    for d in reversed(range(x.ndim - 2)):
+        axis, n_in, n_out = d + 2, x.shape[d + 2], sizes[d]
+        if n_in == n_out:
+            continue
+        i0, i1, w0, w1, bits = _uint8_linear_weights(n_out, n_in, scales[d], align_corners)
+        shape = [1] * x.ndim
+        shape[axis] = n_out
+        w0, w1 = xp.asarray(w0.reshape(shape)), xp.asarray(w1.reshape(shape))
+        acc = xp.take(out, xp.asarray(i0), axis=axis).astype(np.int64) * w0
+        acc += xp.take(out, xp.asarray(i1), axis=axis) * w1
+        acc += 1 << (bits - 1)
+        out = xp.clip(acc >> bits, 0, 255).astype(np.uint8)
+    return out.copy() if out is x else out
 
 
 def _output_size(shape, size, scale_factor, recompute, dim):
@@ -164,8 +212,13 @@ def interpolate(
                 f"{list(shape[2:])} and output {sizes}"
             )
     dtype = input._data.dtype
-    if not nearest and dtype.kind != "f":
-        raise RuntimeError(f"{op}: {mode} interpolation needs a floating-point input, got {input.dtype}")
+    if dtype.kind != "f" and not (dtype == np.uint8 and mode in ("nearest", "nearest-exact", "bilinear")):
+        raise NotImplementedError(
+            f"{op}: mode '{mode}' is not implemented for {input.dtype} input (expected a floating-point "
+            f"input{', or uint8' if mode in ('nearest', 'nearest-exact', 'bilinear') else ''})"
+        )
+    if mode == "bilinear" and dtype == np.uint8:  # not differentiable: uint8 never requires grad
+        return Tensor._make(_uint8_bilinear(input._data, sizes, scales, align_corners))
     plan = []
     # innermost axis first: the same order of operations as PyTorch's kernels
     for d in reversed(range(nd - 2)):

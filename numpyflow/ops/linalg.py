@@ -13,11 +13,11 @@ from ..backend import array_module
 from ..tensor import Tensor
 from ._util import tensor_arg
 
-__all__ = ["bmm", "dot", "einsum", "ger", "inner", "linear", "matmul", "mm", "outer", "vdot"]
+__all__ = ["bilinear", "bmm", "dot", "einsum", "ger", "inner", "linear", "matmul", "mm", "outer", "vdot"]
 # Also Tensor methods of the same name (``x.matmul(y)`` is ``matmul(x, y)``): all but
 # ``einsum`` (an equation and operands), ``linear`` (``nn.functional``'s) and the aliases
 # ``ger`` and ``vdot``.
-TENSOR_METHODS = tuple(name for name in __all__ if name not in ("einsum", "ger", "linear", "vdot"))
+TENSOR_METHODS = tuple(name for name in __all__ if name not in ("bilinear", "einsum", "ger", "linear", "vdot"))
 
 
 def _t(x, transposed):
@@ -297,3 +297,27 @@ def linear(input, weight, bias=None):
     if bias is not None:
         out = out + bias
     return out if input._data.ndim == 2 else out.reshape(*lead, weight._data.shape[0])
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``y[..., o] = input1[..., i] weight[o, i, j] input2[..., j] + bias[o]``."""
+    for what, t in (("input1", input1), ("input2", input2), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"bilinear(): argument '{what}' must be Tensor, not {type(t).__name__}")
+    if weight.ndim != 3 or input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(
+            f"bilinear: input1 of shape {tuple(input1.shape)} and input2 of shape {tuple(input2.shape)} don't fit "
+            f"weight of shape {tuple(weight.shape)} (expected (out, {input1.shape[-1]}, {input2.shape[-1]}))"
+        )
+    if tuple(input1.shape[:-1]) != tuple(input2.shape[:-1]):
+        raise RuntimeError(
+            f"bilinear: input1 and input2 must have the same leading dims, but got {tuple(input1.shape)} "
+            f"and {tuple(input2.shape)}"
+        )
+    lead = tuple(input1.shape[:-1])
+    x1 = input1.reshape(-1, input1.shape[-1])
+    x2 = input2.reshape(-1, input2.shape[-1])
+    out = einsum("bi,oij,bj->bo", x1, weight, x2)
+    if bias is not None:
+        out = out + bias
+    return out.reshape(*lead, weight.shape[0])

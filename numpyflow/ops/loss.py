@@ -34,6 +34,7 @@ from .._errors import broadcast_error
 from ..autograd.function import Function
 from ..backend import array_module
 from ..tensor import Tensor
+from ._reduction import reduce_loss, reduction_arg
 from ._util import as_tensor_arg, promote
 from .activation import log_softmax, logsigmoid, softmax
 from .elementwise import abs as _abs
@@ -52,44 +53,6 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
 ]
-
-_REDUCTIONS = ("none", "mean", "sum")
-
-
-# -- reduction arguments ------------------------------------------------------------------
-
-
-def _legacy_reduction(size_average, reduce):
-    """PyTorch's mapping of the deprecated ``size_average`` / ``reduce`` flags."""
-    warnings.warn(
-        "size_average and reduce args will be deprecated, please use reduction='"
-        f"{'none' if reduce is False else ('sum' if size_average is False else 'mean')}' instead.",
-        UserWarning,
-        stacklevel=3,
-    )
-    if size_average is None:
-        size_average = True
-    if reduce is None:
-        reduce = True
-    if not reduce:
-        return "none"
-    return "mean" if size_average else "sum"
-
-
-def _reduction(reduction, size_average=None, reduce=None):
-    if size_average is not None or reduce is not None:
-        return _legacy_reduction(size_average, reduce)
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction} is not a valid value for reduction")
-    return reduction
-
-
-def _reduce(loss, reduction):
-    if reduction == "mean":
-        return _mean(loss)
-    if reduction == "sum":
-        return _sum(loss)
-    return loss
 
 
 def _check_tensor(t, what, op):
@@ -495,7 +458,7 @@ def cross_entropy(
     ``label_smoothing`` mixes the target with the uniform distribution.
     """
     op = "cross_entropy"
-    reduction = _reduction(reduction, size_average, reduce)
+    reduction = reduction_arg(reduction, size_average, reduce)
     _floating(input, "input", op)
     _check_tensor(target, "target", op)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -550,7 +513,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     log-probabilities ``input`` ((N, C), (N, C, d1, ...) or (C,)) and class indices
     ``target``; positions whose target is ``ignore_index`` contribute nothing."""
     op = "nll_loss"
-    reduction = _reduction(reduction, size_average, reduce)
+    reduction = reduction_arg(reduction, size_average, reduce)
     _floating(input, "input", op)
     _check_tensor(target, "target", op)
     x, t, squeeze = _class_targets(input, target, ignore_index, op)
@@ -593,42 +556,42 @@ def _difference(input, target, op):
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """The squared error ``(input - target) ** 2``, optionally weighted elementwise."""
-    reduction = _reduction(reduction, size_average, reduce)
+    reduction = reduction_arg(reduction, size_average, reduce)
     d = _difference(input, target, "mse_loss")
     loss = d * d
     if weight is not None:
         return _pointwise_weighted(loss, weight, input, reduction, "mse_loss")
-    return _reduce(loss, reduction)
+    return reduce_loss(loss, reduction)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """The absolute error ``|input - target|`` (gradient 0 where they are equal)."""
-    reduction = _reduction(reduction, size_average, reduce)
+    reduction = reduction_arg(reduction, size_average, reduce)
     loss = _abs(_difference(input, target, "l1_loss"))
     if weight is not None:
         return _pointwise_weighted(loss, weight, input, reduction, "l1_loss")
-    return _reduce(loss, reduction)
+    return reduce_loss(loss, reduction)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """``0.5 * d ** 2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 * beta``
     (``d = input - target``); ``beta=0`` is the L1 loss."""
     op = "smooth_l1_loss"
-    reduction = _reduction(reduction, size_average, reduce)
+    reduction = reduction_arg(reduction, size_average, reduce)
     if beta < 0:
         raise RuntimeError(f"{op} does not support negative values for beta (got {beta}).")
     d = _difference(input, target, op)
     ad = _abs(d)
     if beta == 0.0:
-        return _reduce(ad, reduction)
+        return reduce_loss(ad, reduction)
     loss = where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta)
-    return _reduce(loss, reduction)
+    return reduce_loss(loss, reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """``0.5 * d ** 2`` where ``|d| < delta``, else ``delta * (|d| - 0.5 * delta)``."""
     op = "huber_loss"
-    reduction = _reduction(reduction)
+    reduction = reduction_arg(reduction)
     if delta <= 0:
         raise RuntimeError(f"{op} does not support non-positive values for delta (got {delta}).")
     d = _difference(input, target, op)
@@ -636,7 +599,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     loss = where(ad < delta, d * d * 0.5, (ad - 0.5 * delta) * delta)
     if weight is not None:
         return _pointwise_weighted(loss, weight, input, reduction, op, mean_by_weight=False)
-    return _reduce(loss, reduction)
+    return reduce_loss(loss, reduction)
 
 
 # -- binary cross-entropy ------------------------------------------------------------------
@@ -671,7 +634,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     """Binary cross-entropy of probabilities ``input`` (in [0, 1]) against ``target`` (same
     shape); logs are clamped to >= -100 as in PyTorch, so the loss is finite at 0 and 1."""
     op = "binary_cross_entropy"
-    reduction = _reduction(reduction, size_average, reduce)
+    reduction = reduction_arg(reduction, size_average, reduce)
     _floating(input, "input", op)
     _check_tensor(target, "target", op)
     if tuple(target.shape) != tuple(input.shape):
@@ -698,7 +661,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                 f"shape {list(target.shape)}"
             ) from None
         loss = loss * weight
-    return _reduce(loss, reduction)
+    return reduce_loss(loss, reduction)
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -744,7 +707,7 @@ def binary_cross_entropy_with_logits(
     the logits.  ``pos_weight`` (broadcast along the last dim) weighs the positive term;
     ``weight`` (broadcast) weighs each element."""
     op = "binary_cross_entropy_with_logits"
-    reduction = _reduction(reduction, size_average, reduce)
+    reduction = reduction_arg(reduction, size_average, reduce)
     _floating(input, "input", op)
     _check_tensor(target, "target", op)
     if tuple(target.shape) != tuple(input.shape):
@@ -768,4 +731,4 @@ def binary_cross_entropy_with_logits(
     loss = BinaryCrossEntropyWithLogits.apply(x, t, pw)
     if weight is not None:
         loss = loss * as_tensor_arg(weight)
-    return _reduce(loss, reduction)
+    return reduce_loss(loss, reduction)

@@ -19,6 +19,8 @@ class Pad(Resample):
 
 def _pad_indices(n, before, after, mode):
     """Source index of each output position along one axis (negative pads crop)."""
+    if n + before + after == 0:
+        return np.zeros(0, np.int64)
     if mode == "circular":
         kept = n + min(before, 0) + min(after, 0)
         start = max(-before, 0)
@@ -69,6 +71,7 @@ def pad(input, pad, mode="constant", value=None):
         )
     plan = []
     widths = [(0, 0)] * nd
+    sizes = []
     for i in range(k):
         axis = nd - 1 - i
         before, after = pad[2 * i], pad[2 * i + 1]
@@ -84,15 +87,29 @@ def pad(input, pad, mode="constant", value=None):
                 f"{op}: Padding value causes wrapping around more than once "
                 f"(padding ({before}, {after}) at dimension {axis} of input {list(shape)})."
             )
-        if n + before + after <= 0:
+        size = n + before + after
+        if size < 0:
             raise RuntimeError(
                 f"{op}: input (size {n} at dimension {axis}) is too small for padding "
-                f"({before}, {after}): calculated output size {n + before + after}"
+                f"({before}, {after}): calculated output size {size}, expected at least 0"
             )
+        kept = n + min(before, 0) + min(after, 0)  # what is left after the negative pads crop
+        if mode == "circular" and size and (before > kept or after > kept):
+            raise RuntimeError(
+                f"{op}: Padding value causes wrapping around more than once (padding ({before}, {after}) "
+                f"at dimension {axis} of input {list(shape)} wraps around the {max(kept, 0)} elements left)"
+            )
+        sizes.append(size)
         widths[axis] = (before, after)
         if before == 0 and after == 0:
             continue
         plan.append(AxisPlan(axis, [(TakePlan(_pad_indices(n, before, after, mode), n), None)]))
+    if mode != "circular" and not any(sizes):
+        # PyTorch's reflect and replicate kernels need one padded dim left non-empty
+        raise RuntimeError(
+            f"{op}: input {list(shape)} is too small for padding {pad}: calculated output sizes "
+            f"{sizes[::-1]} of the padded dims, expected at least one of them > 0"
+        )
     direct = None
     if all(b >= 0 and e >= 0 for b, e in widths):  # numpy's pad has the same three modes
         np_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]

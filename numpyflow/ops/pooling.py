@@ -152,7 +152,8 @@ def _max_forward(x, g: PoolGeometry):
     """Running maximum over the taps: ``(values, wide tap index of the first maximum)``."""
     xp = array_module(x)
     lead = x.shape[:-2]
-    buf, n = g.phases(x, -np.inf)
+    lowest = _lowest(x.dtype)
+    buf, n = g.phases(x, lowest)
     best = arg = mask = step = None
     small = g.kh * g.kw <= 256
     for k, v in g.taps(buf, n):
@@ -170,17 +171,23 @@ def _max_forward(x, g: PoolGeometry):
             xp.copyto(arg, k, where=mask)
         xp.maximum(best, v, out=best)  # propagates NaN
     values = g.narrow(best, lead)
-    if values.size and not bool(xp.all(values > -np.inf)):
-        _fix_special_windows(buf, n, g, g.valid(best), g.valid(arg))
+    if values.size and not bool(xp.all(values > lowest)):
+        _fix_special_windows(buf, n, g, g.valid(best), g.valid(arg), lowest)
     return values, arg
 
 
-def _fix_special_windows(buf, n, g, best, arg):
+def _lowest(dtype):
+    """The padding of max pooling: -inf, or the smallest value of an integer dtype."""
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _fix_special_windows(buf, n, g, best, arg, lowest):
     """PyTorch's choice of index where the comparison can't decide: a window holding
-    NaN points at its last NaN; a window of only -inf points at its first element
-    inside the input (not at the padding).  ``best``/``arg`` are ``(n, Ho, Wo)`` views."""
+    NaN points at its last NaN; a window of only -inf (for integers: of the dtype's
+    smallest value) points at its first element inside the input (not at the padding).
+    ``best``/``arg`` are ``(n, Ho, Wo)`` views."""
     xp = array_module(best)
-    nan = xp.isnan(best)
+    nan = xp.isnan(best) if best.dtype.kind == "f" else xp.zeros(best.shape, bool)
     if bool(nan.any()):
         for k, v in g.taps(buf, n):
             xp.copyto(arg, k, where=nan & xp.isnan(g.valid(v)))
@@ -190,7 +197,7 @@ def _fix_special_windows(buf, n, g, best, arg):
     i0 = np.maximum(0, -(oh // g.dh))  # smallest i with oh + i*dh >= 0
     j0 = np.maximum(0, -(ow // g.dw))
     k0 = xp.asarray((i0[:, None] * g.kw + j0[None, :]).astype(arg.dtype))
-    xp.copyto(arg, k0, where=best == -np.inf)
+    xp.copyto(arg, k0, where=best == lowest)
 
 
 def _flat_indices(arg, g: PoolGeometry, lead):
@@ -356,6 +363,10 @@ def _avg_forward(x, g: PoolGeometry, divisor):
         else:
             acc += v
     out = g.narrow(acc, x.shape[:-2])
+    if out.dtype.kind in "iu":  # integer division truncated toward zero, as PyTorch's kernel
+        d = _as_divisor(divisor, xp)
+        q = out // d
+        return q + ((q * d != out) & ((out < 0) != (xp.asarray(d) < 0)))
     out /= _as_divisor(divisor, xp)
     return out
 
@@ -567,6 +578,15 @@ class PlaneGather(Function):
 # -- argument handling --------------------------------------------------------------------
 
 
+# The input dtypes each op takes, as PyTorch's CPU kernels: max pooling takes every integer
+# dtype too (not bool), average pooling int64 too; the rest floating point only.
+_POOL_DTYPES = {
+    "max_pool2d": ("floating point or integer", lambda dt: dt.kind in "fiu"),
+    "avg_pool2d": ("floating point or int64", lambda dt: dt.kind == "f" or dt == np.int64),
+}
+_FLOATING = ("floating point", lambda dt: dt.kind == "f")
+
+
 def _pool_input(op, input):
     x = as_tensor(input, "input", op)
     shape = shape_of(x)
@@ -574,9 +594,14 @@ def _pool_input(op, input):
         raise RuntimeError(
             f"{op}: expected a non-empty 3-D (C, H, W) or 4-D (N, C, H, W) input, but got input of shape {shape}"
         )
-    if x._data.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating-point input, but got {x.dtype}")
     return x
+
+
+def _check_dtype(op, x):
+    """After the geometry checks, as PyTorch: its kernels dispatch on the dtype last."""
+    expected, takes = _POOL_DTYPES.get(op, _FLOATING)
+    if not takes(x._data.dtype):
+        raise NotImplementedError(f"{op}: not implemented for {x.dtype} input (expected a {expected} input)")
 
 
 def _kernel_arg(op, v, name):
@@ -626,6 +651,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     op = "max_pool2d"
     x = _pool_input(op, input)
     g = _pool_geometry(op, x, kernel_size, stride, padding, dilation, bool(ceil_mode))
+    _check_dtype(op, x)
     return MaxPool2d.apply(x, g, bool(return_indices))
 
 
@@ -643,6 +669,7 @@ def avg_pool2d(
         divisor_override = as_int(divisor_override, "divisor_override", op)
         if divisor_override == 0:
             raise RuntimeError(f"{op}: divisor_override must be non-zero")
+    _check_dtype(op, x)
     divisor = _avg_divisor(g, bool(count_include_pad), divisor_override, x._data.dtype)
     return AvgPool2d.apply(x, g, divisor)
 
@@ -675,6 +702,7 @@ def adaptive_avg_pool2d(input, output_size):
     op = "adaptive_avg_pool2d"
     x = _pool_input(op, input)
     Ho, Wo = _output_size_arg(op, x, output_size)
+    _check_dtype(op, x)
     H, W = shape_of(x)[-2:]
     if Ho and Wo and H % Ho == 0 and W % Wo == 0:
         return BlockMean.apply(x, H // Ho, W // Wo)
@@ -689,6 +717,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     op = "adaptive_max_pool2d"
     x = _pool_input(op, input)
     Ho, Wo = _output_size_arg(op, x, output_size)
+    _check_dtype(op, x)
     H, W = shape_of(x)[-2:]
     if Ho and Wo and H % Ho == 0 and W % Wo == 0 and (H // Ho) * (W // Wo) <= 16:
         g = PoolGeometry((H // Ho, W // Wo), (H // Ho, W // Wo), (0, 0), (1, 1), H, W, Ho, Wo)

@@ -292,7 +292,8 @@ class Cumsum(Function):
     def forward(ctx, a, dim):
         ctx.dim = dim
         xp = array_module(a)
-        return xp.cumsum(a, axis=dim, dtype=np.int64 if a.dtype.kind in "iub" else None)
+        # reshape: numpy flattens a 0-d input to shape (1,); PyTorch keeps the shape
+        return xp.cumsum(a, axis=dim, dtype=np.int64 if a.dtype.kind in "iub" else None).reshape(a.shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -305,7 +306,7 @@ class Cumprod(Function):
     def forward(ctx, a, dim):
         ctx.dim = dim
         xp = array_module(a)
-        out = xp.cumprod(a, axis=dim, dtype=np.int64 if a.dtype.kind in "iub" else None)
+        out = xp.cumprod(a, axis=dim, dtype=np.int64 if a.dtype.kind in "iub" else None).reshape(a.shape)
         ctx.save_for_backward(a, out)
         return out
 
@@ -336,7 +337,9 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
     return Sum.apply(input, axes, keepdim, np_dtype)
 
 
-def nansum(input, dim=None, keepdim=False, *, dtype=None):
+def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+    """Sum over ``dim`` with NaNs counted as zero."""
+    dim, keepdim = reduce_args("nansum", dim, keepdim, axis, keepdims)
     return sum(where(input != input, 0.0, input), dim, keepdim, dtype=dtype)
 
 
@@ -440,12 +443,16 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=
     return sqrt(var(input, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims))
 
 
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """``(var, mean)`` over ``dim``, with ``var``'s arguments."""
+    dim, correction, keepdim = _var_args("var_mean", dim, unbiased, correction, keepdim, axis, keepdims)
+    return var(input, dim, keepdim=keepdim, correction=correction), mean(input, dim, keepdim)
 
 
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None, keepdims=None):
+    """``(std, mean)`` over ``dim``, with ``std``'s arguments."""
+    dim, correction, keepdim = _var_args("std_mean", dim, unbiased, correction, keepdim, axis, keepdims)
+    return std(input, dim, keepdim=keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 def logsumexp(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -469,15 +476,28 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     return Norm.apply(input, float(p), axes, keepdim)
 
 
-def cumsum(input, dim, *, dtype=None):
-    """Running sum along ``dim``."""
+def _scan_dim(name, dim, axis):
+    """``dim`` of a cumulative op (numpy's ``axis`` accepted too), which has no default."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{name}: give either dim or axis, not both")
+        dim = axis
+    if dim is None:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+    return dim
+
+
+def cumsum(input, dim=None, *, dtype=None, axis=None):
+    """Running sum along ``dim`` (a 0-d input gives a 0-d result)."""
+    dim = _scan_dim("cumsum", dim, axis)
     if dtype is not None:
         input = input.to(dtype)
     return Cumsum.apply(input, normalize_dim(dim, input._data.ndim, "cumsum"))
 
 
-def cumprod(input, dim, *, dtype=None):
-    """Running product along ``dim``."""
+def cumprod(input, dim=None, *, dtype=None, axis=None):
+    """Running product along ``dim`` (a 0-d input gives a 0-d result)."""
+    dim = _scan_dim("cumprod", dim, axis)
     if dtype is not None:
         input = input.to(dtype)
     return Cumprod.apply(input, normalize_dim(dim, input._data.ndim, "cumprod"))
@@ -500,31 +520,46 @@ def _arg_extreme(input, dim, keepdim, is_max, name):
     return Tensor._make(fn(input._data, axis=d, keepdims=keepdim).astype(np.int64))
 
 
-def argmax(input, dim=None, keepdim=False):
+def argmax(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the largest value (of the flattened tensor when ``dim`` is None)."""
+    dim, keepdim = reduce_args("argmax", dim, keepdim, axis, keepdims)
     return _arg_extreme(input, dim, keepdim, True, "argmax")
 
 
-def argmin(input, dim=None, keepdim=False):
+def argmin(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """Index of the smallest value (of the flattened tensor when ``dim`` is None)."""
+    dim, keepdim = reduce_args("argmin", dim, keepdim, axis, keepdims)
     return _arg_extreme(input, dim, keepdim, False, "argmin")
 
 
-def _logical_reduce(input, dim, keepdim, fn, name):
-    axes = normalize_dims(dim, input._data.ndim, name)
-    return Tensor._make(array_module(input._data).asarray(fn(input._data, axis=axes, keepdims=keepdim)))
+def _logical_reduce(input, dim, keepdim, axis, keepdims, fn, name):
+    """``all``/``any`` as PyTorch: ``dim=()`` reduces nothing (an elementwise test against
+    zero), and uint8 inputs give uint8 results (bool for every other dtype)."""
+    input = tensor_arg(input, name)
+    dim, keepdim = reduce_args(name, dim, keepdim, axis, keepdims)
+    a = input._data
+    xp = array_module(a)
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        out = xp.asarray(a != 0)
+    else:
+        out = xp.asarray(fn(a, axis=normalize_dims(dim, a.ndim, name), keepdims=keepdim))
+    if a.dtype == np.uint8:
+        out = out.astype(np.uint8)
+    return Tensor._make(out)
 
 
-def all(input, dim=None, keepdim=False):
+def all(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True where every element (over ``dim``) is non-zero."""
-    return _logical_reduce(input, dim, keepdim, np.all, "all")
+    return _logical_reduce(input, dim, keepdim, axis, keepdims, np.all, "all")
 
 
-def any(input, dim=None, keepdim=False):
+def any(input, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """True where some element (over ``dim``) is non-zero."""
-    return _logical_reduce(input, dim, keepdim, np.any, "any")
+    return _logical_reduce(input, dim, keepdim, axis, keepdims, np.any, "any")
 
 
-def count_nonzero(input, dim=None):
+def count_nonzero(input, dim=None, *, axis=None):
+    """The number of non-zero elements over ``dim`` (all dims when None), as int64."""
+    dim, _ = reduce_args("count_nonzero", dim, False, axis, None)
     axes = normalize_dims(dim, input._data.ndim, "count_nonzero")
     return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=axes), dtype=np.int64))

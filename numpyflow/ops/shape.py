@@ -506,37 +506,67 @@ def tile(input, dims):
     return Repeat.apply(input, dims)
 
 
-def flip(input, *dims):
-    """Reverse the order of elements along ``dims`` (``flip(0, 2)`` or ``flip((0, 2))``)."""
-    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-        dims = tuple(dims[0])
-    axes = normalize_dims(tuple(dims), input._data.ndim, "flip")
-    if not axes:
-        return input.clone() if axes == () else Flip.apply(input, None)
+def flip(input, *args, dims=None):
+    """Reverse the order of elements along ``dims`` (``flip(0, 2)``, ``flip((0, 2))`` or
+    ``flip(dims=(0, 2))``).  No dims (``flip(())``) flips nothing: a copy, as in PyTorch."""
+    if dims is not None:
+        if args:
+            raise TypeError("flip() got multiple values for argument 'dims'")
+        args = (dims,)
+    if not args:
+        raise TypeError('flip() missing 1 required positional arguments: "dims"')
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    if not args:
+        return input.clone()
+    axes = normalize_dims(tuple(args), input._data.ndim, "flip")
+    if not axes:  # a 0-d tensor
+        return input.clone()
     return Flip.apply(input, axes)
 
 
 def fliplr(input):
+    """Flip the columns (dim 1) of a tensor with at least 2 dims."""
+    if input._data.ndim < 2:
+        raise RuntimeError(f"fliplr: Input must be >= 2-d (got a {input._data.ndim}-d tensor)")
     return flip(input, (1,))
 
 
 def flipud(input):
+    """Flip the rows (dim 0) of a tensor with at least 1 dim."""
+    if input._data.ndim < 1:
+        raise RuntimeError(f"flipud: Input must be >= 1-d (got a {input._data.ndim}-d tensor)")
     return flip(input, (0,))
 
 
 def roll(input, shifts, dims=None):
     """Shift elements cyclically along ``dims`` (of the flattened tensor when None)."""
-    if dims is None:
+    shifts = (shifts,) if _is_int(shifts) else tuple(shifts)
+    if not shifts:
+        raise RuntimeError("roll: `shifts` required (got an empty sequence of shifts)")
+    shifts = tuple(int(s) for s in shifts)
+    dims = () if dims is None else ((dims,) if _is_int(dims) else tuple(dims))
+    if not dims:
+        if len(shifts) != 1:
+            raise RuntimeError(
+                f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims:0 (got shifts={shifts} "
+                "without dims; expected a single shift of the flattened tensor, or one dim per shift)"
+            )
         flat = reshape(input, (-1,))
-        s = shifts if isinstance(shifts, int) else builtins.sum(shifts)
-        return reshape(Roll.apply(flat, int(s), 0), tuple(input._data.shape))
-    if isinstance(dims, int):
-        dims, shifts = (dims,), (shifts,) if isinstance(shifts, int) else tuple(shifts)
-    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+        return reshape(Roll.apply(flat, shifts[0], 0), tuple(input._data.shape))
     if len(shifts) != len(dims):
-        raise RuntimeError(f"roll: shifts ({len(shifts)}) and dims ({len(dims)}) must have the same length")
-    axes = tuple(normalize_dim(d, input._data.ndim, "roll") for d in dims)
-    return Roll.apply(input, tuple(int(s) for s in shifts), axes)
+        raise RuntimeError(
+            f"roll: shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)} "
+            f"(got shifts={shifts}, dims={dims}; expected one shift per dim)"
+        )
+    if input._data.ndim == 0:
+        raise IndexError(f"roll: Dimension specified as {dims[0]} but tensor has no dimensions")
+    axes = tuple(normalize_dim(int(d) if isinstance(d, Tensor) else d, input._data.ndim, "roll") for d in dims)
+    return Roll.apply(input, shifts, axes)
+
+
+def _is_int(x):
+    return isinstance(x, numbers.Integral) or (isinstance(x, Tensor) and x._data.ndim == 0)
 
 
 def _same_dtype(tensors, op):
@@ -691,6 +721,11 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     nd = input._data.ndim
     d1 = normalize_dim(dim1, nd, "diagonal")
     d2 = normalize_dim(dim2, nd, "diagonal")
+    if d1 == d2:
+        raise RuntimeError(
+            f"diagonal: diagonal dimensions cannot be identical (got dim1={dim1}, dim2={dim2} of a "
+            f"{nd}-d tensor); expected two different dims"
+        )
     return Diagonal.apply(input, int(offset), d1, d2)
 
 

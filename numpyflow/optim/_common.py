@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes
 from ..tensor import Tensor
 
 
@@ -30,21 +31,51 @@ def check_number(optimizer: str, key: str, value) -> None:
         raise TypeError(f"{optimizer}: option {key!r} must be a number, but got {value!r} ({type(value).__name__})")
 
 
+def check_nonnegative(optimizer: str, key: str, value) -> None:
+    """PyTorch's check of an option that must be >= 0 (and not NaN), with its message."""
+    check_number(optimizer, key, value)
+    if not 0.0 <= value:
+        message = OPTION_MESSAGES.get(key, "Invalid " + key + " value: {}").format(value)
+        raise ValueError(f"{optimizer}: {message} (expected {key} >= 0)")
+
+
 def check_common(optimizer: str, options: dict, nonnegative=()) -> None:
     """PyTorch's checks: ``lr`` and each option in ``nonnegative`` must be >= 0 (not NaN);
     ``differentiable=True`` (gradients through the step) is not supported."""
     for key in ("lr",) + tuple(nonnegative):
         value = options[key]
-        if value is required:
-            continue
-        check_number(optimizer, key, value)
-        if not 0.0 <= value:
-            message = OPTION_MESSAGES.get(key, "Invalid " + key + " value: {}").format(value)
-            raise ValueError(f"{optimizer}: {message} (expected {key} >= 0)")
+        if value is not required:
+            check_nonnegative(optimizer, key, value)
     if options.get("differentiable"):
         raise NotImplementedError(
             f"{optimizer}(differentiable=True): differentiating through an optimizer step is not supported"
         )
+
+
+def check_betas(optimizer: str, betas) -> None:
+    """PyTorch's check of Adam-style ``betas``: a pair with ``0 <= beta < 1``."""
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"{optimizer}: betas must be a pair (beta1, beta2), but got {betas!r}")
+    for i, beta in enumerate(betas):
+        check_number(optimizer, f"betas[{i}]", beta)
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"{optimizer}: Invalid beta parameter at index {i}: {beta} (expected 0 <= beta < 1)")
+
+
+def scalar_dtype():
+    """The dtype of PyTorch's scalar state tensors (``step``, NAdam's ``mu_product``,
+    ASGD's ``eta`` and ``mu``): float32, or float64 when that is the default dtype."""
+    return np.dtype(np.float64 if dtypes.get_default_dtype() == dtypes.float64 else np.float32)
+
+
+def scalar_state(state, key, initial):
+    """``(tensor, array)`` for a 0-d state entry ``key``: its Tensor (None before the first
+    step, or a plain number from an old state dict) and a new 0-d array with its value
+    (``initial`` in :func:`scalar_dtype` before the first step)."""
+    t = state.get(key) if state else None
+    if isinstance(t, Tensor):
+        return t, t._data.copy()
+    return t, np.array(initial if t is None else t, dtype=scalar_dtype())
 
 
 def _real_view(x):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import as_real, check_common, check_number, from_real, lerp, state_entry
+from ._common import as_real, check_betas, check_common, check_nonnegative, from_real, lerp, state_entry
 from .optimizer import Optimizer
 
 
@@ -130,18 +130,8 @@ class Adam(Optimizer):
     @classmethod
     def _check_options(cls, o):
         check_common(cls.__name__, o, ("eps",))
-        betas = o["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"{cls.__name__}: betas must be a pair (beta1, beta2), but got {betas!r}")
-        for i, beta in enumerate(betas):
-            check_number(cls.__name__, f"betas[{i}]", beta)
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(
-                    f"{cls.__name__}: Invalid beta parameter at index {i}: {beta} (expected 0 <= beta < 1)"
-                )
-        check_number(cls.__name__, "weight_decay", o["weight_decay"])
-        if not 0.0 <= o["weight_decay"]:
-            raise ValueError(f"Invalid weight_decay value: {o['weight_decay']}")
+        check_betas(cls.__name__, o["betas"])
+        check_nonnegative(cls.__name__, "weight_decay", o["weight_decay"])
 
     def step(self, closure=None):
         """Do one step; ``closure`` (optional) re-evaluates the model and returns the loss."""

@@ -30,7 +30,7 @@ from .._handles import RemovableHandle
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..creation import as_tensor
 from ..tensor import Tensor
-from ._common import required  # noqa: F401  (PyTorch's torch.optim.optimizer.required)
+from ._common import required, scalar_dtype  # noqa: F401  (required: PyTorch's torch.optim.optimizer.required)
 
 
 def _typename(obj) -> str:
@@ -349,7 +349,7 @@ class Optimizer:
     def _zero_step():
         """A new step counter: as in PyTorch a 0-d float array (float32, or float64 when
         that is the default dtype), so ``step`` in a state dict is a tensor."""
-        return np.zeros((), np.float64 if dtypes.get_default_dtype() == dtypes.float64 else np.float32)
+        return np.zeros((), scalar_dtype())
 
     @classmethod
     def _next_step(cls, state):
@@ -446,24 +446,32 @@ class Optimizer:
         self.__setstate__({"state": state, "param_groups": param_groups})
 
     def _cast_state(self, param: Tensor, value, gi, pi):
-        out = {}
-        for key, v in value.items():
-            if not isinstance(v, (Tensor, np.generic, int, float, complex, bool, str)) and hasattr(v, "__array__"):
-                v = as_tensor(np.asarray(v))  # an array, or another library's tensor (PyTorch's)
-            if isinstance(v, Tensor):
-                with no_grad():
-                    t = v.detach()
-                    if key != "step" and param.is_floating_point() and t.is_floating_point():
-                        t = t.to(dtype=param.dtype, device=param.device)
-                    else:
-                        t = t.to(device=param.device)
-                    t = as_tensor(t._data.copy())
-                if key in self._param_shaped_state and t.shape != param.shape:
-                    raise ValueError(
-                        f"loaded state dict has {key!r} of shape {tuple(t.shape)} for parameter {pi} "
-                        f"of param group {gi}, which has shape {tuple(param.shape)}"
-                    )
-                out[key] = t
-            else:
-                out[key] = deepcopy(v)
+        out = {key: self._cast_value(param, key, v) for key, v in value.items()}
+        for key in self._param_shaped_state:
+            t = out.get(key)
+            if isinstance(t, Tensor) and t.shape != param.shape:
+                raise ValueError(
+                    f"loaded state dict has {key!r} of shape {tuple(t.shape)} for parameter {pi} "
+                    f"of param group {gi}, which has shape {tuple(param.shape)}"
+                )
         return out
+
+    def _cast_value(self, param: Tensor, key, v):
+        """A copy of the state value ``v`` (of entry ``key``) as PyTorch casts it on load:
+        tensors (also inside lists, tuples and dicts, such as LBFGS's history) become
+        numpyflow Tensors, floating ones in the parameter's dtype except ``step``."""
+        if isinstance(v, (list, tuple)):
+            return type(v)(self._cast_value(param, key, e) for e in v)
+        if isinstance(v, dict):
+            return {k: self._cast_value(param, k, e) for k, e in v.items()}
+        if not isinstance(v, (Tensor, np.generic, int, float, complex, bool, str)) and hasattr(v, "__array__"):
+            v = as_tensor(np.asarray(v))  # an array, or another library's tensor (PyTorch's)
+        if not isinstance(v, Tensor):
+            return deepcopy(v)
+        with no_grad():
+            t = v.detach()
+            if key != "step" and param.is_floating_point() and t.is_floating_point():
+                t = t.to(dtype=param.dtype, device=param.device)
+            else:
+                t = t.to(device=param.device)
+            return as_tensor(t._data.copy())

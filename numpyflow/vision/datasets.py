@@ -1,10 +1,15 @@
 """Image data sets, as ``torchvision.datasets`` -- read from local files, never downloaded.
 
 Every data set here is a map-style :class:`numpyflow.utils.data.Dataset` whose items are
-``(image, label)``: ``image`` a uint8 numpy array, ``H x W`` (gray) or ``H x W x C``
-(colour), laid out like a PIL image so that :class:`numpyflow.vision.transforms.ToTensor`
-turns it into a ``C x H x W`` float tensor; ``label`` a Python int. Each exposes
-``.data`` (all images, one uint8 array), ``.targets`` and ``.classes``.
+``(image, label)`` as torchvision's: ``image`` a Pillow image (mode ``L`` for gray, ``RGB``
+for colour) that :class:`numpyflow.vision.transforms.ToTensor` turns into a ``C x H x W``
+float tensor, and ``label`` a Python int. Where Pillow is not installed, or after
+``vision.set_image_backend('numpy')``, the image is instead a uint8 numpy array laid out
+like the Pillow image (``H x W`` or ``H x W x C``), which every transform also takes.
+
+``.data`` and ``.targets`` are what torchvision's are: for the MNIST family (and
+:class:`Digits`) a uint8 Tensor ``(N, H, W)`` and an int64 Tensor; for :class:`CIFAR10`
+a uint8 numpy array ``(N, 32, 32, 3)`` and a list of ints. ``.classes`` names the labels.
 
 Files are checked when the data set is opened: a missing file raises FileNotFoundError
 saying where it was looked for and how to get it; a corrupt one (bad magic number,
@@ -25,14 +30,73 @@ import numpy as np
 import numpyflow as nf
 from numpyflow.utils.data import Dataset
 
-__all__ = ["VisionDataset", "Digits", "MNIST", "FashionMNIST", "CIFAR10"]
+from .transforms import _functional_pil as F_pil
+from .transforms import functional as F
+
+__all__ = [
+    "VisionDataset",
+    "Digits",
+    "MNIST",
+    "FashionMNIST",
+    "CIFAR10",
+    "FakeData",
+    "DatasetFolder",
+    "ImageFolder",
+    "IMG_EXTENSIONS",
+    "has_file_allowed_extension",
+    "is_image_file",
+    "find_classes",
+    "make_dataset",
+    "pil_loader",
+    "default_loader",
+    "get_image_backend",
+    "set_image_backend",
+]
 
 _DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
+# -- the image backend ---------------------------------------------------------------------
+
+_BACKENDS = ("PIL", "numpy")
+_image_backend = None  # decided on first use: PIL where Pillow is installed
+
+
+def get_image_backend() -> str:
+    """What the data sets hand out as images: ``'PIL'`` (Pillow images, torchvision's
+    behaviour; the default where Pillow is installed) or ``'numpy'`` (uint8 arrays laid
+    out like them; the default without Pillow)."""
+    global _image_backend
+    if _image_backend is None:
+        _image_backend = "PIL" if F_pil.available() else "numpy"
+    return _image_backend
+
+
+def set_image_backend(backend: str) -> None:
+    """Choose what the data sets hand out as images: ``'PIL'`` or ``'numpy'`` (see
+    :func:`get_image_backend`). A process-wide setting, as torchvision's; DataLoader
+    workers started by fork inherit it."""
+    global _image_backend
+    if backend not in _BACKENDS:
+        raise ValueError(f"Invalid backend '{backend}'. Options are 'PIL' and 'numpy'")
+    if backend == "PIL" and not F_pil.available():
+        F_pil.pil("the 'PIL' image backend")  # raises ImportError saying how to install Pillow
+    _image_backend = backend
+
+
+def to_image(pixels):
+    """A uint8 ``H x W [x C]`` array as the data sets hand out images: a Pillow image
+    (backend 'PIL') or a copy of the array (backend 'numpy', so that changing an item
+    never changes the data set)."""
+    if get_image_backend() == "PIL":
+        return F_pil.fromarray(pixels)
+    return np.array(pixels, copy=True)
+
+
 class VisionDataset(Dataset):
-    """Base class: images in ``self.data``, labels in ``self.targets``, and the
-    optional ``transform`` (on the image) and ``target_transform`` (on the label)."""
+    """Base class: the optional ``transform`` (on the image) and ``target_transform`` (on
+    the label), and the repr. Subclasses holding arrays put images in ``self.data`` and
+    labels in ``self.targets``; the item is ``(to_image(data[i]), int(targets[i]))``."""
 
     _repr_indent = 4
 
@@ -43,12 +107,14 @@ class VisionDataset(Dataset):
         self.transform = transform
         self.target_transform = target_transform
 
+    def _pixels(self, index):
+        return np.asarray(self.data[index])
+
     def _label(self, index) -> int:
-        return int(self._targets[index])
+        return int(self.targets[index])
 
     def __getitem__(self, index):
-        # A copy, so a transform that writes into its input cannot change the data set.
-        img = self.data[index].copy()
+        img = to_image(self._pixels(index))
         target = self._label(index)
         if self.transform is not None:
             img = self.transform(img)
@@ -58,10 +124,6 @@ class VisionDataset(Dataset):
 
     def __len__(self):
         return len(self.data)
-
-    @property
-    def class_to_idx(self):
-        return {c: i for i, c in enumerate(self.classes)}
 
     def extra_repr(self) -> str:
         return ""
@@ -78,9 +140,24 @@ class VisionDataset(Dataset):
         return "\n".join([f"Dataset {type(self).__name__}"] + [" " * self._repr_indent + line for line in lines])
 
 
-class _TensorTargets:
-    """``.targets`` as an int64 Tensor sharing memory with the labels (as torchvision's
-    MNIST); assigning a Tensor, array or list replaces them."""
+def _as_numpy(value, dtype=None):
+    if isinstance(value, nf.Tensor):
+        value = value.detach().numpy(force=True)
+    return np.asarray(value, dtype=dtype)
+
+
+class _TensorDataTargets:
+    """``.data`` and ``.targets`` as Tensors sharing memory with the arrays underneath (as
+    torchvision's MNIST: uint8 images, int64 labels); assigning a Tensor, array or list
+    replaces them (``ds.data = ds.data[:1000]`` subsets, as in torchvision)."""
+
+    @property
+    def data(self):
+        return nf.from_numpy(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = _as_numpy(value)
 
     @property
     def targets(self):
@@ -88,9 +165,20 @@ class _TensorTargets:
 
     @targets.setter
     def targets(self, value):
-        if isinstance(value, nf.Tensor):
-            value = value.detach().numpy()
-        self._targets = np.asarray(value, dtype=np.int64)
+        self._targets = _as_numpy(value, np.int64)
+
+    def _pixels(self, index):
+        return self._data[index]
+
+    def _label(self, index) -> int:
+        return int(self._targets[index])
+
+    def __len__(self):
+        return len(self._data)
+
+    @property
+    def class_to_idx(self):
+        return {c: i for i, c in enumerate(self.classes)}
 
 
 def _check_labels(labels, n_classes, where):
@@ -118,15 +206,18 @@ _DIGIT_NAMES = [
 ]
 
 
-class Digits(_TensorTargets, VisionDataset):
+class Digits(_TensorDataTargets, VisionDataset):
     """The UCI handwritten digits: 1,797 gray 8x8 images of the digits 0-9, shipped with
-    numpyflow (about 50 kB), so it works offline and anywhere.
+    numpyflow (about 50 kB), so it works offline and anywhere. Not in torchvision; it
+    behaves as torchvision's MNIST does: ``.data`` a uint8 Tensor (N, 8, 8), ``.targets``
+    an int64 Tensor, items (Pillow image of mode L, int).
 
     Each pixel counts the "on" pixels of a 4x4 block of the original 32x32 bitmap, so
     values run 0..16 (not 0..255); ``ToTensor`` scales uint8 by 1/255, which gives
     0..0.063 -- follow it with ``Normalize((0.0192,), (0.0236,))`` (the train part's
     mean and std after ToTensor), or map the values onto 0..1 before ToTensor with
-    ``Lambda(lambda x: x / np.float32(16))`` (float arrays pass ToTensor unscaled).
+    ``Lambda(lambda img: np.asarray(img, np.float32) / 16)`` (float arrays pass ToTensor
+    unscaled).
 
     The split is fixed: a stratified 80/20 split stored in the file, 1,438 train and
     359 test images (``train=True`` / ``False``), each in the original order.
@@ -134,7 +225,7 @@ class Digits(_TensorTargets, VisionDataset):
     Args:
         root: ignored (the data are embedded); accepted for torchvision's signature.
         train: the train part (True) or the test part (False).
-        transform: applied to the image (an 8x8 uint8 array).
+        transform: applied to the image (an 8x8 Pillow image, or uint8 array).
         target_transform: applied to the label (an int).
 
     Attribution and licence: Alpaydin, E. and Kaynak, C. (1998). Optical Recognition of
@@ -222,7 +313,7 @@ def read_idx(path, ndim):
     return np.frombuffer(raw, np.uint8, size, header).reshape(dims).copy()
 
 
-class MNIST(_TensorTargets, VisionDataset):
+class MNIST(_TensorDataTargets, VisionDataset):
     """MNIST handwritten digits: 60,000 train and 10,000 test gray 28x28 images, read
     from the four IDX files (gzipped or not) in ``root``.
 
@@ -234,7 +325,7 @@ class MNIST(_TensorTargets, VisionDataset):
     Args:
         root: the directory holding the files.
         train: the 60,000 train images (True) or the 10,000 test images (False).
-        transform: applied to the image (a 28x28 uint8 array).
+        transform: applied to the image (a 28x28 Pillow image of mode L, or uint8 array).
         target_transform: applied to the label (an int).
         download: accepted for torchvision's signature; numpyflow never downloads, and
             a missing file is an error that says how to get it.
@@ -394,13 +485,13 @@ class CIFAR10(VisionDataset):
     (torchvision's layout), then in ``root`` itself. Nothing is downloaded. The pickles
     are read with an unpickler that only builds numpy arrays and plain data.
 
-    Images are 32x32x3 uint8 arrays (``H x W x C``); ``.data`` is ``N x 32 x 32 x 3``
-    and ``.targets`` a list of ints, as torchvision's.
+    As torchvision's: ``.data`` is a uint8 numpy array ``N x 32 x 32 x 3`` (``H x W x C``)
+    and ``.targets`` a list of ints; items are (Pillow image of mode RGB, int).
 
     Args:
         root: the directory holding ``cifar-10-batches-py`` (or the batches themselves).
         train: the 50,000 train images (True) or the 10,000 test images (False).
-        transform: applied to the image (a 32x32x3 uint8 array).
+        transform: applied to the image (a 32x32 RGB Pillow image, or 32x32x3 uint8 array).
         target_transform: applied to the label (an int).
         download: accepted for torchvision's signature; numpyflow never downloads.
     """
@@ -441,6 +532,7 @@ class CIFAR10(VisionDataset):
         meta = os.path.join(folder, self.meta_file)
         if os.path.isfile(meta):
             self.classes = self._read_meta(meta)
+        self.class_to_idx = {c: i for i, c in enumerate(self.classes)}
 
     def _folder(self):
         candidates = [os.path.join(self.root, self.base_folder), self.root]
@@ -481,8 +573,232 @@ class CIFAR10(VisionDataset):
             raise RuntimeError(f"{path}: expected a dict with 'label_names', a list of 10 class names")
         return names
 
-    def _label(self, index):
-        return int(self.targets[index])
-
     def extra_repr(self):
         return f"Split: {'Train' if self.train else 'Test'}"
+
+
+# -- FakeData ------------------------------------------------------------------------------
+
+
+class FakeData(VisionDataset):
+    """Random images and labels, as torchvision's FakeData: item ``i`` is the same every
+    time (drawn with numpyflow's global generator seeded with ``i + random_offset``, its
+    state restored afterwards, so reading items never disturbs other random numbers).
+
+    The image is ``randn(*image_size)`` (``(C, H, W)``) through ``ToPILImage`` -- scaled by
+    255 and truncated to uint8, wrapping modulo 256, which makes uniform-looking noise --
+    and the label an int in ``0 .. num_classes - 1``. As torchvision's, the label reaches
+    ``target_transform`` as a 0-d int64 Tensor and the item's label is its ``.item()``.
+
+    Args:
+        size: number of items.
+        image_size: (C, H, W) of the images; C of 1, 3 or 4 gives modes L, RGB, RGBA.
+        num_classes: number of classes.
+        transform, target_transform: applied to the image and to the label.
+        random_offset: added to the index to make the seed (another offset, other images).
+    """
+
+    def __init__(
+        self,
+        size=1000,
+        image_size=(3, 224, 224),
+        num_classes=10,
+        transform=None,
+        target_transform=None,
+        random_offset=0,
+    ):
+        super().__init__(None, transform=transform, target_transform=target_transform)
+        self.size = size
+        self.num_classes = num_classes
+        self.image_size = image_size
+        self.random_offset = random_offset
+
+    def __getitem__(self, index):
+        if index >= len(self):
+            raise IndexError(f"{type(self).__name__} index out of range")
+        state = nf.get_rng_state()
+        try:
+            nf.manual_seed(index + self.random_offset)
+            img = nf.randn(*self.image_size)
+            target = nf.randint(0, self.num_classes, (1,), dtype=nf.int64)[0]
+        finally:
+            nf.set_rng_state(state)
+        img = F.to_pil_image(img) if get_image_backend() == "PIL" else F.to_pil_array(img)
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target.item() if isinstance(target, nf.Tensor) else target
+
+    def __len__(self):
+        return self.size
+
+
+# -- folders of files ----------------------------------------------------------------------
+
+IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
+
+
+def has_file_allowed_extension(filename, extensions) -> bool:
+    """Whether ``filename`` ends (case-insensitively) in one of ``extensions``."""
+    return str(filename).lower().endswith(extensions if isinstance(extensions, str) else tuple(extensions))
+
+
+def is_image_file(filename) -> bool:
+    """Whether ``filename`` has one of :data:`IMG_EXTENSIONS`."""
+    return has_file_allowed_extension(filename, IMG_EXTENSIONS)
+
+
+def find_classes(directory):
+    """(classes, class_to_idx): the names of ``directory``'s subfolders, sorted, and their indices."""
+    classes = sorted(entry.name for entry in os.scandir(directory) if entry.is_dir())
+    if not classes:
+        raise FileNotFoundError(f"Couldn't find any class folder in {directory}.")
+    return classes, {name: i for i, name in enumerate(classes)}
+
+
+def make_dataset(directory, class_to_idx=None, extensions=None, is_valid_file=None, allow_empty=False):
+    """``[(path, class_index), ...]``: every file under ``directory/<class>/`` (recursively,
+    following links, in sorted order) that has one of ``extensions`` -- or that
+    ``is_valid_file(path)`` accepts; exactly one of the two must be given. A class
+    without a file is a FileNotFoundError unless ``allow_empty``."""
+    directory = os.path.expanduser(os.fspath(directory))
+    if class_to_idx is None:
+        _, class_to_idx = find_classes(directory)
+    elif not class_to_idx:
+        raise ValueError("'class_to_index' must have at least one entry to collect any samples.")
+    if (extensions is None) == (is_valid_file is None):
+        raise ValueError("Both extensions and is_valid_file cannot be None or not None at the same time")
+    if extensions is not None:
+
+        def is_valid_file(path):
+            return has_file_allowed_extension(path, extensions)
+
+    instances = []
+    available = set()
+    for target_class in sorted(class_to_idx):
+        class_index = class_to_idx[target_class]
+        target_dir = os.path.join(directory, target_class)
+        if not os.path.isdir(target_dir):
+            continue
+        for root, _, fnames in sorted(os.walk(target_dir, followlinks=True)):
+            for fname in sorted(fnames):
+                path = os.path.join(root, fname)
+                if is_valid_file(path):
+                    instances.append((path, class_index))
+                    available.add(target_class)
+    empty = set(class_to_idx) - available
+    if empty and not allow_empty:
+        msg = f"Found no valid file for the classes {', '.join(sorted(empty))}. "
+        if extensions is not None:
+            msg += f"Supported extensions are: {extensions if isinstance(extensions, str) else ', '.join(extensions)}"
+        raise FileNotFoundError(msg)
+    return instances
+
+
+def pil_loader(path):
+    """The image file at ``path`` as an RGB Pillow image (needs Pillow)."""
+    Image = F_pil.pil("reading an image file")
+    with open(path, "rb") as f:
+        img = Image.open(f)
+        return img.convert("RGB")
+
+
+def default_loader(path):
+    """The image file at ``path`` as the image backend says: an RGB Pillow image, or its
+    pixels as an ``H x W x 3`` uint8 array with the 'numpy' backend (decoding needs Pillow)."""
+    img = pil_loader(path)
+    return img if get_image_backend() == "PIL" else np.asarray(img)
+
+
+class DatasetFolder(VisionDataset):
+    """Samples in class folders, ``root/<class>/.../<file>``, as torchvision's.
+
+    Classes are the subfolders of ``root``, sorted (``find_classes``, which a subclass may
+    override); the samples, every file with one of ``extensions`` (or accepted by
+    ``is_valid_file(path)``) in sorted order. ``loader(path)`` reads a sample.
+
+    Attributes: ``classes``, ``class_to_idx``, ``samples`` (a list of (path, class_index)),
+    ``targets`` (the class index of each sample), ``loader``, ``extensions``.
+    """
+
+    def __init__(
+        self,
+        root,
+        loader,
+        extensions=None,
+        transform=None,
+        target_transform=None,
+        is_valid_file=None,
+        allow_empty=False,
+    ):
+        super().__init__(root, transform=transform, target_transform=target_transform)
+        classes, class_to_idx = self.find_classes(self.root)
+        samples = self.make_dataset(
+            self.root,
+            class_to_idx=class_to_idx,
+            extensions=extensions,
+            is_valid_file=is_valid_file,
+            allow_empty=allow_empty,
+        )
+        self.loader = loader
+        self.extensions = extensions
+        self.classes = classes
+        self.class_to_idx = class_to_idx
+        self.samples = samples
+        self.targets = [s[1] for s in samples]
+
+    @staticmethod
+    def make_dataset(directory, class_to_idx, extensions=None, is_valid_file=None, allow_empty=False):
+        """The samples (see :func:`make_dataset`); ``class_to_idx`` is required here."""
+        if class_to_idx is None:
+            raise ValueError("The class_to_idx parameter cannot be None.")
+        return make_dataset(
+            directory, class_to_idx, extensions=extensions, is_valid_file=is_valid_file, allow_empty=allow_empty
+        )
+
+    def find_classes(self, directory):
+        """(classes, class_to_idx) of ``directory`` (see :func:`find_classes`)."""
+        return find_classes(directory)
+
+    def __getitem__(self, index):
+        path, target = self.samples[index]
+        sample = self.loader(path)
+        if self.transform is not None:
+            sample = self.transform(sample)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return sample, target
+
+    def __len__(self):
+        return len(self.samples)
+
+
+class ImageFolder(DatasetFolder):
+    """Images in class folders, ``root/<class>/.../<image>``, as torchvision's: a
+    :class:`DatasetFolder` of the files with an image extension (:data:`IMG_EXTENSIONS`,
+    unless ``is_valid_file`` decides), read by ``loader`` -- by default as RGB Pillow images
+    (decoding image files needs Pillow). ``imgs`` is ``samples``.
+    """
+
+    def __init__(
+        self,
+        root,
+        transform=None,
+        target_transform=None,
+        loader=default_loader,
+        is_valid_file=None,
+        allow_empty=False,
+    ):
+        if loader in (default_loader, pil_loader) and not F_pil.available():
+            F_pil.pil(f"{type(self).__name__}'s default loader")  # ImportError: how to install Pillow
+        super().__init__(
+            root,
+            loader,
+            IMG_EXTENSIONS if is_valid_file is None else None,
+            transform=transform,
+            target_transform=target_transform,
+            is_valid_file=is_valid_file,
+            allow_empty=allow_empty,
+        )
+        self.imgs = self.samples

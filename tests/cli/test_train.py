@@ -139,3 +139,44 @@ def test_missing_data_set_is_a_clear_error_and_writes_nothing(tmp_path):
     assert res.returncode == 1
     assert "nowhere" in res.stderr and "CIFAR" in res.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("dataset", ["cifar10", "mnist"])
+def test_a_data_set_without_a_default_folder_needs_data_dir_in_one_line_with_status_2(tmp_path, dataset):
+    out = tmp_path / "run"
+    res = _run([sys.executable, "-m", "numpyflow", "train", "--dataset", dataset, "--out", str(out)])
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in res.stderr
+    assert lines[0].startswith(f"error: --dataset {dataset} needs --data-dir")
+    assert "root" not in lines[0]
+    assert not out.exists()
+
+
+def test_missing_files_name_the_data_dir_option_not_the_library_argument(tmp_path):
+    res = _run(
+        [sys.executable, "-m", "numpyflow", "train", "--dataset", "mnist", "--data-dir", str(tmp_path / "nowhere")]
+        + ["--out", str(tmp_path / "run")]
+    )
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert "pass it as --data-dir" in res.stderr and " as root" not in res.stderr
+
+
+def test_train_on_cifar10_batches_reads_pil_images_through_the_transforms(tmp_path):
+    """The CLI's ToTensor + Normalize pipeline on CIFAR-10's items (Pillow RGB images where
+    Pillow is installed), end to end on a small synthetic copy of the batch files."""
+    import pickle
+
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {"data": rng.integers(0, 256, (4, 3072), dtype=np.uint8), "labels": rng.integers(0, 10, 4).tolist()}
+        (folder / name).write_bytes(pickle.dumps(batch))
+    out = tmp_path / "run"
+    res = _run(
+        [sys.executable, "-m", "numpyflow", "train", "--dataset", "cifar10", "--data-dir", str(tmp_path)]
+        + ["--model", "resnet20", "--epochs", "1", "--batch-size", "8", "--augment", "--out", str(out)]
+    )
+    assert res.returncode == 0, res.stderr
+    assert "20 train / 4 test images" in res.stderr and (out / "last.pt").exists()

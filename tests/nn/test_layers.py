@@ -100,6 +100,22 @@ LAYERS = [
     ("tanh", lambda: nn.Tanh(), lambda: T.Tanh(), (3, 4)),
     ("softmax", lambda: nn.Softmax(dim=1), lambda: T.Softmax(dim=1), (3, 4)),
     ("log_softmax", lambda: nn.LogSoftmax(dim=-1), lambda: T.LogSoftmax(dim=-1), (3, 4)),
+    ("selu", lambda: nn.SELU(), lambda: T.SELU(), (3, 4)),
+    ("celu", lambda: nn.CELU(0.5), lambda: T.CELU(0.5), (3, 4)),
+    ("mish", lambda: nn.Mish(), lambda: T.Mish(), (3, 4)),
+    ("hardswish", lambda: nn.Hardswish(), lambda: T.Hardswish(), (3, 4)),
+    # (Hardsigmoid: PyTorch's backward uses 1/6 rounded to float32; tests/ops/test_activation.py)
+    ("softsign", lambda: nn.Softsign(), lambda: T.Softsign(), (3, 4)),
+    ("tanhshrink", lambda: nn.Tanhshrink(), lambda: T.Tanhshrink(), (3, 4)),
+    ("logsigmoid", lambda: nn.LogSigmoid(), lambda: T.LogSigmoid(), (3, 4)),
+    ("softmin", lambda: nn.Softmin(1), lambda: T.Softmin(1), (3, 4)),
+    ("softmax2d", lambda: nn.Softmax2d(), lambda: T.Softmax2d(), (2, 3, 4, 4)),
+    ("glu", lambda: nn.GLU(1), lambda: T.GLU(1), (3, 4)),
+    ("threshold", lambda: nn.Threshold(0.1, 20.0), lambda: T.Threshold(0.1, 20.0), (3, 4)),
+    ("hardshrink", lambda: nn.Hardshrink(0.3), lambda: T.Hardshrink(0.3), (3, 4)),
+    ("softshrink", lambda: nn.Softshrink(0.3), lambda: T.Softshrink(0.3), (3, 4)),
+    ("prelu", lambda: nn.PReLU(), lambda: T.PReLU(), (2, 3, 4)),
+    ("prelu_channels", lambda: nn.PReLU(3, 0.1), lambda: T.PReLU(3, 0.1), (2, 3, 4)),
 ]
 
 
@@ -196,6 +212,14 @@ def test_default_initialisation_follows_pytorch_bounds():
 
 
 # (name, numpyflow factory, torch factory, input array maker, target array maker)
+def _normal(shape):
+    return lambda r: r.standard_normal(shape)
+
+
+def _signs(shape):
+    return lambda r: r.choice([-1.0, 1.0], size=shape)
+
+
 LOSSES = [
     (
         "cross_entropy",
@@ -266,6 +290,39 @@ LOSSES = [
     ),
 ]
 
+LOSSES += [
+    ("huber", lambda: nn.HuberLoss(delta=0.5), lambda: T.HuberLoss(delta=0.5), _normal((3, 4)), _normal((3, 4))),
+    (
+        "kl_div_batchmean",
+        lambda: nn.KLDivLoss(reduction="batchmean"),
+        lambda: T.KLDivLoss(reduction="batchmean"),
+        _normal((3, 4)),
+        lambda r: r.uniform(0.1, 1.0, (3, 4)),
+    ),
+    (
+        "poisson_nll",
+        lambda: nn.PoissonNLLLoss(),
+        lambda: T.PoissonNLLLoss(),
+        _normal((3, 4)),
+        lambda r: r.uniform(0.0, 3.0, (3, 4)),
+    ),
+    ("soft_margin", lambda: nn.SoftMarginLoss(), lambda: T.SoftMarginLoss(), _normal((3, 4)), _signs((3, 4))),
+    (
+        "multilabel_soft_margin",
+        lambda: nn.MultiLabelSoftMarginLoss(),
+        lambda: T.MultiLabelSoftMarginLoss(),
+        _normal((3, 4)),
+        lambda r: r.integers(0, 2, (3, 4)).astype(float),
+    ),
+    (
+        "hinge_embedding",
+        lambda: nn.HingeEmbeddingLoss(0.5),
+        lambda: T.HingeEmbeddingLoss(0.5),
+        _normal((3, 4)),
+        _signs((3, 4)),
+    ),
+]
+
 
 @needs_torch
 @pytest.mark.parametrize("name,ours,theirs,make_input,make_target", LOSSES, ids=[c[0] for c in LOSSES])
@@ -281,3 +338,57 @@ def test_loss_matches_pytorch(name, ours, theirs, make_input, make_target):
     out_n.backward(nf.tensor(g))
     out_t.backward(torch.tensor(g))
     assert_close(a.grad, b.grad, 1e-10, 1e-12)
+
+
+@needs_torch
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_three_input_losses_match_pytorch(reduction):
+    rng = np.random.default_rng(5)
+    a, b, c = (rng.standard_normal((4, 3)) for _ in range(3))
+    y = rng.choice([-1.0, 1.0], size=4)
+    var = rng.uniform(0.5, 2.0, (4, 3))
+    pairs = [
+        (nn.CosineEmbeddingLoss(0.1, reduction=reduction), T.CosineEmbeddingLoss(0.1, reduction=reduction), (a, b, y)),
+        (
+            nn.MarginRankingLoss(0.2, reduction=reduction),
+            T.MarginRankingLoss(0.2, reduction=reduction),
+            (a[:, 0], b[:, 0], y),
+        ),
+        (
+            nn.TripletMarginLoss(swap=True, reduction=reduction),
+            T.TripletMarginLoss(swap=True, reduction=reduction),
+            (a, b, c),
+        ),
+        (
+            nn.GaussianNLLLoss(full=True, reduction=reduction),
+            T.GaussianNLLLoss(full=True, reduction=reduction),
+            (a, b, var),
+        ),
+    ]
+    for ours, theirs, arrays in pairs:
+        assert_close(ours(*(nf.tensor(v) for v in arrays)), theirs(*(torch.tensor(v) for v in arrays)), 1e-10, 1e-12)
+
+
+@needs_torch
+def test_bilinear_and_distance_layers_match_pytorch():
+    torch.manual_seed(0)
+    rng = np.random.default_rng(6)
+    x1, x2 = rng.standard_normal((4, 2)), rng.standard_normal((4, 3))
+    compare(nn.Bilinear(2, 3, 5).double(), T.Bilinear(2, 3, 5).double(), [x1, x2])
+    compare(nn.CosineSimilarity(dim=1), T.CosineSimilarity(dim=1), [x1, x1 + 0.5])
+    compare(nn.PairwiseDistance(p=3.0), T.PairwiseDistance(p=3.0), [x2, x2 * 2])
+
+
+def test_bilinear_initialises_within_pytorchs_bounds():
+    layer = nn.Bilinear(4, 3, 2)
+    assert tuple(layer.weight.shape) == (2, 4, 3) and tuple(layer.bias.shape) == (2,)
+    assert np.abs(layer.weight.detach().numpy()).max() <= 0.5 and np.abs(layer.bias.detach().numpy()).max() <= 0.5
+
+
+@needs_torch
+def test_loss_layers_take_pytorchs_positional_arguments_and_legacy_flags():
+    assert nn.CrossEntropyLoss(None, None, 3).ignore_index == 3
+    assert nn.NLLLoss(None, None, 2, None, "sum").reduction == "sum"
+    with pytest.warns(UserWarning, match="size_average and reduce"):
+        assert nn.MSELoss(size_average=False).reduction == "sum"
+    assert T.MSELoss(None, False).reduction == nn.MSELoss(None, False).reduction == "none"

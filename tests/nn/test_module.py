@@ -213,3 +213,89 @@ def test_parameters_are_deduplicated_when_shared():
     seq = nn.Sequential(lin, lin)
     assert len(list(seq.parameters())) == 2
     assert list(seq.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.bias"]
+
+
+def _registration_script(lib):
+    """Re-assign and re-register entries of a small model the way real code does; the
+    orders that ``state_dict``, ``children()`` and the buffers then follow."""
+
+    class Model(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = lib.nn.Linear(2, 3)
+            self.act = lib.nn.ReLU()
+            self.fc2 = lib.nn.Linear(3, 1)
+            self.register_buffer("first", lib.zeros(1))
+            self.register_buffer("scratch", lib.zeros(1), persistent=False)
+            self.register_buffer("last", lib.zeros(1))
+
+    m = Model()
+    m.fc1.weight = lib.nn.Parameter(lib.zeros(3, 2))  # a parameter replaced in place
+    m.fc1.register_parameter("bias", lib.nn.Parameter(lib.zeros(3)))
+    m.fc1 = lib.nn.Linear(2, 3)  # a child replaced: keeps its place
+    m.act = None
+    m.act = lib.nn.Tanh()  # set to None and back
+    m.add_module("fc2", lib.nn.Linear(3, 1))
+    m.register_buffer("first", lib.ones(1))
+    m.scratch = lib.nn.Buffer(lib.ones(1), persistent=True)  # now persistent, same place
+    m.last = lib.ones(1)
+    return (
+        list(m.state_dict()),
+        [type(c).__name__ for c in list(m.children())[:-1]],
+        [n for n, _ in m.named_buffers()],
+        [n for n, _ in m.fc1.named_parameters()],
+    )
+
+
+@needs_torch
+def test_reassigning_a_child_parameter_or_buffer_keeps_its_registration_order_as_pytorch():
+    ours = _registration_script(nf)
+    assert ours == _registration_script(torch)
+    assert ours[0][:3] == ["first", "scratch", "last"] and ours[0][3:5] == ["fc1.weight", "fc1.bias"]
+
+
+@needs_torch
+def test_sequential_item_assignment_keeps_the_item_in_place():
+    for lib in (nf, torch):
+        seq = lib.nn.Sequential(lib.nn.ReLU(), lib.nn.Tanh(), lib.nn.ReLU())
+        seq[0] = lib.nn.Sigmoid()
+        assert [type(c).__name__ for c in list(seq.children())[:-1]] == ["Sigmoid", "Tanh"], lib.__name__
+
+
+def _register_over(lib, kind, taken):
+    m = lib.nn.Linear(2, 2)
+    m.plain = 3
+    m.register_buffer("buf", lib.zeros(1))
+    m.add_module("child", lib.nn.ReLU())
+    register = {
+        "parameter": lambda: m.register_parameter(taken, lib.nn.Parameter(lib.zeros(1))),
+        "buffer": lambda: m.register_buffer(taken, lib.zeros(1)),
+        "module": lambda: m.add_module(taken, lib.nn.ReLU()),
+    }[kind]
+    register()
+
+
+@needs_torch
+@pytest.mark.parametrize("kind", ["parameter", "buffer", "module"])
+@pytest.mark.parametrize("taken", ["plain", "buf", "child", "weight", "forward"])
+def test_registering_a_name_taken_by_something_else_is_a_key_error_as_in_pytorch(kind, taken):
+    own = {"parameter": "weight", "buffer": "buf", "module": "child"}[kind]
+    if taken == own:  # re-registering into the same table is allowed
+        _register_over(nf, kind, taken)
+        _register_over(torch, kind, taken)
+        return
+    with pytest.raises(KeyError):
+        _register_over(torch, kind, taken)
+    with pytest.raises(KeyError, match=f"attribute '{taken}' already exists"):
+        _register_over(nf, kind, taken)
+
+
+@needs_torch
+def test_assigning_a_buffer_over_a_child_or_a_parameter_is_a_type_error_as_in_pytorch():
+    for lib in (nf, torch):
+        m = lib.nn.Linear(2, 2)
+        m.add_module("child", lib.nn.ReLU())
+        with pytest.raises(TypeError):
+            m.child = lib.nn.Buffer(lib.zeros(1))
+        with pytest.raises(TypeError):
+            m.weight = lib.nn.Buffer(lib.zeros(1))

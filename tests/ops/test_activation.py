@@ -97,3 +97,53 @@ def test_activation_argument_errors():
         act.hardtanh(nf.randn(3), 2.0, 1.0)
     with pytest.raises(RuntimeError, match="silu: expected a floating-point input"):
         act.silu(nf.tensor([1, 2]))
+
+
+COMPOSED = [
+    Case("softmin", lambda L, x: F(L).softmin(x, dim=1), [((3, 4),)]),
+    Case("softsign", lambda L, x: F(L).softsign(x), [((3, 4),)]),
+    Case("tanhshrink", lambda L, x: F(L).tanhshrink(x), [((3, 4),)]),
+    Case("threshold", lambda L, x: F(L).threshold(x, 0.1, 20.0), [((3, 4),)], "away"),
+    Case("hardshrink", lambda L, x: F(L).hardshrink(x, 0.3), [((3, 4),)], "away"),
+    Case("softshrink", lambda L, x: F(L).softshrink(x, 0.3), [((3, 4),)], "away"),
+    Case("glu_last", lambda L, x: F(L).glu(x), [((3, 4),)]),
+    Case("glu_dim1", lambda L, x: F(L).glu(x, 1), [((2, 6, 3),)]),
+    Case("prelu_shared", lambda L, x, w: F(L).prelu(x, w), [((2, 3, 4), (1,))], ("away", "pos")),
+    Case("prelu_per_channel", lambda L, x, w: F(L).prelu(x, w), [((2, 3, 4), (3,))], ("away", "pos")),
+    Case("rrelu_eval", lambda L, x: F(L).rrelu(x, 0.1, 0.3, training=False), [((3, 4),)], "away"),
+]
+
+(
+    test_composed_matches_pytorch,
+    test_composed_gradcheck,
+    test_composed_gradgradcheck,
+    test_composed_float32_stays_float32,
+) = op_tests(COMPOSED)
+
+
+def test_rrelu_in_training_draws_a_slope_per_negative_element_from_the_seeded_generator():
+    x = -nf.ones(10000)
+    nf.manual_seed(0)
+    y = nf.nn.functional.rrelu(x, 0.1, 0.3, training=True)
+    slopes = -y.numpy()
+    assert slopes.min() >= 0.1 and slopes.max() <= 0.3 and abs(slopes.mean() - 0.2) < 0.005
+    nf.manual_seed(0)
+    assert np.array_equal(nf.nn.RReLU(0.1, 0.3)(x).numpy(), y.numpy())
+    assert np.array_equal(nf.nn.functional.rrelu(-x, training=True).numpy(), -x.numpy())
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda L: F(L).glu(L.ones(3, 5)),
+        lambda L: F(L).softshrink(L.ones(3), -1.0),
+        lambda L: F(L).prelu(L.ones(2, 3, 4), L.ones(4)),
+        lambda L: F(L).prelu(L.ones(5), L.ones(5)),
+    ],
+)
+def test_composed_activation_mistakes_raise_pytorchs_exception_type(call):
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)):
+        call(nf)

@@ -91,3 +91,79 @@ def test_interpolate_argument_errors():
         interpolation_ops.interpolate(nf.randn(1, 2, 4), scale_factor=2, mode="bilinear")
     with pytest.raises(NotImplementedError, match="mode 'bicubic' is not supported"):
         interpolation_ops.interpolate(x, scale_factor=2, mode="bicubic")
+
+
+def _uint8_image(shape, seed):
+    x = np.random.default_rng(seed).integers(0, 256, size=shape).astype(np.uint8)
+    x[..., 0, :] = 255  # saturated rows: the rounding must not wrap
+    return x
+
+
+UINT8_RESIZES = [
+    dict(size=(7, 9)),
+    dict(size=(3, 2)),
+    dict(size=(11, 4), align_corners=True),
+    dict(size=(1, 6)),
+    dict(scale_factor=2.0),
+    dict(scale_factor=(0.5, 1.7)),
+    dict(scale_factor=(1.5, 0.7), recompute_scale_factor=True),
+    dict(scale_factor=(3.3, 2.0), align_corners=True),
+    dict(size=(5, 5)),  # the input's own size: a copy
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("channels", [1, 3, 5])  # PyTorch runs C <= 4 and C > 4 in different kernels
+@pytest.mark.parametrize("kw", UINT8_RESIZES, ids=[str(k) for k in UINT8_RESIZES])
+def test_bilinear_on_uint8_matches_pytorch_bit_for_bit(channels, kw):
+    x = _uint8_image((2, channels, 5, 5), seed=channels)
+    ours = interpolation_ops.interpolate(nf.tensor(x), mode="bilinear", **kw)
+    theirs = torch.nn.functional.interpolate(torch.tensor(x), mode="bilinear", **kw)
+    assert ours.dtype == nf.uint8 and tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    "shape,kw", [((1, 5, 11, 1), dict(scale_factor=(2.0, 1.0))), ((1, 5, 6, 3), dict(size=(19, 1)))]
+)
+def test_bilinear_on_uint8_one_pixel_wide_matches_pytorch_channels_last(shape, kw):
+    # PyTorch's contiguous (NCHW) uint8 kernel reads wrong weights when the input or output
+    # is one pixel wide (results off by up to ~230); its channels-last kernel and the float
+    # result agree with each other, and with numpyflow.
+    x = _uint8_image(shape, seed=1)
+    ours = interpolation_ops.interpolate(nf.tensor(x), mode="bilinear", **kw).numpy()
+    channels_last = torch.tensor(x).contiguous(memory_format=torch.channels_last)
+    np.testing.assert_array_equal(ours, torch.nn.functional.interpolate(channels_last, mode="bilinear", **kw).numpy())
+    exact = torch.nn.functional.interpolate(torch.tensor(x).double(), mode="bilinear", **kw).numpy()
+    assert np.abs(ours - exact).max() <= 0.5 + 1e-9
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    "dtype,mode,shape",
+    [
+        ("int64", "bilinear", (1, 1, 4, 4)),
+        ("int64", "nearest", (1, 1, 4, 4)),
+        ("int8", "nearest-exact", (1, 1, 4, 4)),
+        ("bool", "nearest", (1, 1, 4, 4)),
+        ("uint8", "linear", (1, 1, 4)),
+        ("uint8", "trilinear", (1, 1, 2, 2, 2)),
+    ],
+)
+def test_integer_inputs_without_a_pytorch_kernel_are_not_implemented_errors(dtype, mode, shape):
+    x = np.ones(shape, dtype)
+    with pytest.raises(NotImplementedError):
+        torch.nn.functional.interpolate(torch.tensor(x), scale_factor=2, mode=mode)
+    with pytest.raises(NotImplementedError, match=f"interpolate: mode '{mode}' is not implemented for .*{dtype}"):
+        interpolation_ops.interpolate(nf.tensor(x), scale_factor=2, mode=mode)
+
+
+@needs_torch
+def test_nearest_on_uint8_matches_pytorch():
+    x = _uint8_image((1, 2, 3, 4), seed=2)
+    for mode in ("nearest", "nearest-exact"):
+        ours = interpolation_ops.interpolate(nf.tensor(x), size=(5, 7), mode=mode)
+        theirs = torch.nn.functional.interpolate(torch.tensor(x), size=(5, 7), mode=mode)
+        assert ours.dtype == nf.uint8
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -350,9 +350,88 @@ def test_bad_arguments_raise_runtime_errors_naming_the_op(fn, xs, args, kw, frag
         fn(nf.zeros(*xs), *args, **kw)
 
 
-def test_integer_input_is_rejected():
-    with _raises(RuntimeError, "max_pool2d", "floating-point", "int64"):
-        max_pool2d(nf.zeros(1, 1, 4, 4, dtype=nf.int64), 2)
+INT_DTYPES = ["uint8", "int8", "int16", "int32", "int64"]
+
+
+def _int_image(dtype, shape, seed):
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(seed)
+    x = rng.integers(max(info.min, -100), min(info.max, 100), size=shape).astype(dtype)
+    x[..., :2, :2] = info.min  # windows of only the smallest value: PyTorch's index rule
+    return x
+
+
+def _same_outputs(ours, theirs):
+    ours = ours if isinstance(ours, tuple) else (ours,)
+    theirs = theirs if isinstance(theirs, tuple) else (theirs,)
+    for o, t in zip(ours, theirs, strict=True):
+        assert str(o.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+        assert tuple(o.shape) == tuple(t.shape)
+        np.testing.assert_array_equal(o.numpy(), t.numpy())
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", INT_DTYPES)
+@pytest.mark.parametrize(
+    "args,kwargs",
+    [
+        ((2,), {}),
+        ((3, 1, 1), dict(return_indices=True)),
+        ((3, 2, 1, 2), dict(ceil_mode=True, return_indices=True)),
+        (((2, 3), (1, 2)), dict(padding=(1, 1))),
+    ],
+)
+def test_max_pool2d_takes_integer_inputs_and_keeps_their_dtype_as_pytorch(dtype, args, kwargs):
+    x = _int_image(dtype, (2, 3, 6, 7), seed=len(args))
+    _same_outputs(max_pool2d(nf.tensor(x), *args, **kwargs), F.max_pool2d(torch.tensor(x), *args, **kwargs))
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        dict(stride=1, padding=1),
+        dict(stride=1, padding=1, count_include_pad=False),
+        dict(stride=2, ceil_mode=True),
+        dict(stride=2, ceil_mode=True, count_include_pad=False, padding=1),
+        dict(divisor_override=3),
+        dict(divisor_override=-3, padding=1),
+    ],
+)
+def test_avg_pool2d_on_int64_divides_truncating_toward_zero_as_pytorch(kwargs):
+    x = np.random.default_rng(0).integers(-50, 50, size=(2, 2, 5, 7))
+    _same_outputs(avg_pool2d(nf.tensor(x), 2, **kwargs), F.avg_pool2d(torch.tensor(x), 2, **kwargs))
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    "name,dtype",
+    [
+        ("max_pool2d", "bool"),
+        ("avg_pool2d", "uint8"),
+        ("avg_pool2d", "int32"),
+        ("avg_pool2d", "bool"),
+        ("adaptive_avg_pool2d", "int64"),
+        ("adaptive_max_pool2d", "int64"),
+        ("adaptive_max_pool2d", "uint8"),
+    ],
+)
+def test_integer_dtypes_without_a_pytorch_kernel_are_not_implemented_errors(name, dtype):
+    x = np.ones((1, 2, 4, 4), dtype)
+    with pytest.raises(NotImplementedError):
+        getattr(F, name)(torch.tensor(x), 2)
+    with _raises(NotImplementedError, name, dtype, "expected a floating point"):
+        getattr(pooling, name)(nf.tensor(x), 2)
+
+
+@needs_torch
+def test_a_bad_geometry_is_reported_before_the_dtype_as_in_pytorch():
+    x = np.ones((1, 1, 2, 2), np.uint8)
+    with pytest.raises(RuntimeError):
+        F.avg_pool2d(torch.tensor(x), 3)
+    with _raises(RuntimeError, "avg_pool2d", "output size is too small"):
+        avg_pool2d(nf.tensor(x), 3)
 
 
 def test_non_tensor_input_is_a_type_error():

@@ -154,3 +154,49 @@ def state_dict_round_trip(name, options, dtype, groups=None):
         assert list(sd["state"][pid]) == list(ref["state"][pid])
         for key in ref["state"][pid]:
             np.testing.assert_array_equal(to_array(sd["state"][pid][key]), to_array(ref["state"][pid][key]))
+
+
+def complex_arrays(steps):
+    """Complex starting weights (float64 parts) and ``steps`` steps of complex gradients."""
+    arrays = [a + 1j * b for a, b in zip(initial_arrays(np.float64), initial_arrays(np.float64, seed=5))]
+    grads = [
+        [a + 1j * b for a, b in zip(s, t)]
+        for s, t in zip(gradient_sequence(np.float64, steps), gradient_sequence(np.float64, steps, seed=7))
+    ]
+    return arrays, grads
+
+
+def compare_complex_with_pytorch(name, options, steps=10):
+    """Complex parameters are updated as pairs of reals, as PyTorch updates them."""
+    arrays, grads = complex_arrays(steps)
+    ours_p, theirs_p = make_params(nf, arrays), make_params(torch, arrays)
+    ours = run(nf, make_optimizer(nf, name, ours_p, options), ours_p, grads)
+    theirs = run(torch, make_optimizer(torch, name, theirs_p, options), theirs_p, grads)
+    for i, (p, q) in enumerate(zip(ours_p, theirs_p)):
+        close(to_array(p), to_array(q), RTOL[np.float64], f"{name}{options}: complex parameter {i}")
+    assert_same_state(ours, theirs, RTOL[np.float64], f"{name}{options}")
+
+
+def load_pytorch_state_and_continue(name, options, dtype=np.float32, groups=None):
+    """A state dict PyTorch's optimizer produced (PyTorch tensors in it) loads into a fresh
+    numpyflow optimizer with default options, which then continues exactly like a fresh
+    PyTorch optimizer that loaded the same state dict (loading casts state as PyTorch's)."""
+    arrays = initial_arrays(dtype)
+    grads = gradient_sequence(dtype, 10)
+    first_p = make_params(torch, arrays)
+    saved = run(torch, make_optimizer(torch, name, first_p, options, groups), first_p, grads[:5]).state_dict()
+    fresh_groups = [(idx, {}) for idx, _ in groups] if groups else None
+    ours_p = make_params(nf, [to_array(p) for p in first_p])
+    theirs_p = make_params(torch, [to_array(p) for p in first_p])
+    ours = make_optimizer(nf, name, ours_p, {}, fresh_groups)
+    theirs = make_optimizer(torch, name, theirs_p, {}, fresh_groups)
+    ours.load_state_dict(saved)
+    theirs.load_state_dict(saved)
+    for state in ours.state.values():
+        assert all(isinstance(v, nf.Tensor) for v in state.values() if not isinstance(v, (int, float)))
+    assert_same_state(ours, theirs, 0.0, f"{name}{options}: loaded")
+    run(nf, ours, ours_p, grads[5:])
+    run(torch, theirs, theirs_p, grads[5:])
+    for i, (p, q) in enumerate(zip(ours_p, theirs_p)):
+        close(to_array(p), to_array(q), RTOL[dtype], f"{name}{options}: parameter {i}")
+    assert_same_state(ours, theirs, RTOL[dtype], f"{name}{options}")

@@ -5,7 +5,7 @@ import pickle
 
 import numpy as np
 import pytest
-from optim_reference import assert_same_state, make_params, run
+from optim_reference import assert_same_state, compare_with_pytorch, make_params, run
 from reference import needs_torch, torch
 
 import numpyflow as nf
@@ -17,6 +17,12 @@ STATEFUL = {  # every optimizer, with the options that give it the most state
     "AdamW": dict(lr=0.1, amsgrad=True),
     "RMSprop": dict(lr=0.1, momentum=0.9, centered=True),
     "Adagrad": dict(lr=0.1, lr_decay=0.1),
+    "Adadelta": dict(lr=0.5, weight_decay=0.1),
+    "Adamax": dict(lr=0.1, weight_decay=0.1),
+    "NAdam": dict(lr=0.1, weight_decay=0.1, decoupled_weight_decay=True),
+    "RAdam": dict(lr=0.1, weight_decay=0.1, decoupled_weight_decay=True),
+    "ASGD": dict(lr=0.1, t0=1, weight_decay=0.1),
+    "Rprop": dict(lr=0.1, etas=(0.4, 1.3)),
 }
 
 
@@ -280,7 +286,7 @@ def test_a_failed_first_step_creates_no_state(name):
     assert len(opt.state) == (2 if name == "Adagrad" else 0)  # Adagrad's state exists from the start
 
 
-@pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam"])
 def test_a_floating_point_error_raised_mid_step_leaves_everything_unchanged(name):
     ps = params((3, 4), (5,))
     opt = getattr(nf.optim, name)(ps, **STATEFUL[name])
@@ -316,7 +322,19 @@ def test_a_closure_that_raises_leaves_everything_unchanged(name):
 
 
 @pytest.mark.parametrize(
-    "name, key", [("SGD", "momentum_buffer"), ("Adam", "exp_avg_sq"), ("RMSprop", "grad_avg"), ("Adagrad", "sum")]
+    "name, key",
+    [
+        ("SGD", "momentum_buffer"),
+        ("Adam", "exp_avg_sq"),
+        ("RMSprop", "grad_avg"),
+        ("Adagrad", "sum"),
+        ("Adadelta", "acc_delta"),
+        ("Adamax", "exp_inf"),
+        ("NAdam", "exp_avg_sq"),
+        ("RAdam", "exp_avg"),
+        ("ASGD", "ax"),
+        ("Rprop", "step_size"),
+    ],
 )
 def test_state_of_the_wrong_shape_is_an_error_that_changes_nothing(name, key):
     ps = params((3,), (2,))
@@ -529,3 +547,17 @@ def test_step_hooks_see_what_pytorchs_see():
         opt.step()
         seen[lib.__name__] = calls
     assert seen["numpyflow"] == seen["torch"]
+
+
+@needs_torch
+@pytest.mark.parametrize("name", STATEFUL)
+def test_scalar_state_takes_a_float64_default_dtype_like_pytorch(name):
+    """``step`` (and NAdam's ``mu_product``, ASGD's ``eta`` and ``mu``) are float64 when the
+    default dtype is, whatever the parameters' dtype."""
+    nf.set_default_dtype(nf.float64)
+    torch.set_default_dtype(torch.float64)
+    try:
+        compare_with_pytorch(name, STATEFUL[name], np.float32, steps=3)
+    finally:
+        nf.set_default_dtype(nf.float32)
+        torch.set_default_dtype(torch.float32)

@@ -149,3 +149,114 @@ def test_five_sgd_steps_match_pytorch(name):
     sd = ours.state_dict()
     for key, v in theirs.state_dict().items():
         assert _rel(sd[key].numpy(), v.numpy()) < 1e-3, key
+
+
+# -- torchvision's builder interface: weights=None, the deprecated pretrained=False --------------
+
+BUILDERS = ["resnet18", "resnet34", "resnet50", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110"]
+
+
+def _quiet_build(name, **kwargs):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return getattr(models, name)(**kwargs)
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet20"])
+def test_weights_none_builds_the_same_fresh_model_as_no_argument(name):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nf.manual_seed(0)
+        a = getattr(models, name)(weights=None, progress=False)
+    nf.manual_seed(0)
+    b = getattr(models, name)()
+    assert list(a.state_dict()) == list(b.state_dict())
+    assert all(nf.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_every_builder_has_torchvisions_keyword_only_weights_and_progress(name):
+    import inspect
+
+    params = inspect.signature(getattr(models, name)).parameters
+    assert list(params)[:2] == ["weights", "progress"]
+    assert params["weights"].default is None and params["progress"].default is True
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in params.values())
+    assert getattr(models, name).__name__ == name
+
+
+def test_pretrained_false_warns_with_torchvisions_texts_and_builds():
+    with pytest.warns(UserWarning) as record:
+        m = models.resnet18(pretrained=False, num_classes=7)
+    assert [str(w.message) for w in record] == [
+        "The parameter 'pretrained' is deprecated since 0.13 and may be removed in the future, "
+        "please use 'weights' instead.",
+        "Arguments other than a weight enum or `None` for 'weights' are deprecated since 0.13 and may be removed "
+        "in the future. The current behavior is equivalent to passing `weights=None`.",
+    ]
+    assert all(w.filename == __file__ for w in record)
+    assert m.fc.out_features == 7
+
+
+def test_a_positional_false_is_the_legacy_pretrained_flag_as_in_torchvision():
+    with pytest.warns(UserWarning) as record:
+        m = models.resnet20(False, num_classes=3)
+    assert str(record[0].message) == (
+        "Using 'weights' as positional parameter(s) is deprecated since 0.13 and may be removed in the future. "
+        "Please use keyword parameter(s) instead."
+    )
+    assert "equivalent to passing `weights=None`" in str(record[1].message)
+    assert m.fc.out_features == 3
+    with pytest.warns(UserWarning) as record:
+        models.resnet20(False, True)
+    assert str(record[0].message).startswith("Using 'weights' and 'progress' as positional parameter(s)")
+    with pytest.raises(TypeError):
+        models.resnet20(False, True, 10)
+
+
+@pytest.mark.parametrize(
+    "kwargs,asked",
+    [
+        ({"weights": "DEFAULT"}, "weights='DEFAULT'"),
+        ({"weights": "IMAGENET1K_V1"}, "weights='IMAGENET1K_V1'"),
+        ({"pretrained": True}, "pretrained=True"),
+        ({"weights": True}, "weights=True"),
+    ],
+)
+@pytest.mark.parametrize("name", ["resnet18", "resnet50", "resnet56"])
+def test_asking_for_pretrained_weights_is_a_clear_error_that_names_the_way_in(name, kwargs, asked):
+    with pytest.raises(ValueError) as info:
+        _quiet_build(name, **kwargs)
+    message = str(info.value)
+    assert message.startswith(f"{name}: {asked} asks for pretrained weights"), message
+    assert "downloads no weights" in message and "weights=None" in message, message
+    assert "load_state_dict(nf.load(path))" in message, message
+
+
+def test_a_torchvision_weights_enum_member_is_refused_too():
+    class ResNet18_Weights:  # noqa: N801  (stands in for torchvision's enum member)
+        url = "https://download.pytorch.org/models/resnet18-f37072fd.pth"
+        meta = {"categories": ["tench"]}
+
+        def __repr__(self):
+            return "ResNet18_Weights.IMAGENET1K_V1"
+
+    with pytest.raises(ValueError, match=r"resnet18: weights=ResNet18_Weights.IMAGENET1K_V1 asks for"):
+        models.resnet18(weights=ResNet18_Weights())
+
+
+def test_get_model_passes_weights_through():
+    assert isinstance(models.get_model("resnet20", weights=None), models.CifarResNet)
+    with pytest.raises(ValueError, match="resnet20: weights='DEFAULT'"):
+        models.get_model("resnet20", weights="DEFAULT")
+
+
+def test_unknown_keyword_arguments_are_still_type_errors():
+    with pytest.raises(TypeError):
+        models.resnet18(weights=None, zero_init_residual_typo=True)
+    with pytest.raises(TypeError):  # weights=None with the legacy flag: torchvision passes it on, and fails
+        models.resnet18(weights=None, pretrained=False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ... import nn
 from ...nn import functional as F
+from ._api import handle_legacy_interface
 
 
 def _conv3x3(in_planes, out_planes, stride=1):
@@ -178,12 +179,15 @@ def _check_input(conv1, x):
 
 
 def _cifar(depth):
-    def build(num_classes: int = 10, in_channels: int = 3, **kwargs) -> CifarResNet:
-        return CifarResNet(depth, num_classes, in_channels, **kwargs)
+    def build(*, weights=None, progress: bool = True, num_classes: int = 10, in_channels: int = 3) -> CifarResNet:
+        return CifarResNet(depth, num_classes, in_channels)
 
-    build.__name__ = f"resnet{depth}"
-    build.__doc__ = f"The CIFAR ResNet-{depth} of He et al. 2016 (option-A shortcuts)."
-    return build
+    build.__name__ = build.__qualname__ = f"resnet{depth}"
+    build.__doc__ = (
+        f"The CIFAR ResNet-{depth} of He et al. 2016 (option-A shortcuts).  ``weights`` must be None: "
+        "NumpyFlow downloads no weights (``progress`` is accepted and ignored)."
+    )
+    return handle_legacy_interface(build)
 
 
 resnet20 = _cifar(20)
@@ -192,17 +196,30 @@ resnet44 = _cifar(44)
 resnet56 = _cifar(56)
 resnet110 = _cifar(110)
 
+# torchvision's builders: ``resnet18(*, weights=None, progress=True, **kwargs)``.  ``weights``
+# must be None (or the deprecated ``pretrained=False``): NumpyFlow downloads no weights;
+# ``progress`` is accepted and ignored.
 
-def resnet18(num_classes: int = 1000, in_channels: int = 3, small_input: bool = False) -> ResNet:
+
+@handle_legacy_interface
+def resnet18(
+    *, weights=None, progress: bool = True, num_classes: int = 1000, in_channels: int = 3, small_input: bool = False
+) -> ResNet:
     """torchvision's ResNet-18 (``small_input=True``: 3x3 stem, no max-pool)."""
     return ResNet(BasicBlock, [2, 2, 2, 2], num_classes, in_channels, small_input)
 
 
-def resnet34(num_classes: int = 1000, in_channels: int = 3, small_input: bool = False) -> ResNet:
+@handle_legacy_interface
+def resnet34(
+    *, weights=None, progress: bool = True, num_classes: int = 1000, in_channels: int = 3, small_input: bool = False
+) -> ResNet:
     """torchvision's ResNet-34."""
     return ResNet(BasicBlock, [3, 4, 6, 3], num_classes, in_channels, small_input)
 
 
-def resnet50(num_classes: int = 1000, in_channels: int = 3, small_input: bool = False) -> ResNet:
+@handle_legacy_interface
+def resnet50(
+    *, weights=None, progress: bool = True, num_classes: int = 1000, in_channels: int = 3, small_input: bool = False
+) -> ResNet:
     """torchvision's ResNet-50 (Bottleneck blocks)."""
     return ResNet(Bottleneck, [3, 4, 6, 3], num_classes, in_channels, small_input)

@@ -1,0 +1,189 @@
+"""Inverse trigonometric and hyperbolic functions: ``asin``, ``acos``, ``atan``, ``atan2``,
+``sinh``, ``cosh``, ``asinh``, ``acosh``, ``atanh``, and PyTorch's numpy-style aliases
+(``arcsin`` ... ``arctan2``).  Integer inputs compute in the default float dtype; outside
+the domain the result is NaN (and +-inf at the poles), as in PyTorch, without warnings.
+(``sin``, ``cos``, ``tan`` and ``tanh`` live in ``elementwise``.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..backend import array_module
+from ..tensor import Tensor
+from ._util import floating, promote, tensor_arg
+from .elementwise import rsqrt
+
+__all__ = [
+    "acos",
+    "acosh",
+    "arccos",
+    "arccosh",
+    "arcsin",
+    "arcsinh",
+    "arctan",
+    "arctan2",
+    "arctanh",
+    "asin",
+    "asinh",
+    "atan",
+    "atan2",
+    "atanh",
+    "cosh",
+    "sinh",
+]
+TENSOR_METHODS = tuple(__all__)
+
+
+def _quiet(fn, *arrays):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return fn(*arrays)
+
+
+class Asin(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _quiet(array_module(a).arcsin, a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * rsqrt(1 - a * a)
+
+
+class Acos(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _quiet(array_module(a).arccos, a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return -grad * rsqrt(1 - a * a)
+
+
+class Atan(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return array_module(a).arctan(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / (a * a + 1)
+
+
+class Atan2(Function):
+    """``atan2(y, x)``: the angle of the point (x, y)."""
+
+    @staticmethod
+    def forward(ctx, y, x):
+        ctx.save_for_backward(y, x)
+        return array_module(y, x).arctan2(y, x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        y, x = ctx.saved_tensors
+        scaled = grad / (x * x + y * y)
+        return (scaled * x if ctx.needs_input_grad[0] else None), (-scaled * y if ctx.needs_input_grad[1] else None)
+
+
+class Sinh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _quiet(array_module(a).sinh, a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * cosh(a)
+
+
+class Cosh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _quiet(array_module(a).cosh, a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * sinh(a)
+
+
+class Asinh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return array_module(a).arcsinh(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * rsqrt(a * a + 1)
+
+
+class Acosh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _quiet(array_module(a).arccosh, a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * rsqrt(a * a - 1)
+
+
+class Atanh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _quiet(array_module(a).arctanh, a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / (1 - a * a)
+
+
+# -- public functions ---------------------------------------------------------------------
+
+
+def _unary(fn, name):
+    def op(input):
+        return fn.apply(floating(tensor_arg(input, name)))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{name}``, differentiable (integer inputs compute in the default float dtype)."
+    return op
+
+
+asin = arcsin = _unary(Asin, "asin")
+acos = arccos = _unary(Acos, "acos")
+atan = arctan = _unary(Atan, "atan")
+sinh = _unary(Sinh, "sinh")
+cosh = _unary(Cosh, "cosh")
+asinh = arcsinh = _unary(Asinh, "asinh")
+acosh = arccosh = _unary(Acosh, "acosh")
+atanh = arctanh = _unary(Atanh, "atanh")
+
+
+def atan2(input, other):
+    """The angle of the point (``other``, ``input``) in (-pi, pi], elementwise with
+    broadcasting: ``atan(input / other)`` in the right quadrant.  Both are tensors."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"atan2(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if not isinstance(other, Tensor):
+        raise TypeError(f"atan2(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    y, x = promote(input, other, "atan2")
+    y, x = floating(y), floating(x)
+    return Atan2.apply(y, x)
+
+
+arctan2 = atan2
