@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 
 from . import (
     autograd,  # noqa: F401  (first: its Function base class comes before the ops; see tensor.py)
+    linalg,  # noqa: F401
     profiler,  # noqa: F401
 )
 from . import dtypes as _dtypes

@@ -9,7 +9,8 @@ import numpy as np
 
 from . import dtypes
 from ._args import shape_arg
-from .backend import Device, is_array, module_for_device, to_device, to_numpy
+from .autograd.function import Function
+from .backend import Device, array_module, is_array, module_for_device, to_device, to_numpy
 from .random import resolve
 from .tensor import Tensor
 
@@ -174,14 +175,33 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
         fill_value = fill_value.item()
     if dtype is None:
         dtype = dtypes.result_type(fill_value) if isinstance(fill_value, (bool, int, float)) else None
+    np_dtype = dtypes.to_numpy(dtype) if dtype is not None else None
     return _finish(
-        _xp(device, "full").full(
-            _shape((size,), "full"), fill_value, dtypes.to_numpy(dtype) if dtype is not None else None
-        ),
+        _xp(device, "full").full(_shape((size,), "full"), _wrapped(fill_value, np_dtype), np_dtype),
         None,
         None,
         requires_grad,
     )
+
+
+def _wrapped(value, np_dtype, op="full"):
+    """A fill value converted to an integer dtype as PyTorch converts a scalar: an int
+    wraps like a C cast where PyTorch allows it (``full((2,), -5, dtype=uint8)`` is 251;
+    an unsigned dtype takes -max..max), a float must lie in the dtype's range; anything
+    else raises PyTorch's RuntimeError.  numpy 2 would raise OverflowError instead."""
+    if np_dtype is None or np.dtype(np_dtype).kind not in "iu" or isinstance(value, (bool, np.bool_)):
+        return value
+    info = np.iinfo(np_dtype)
+    if isinstance(value, numbers.Integral):
+        value = int(value)
+        low = -int(info.max) if info.kind == "u" else int(info.min)
+        if low <= value <= int(info.max):
+            return np.asarray(value, np.int64).astype(np_dtype)
+    elif isinstance(value, numbers.Real) and not (info.min <= float(value) <= info.max):
+        pass
+    else:
+        return value
+    raise RuntimeError(f"{op}: value {value} cannot be converted to type {np.dtype(np_dtype).name} without overflow")
 
 
 def _like(t, dtype, device):
@@ -211,7 +231,9 @@ def empty_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     shape, dt, dev = _like(input, dtype, device)
-    return _finish(_xp(dev, "full_like").full(shape, fill_value, dt), None, None, requires_grad)
+    return _finish(
+        _xp(dev, "full_like").full(shape, _wrapped(fill_value, dt, "full_like"), dt), None, None, requires_grad
+    )
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -230,9 +252,24 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if dtype is None:
         dtype = np.int64 if all(isinstance(a, numbers.Integral) for a in args) else dtypes.default_numpy_float()
     _not_bool(dtype, "arange")
-    n = builtins.max(int(np.ceil((end - start) / step)), 0)
-    arr = start + np.arange(n, dtype=np.float64 if dtypes.to_numpy(dtype).kind == "f" else np.int64) * step
-    return _finish(arr.astype(dtypes.to_numpy(dtype)), None, device, requires_grad, "arange")
+    np_dtype = dtypes.to_numpy(dtype)
+    if np_dtype.kind == "f":
+        n = builtins.max(int(np.ceil((end - start) / step)), 0)
+        arr = start + np.arange(n, dtype=np.float64) * step
+        return _finish(arr.astype(np_dtype), None, device, requires_grad, "arange")
+    # PyTorch truncates the bounds and the step to integers before stepping; int64 also
+    # sizes the result from the truncated values, narrower dtypes from the given ones.
+    xstart, xend, xstep = (int(a) for a in (start, end, step))
+    if np_dtype == np.int64:
+        if xstep == 0:
+            raise ValueError(f"arange: step must be nonzero (step={step} truncates to 0 for int64)")  # PyTorch's type
+        sgn = (xstep > 0) - (xstep < 0)
+        n = int((xend - xstart + xstep - sgn) / xstep)  # C division truncates toward zero
+    else:
+        n = int(np.ceil((end - start) / step))
+    n = builtins.max(n, 0)
+    arr = xstart + np.arange(n, dtype=np.int64) * xstep
+    return _finish(arr.astype(np_dtype), None, device, requires_grad, "arange")
 
 
 def _not_bool(dtype, op):
@@ -248,13 +285,38 @@ def _steps(steps, op):
     return steps
 
 
+def _int_bounds(start, end, np_dtype, op):
+    """PyTorch's integer range kernels convert the bounds to the dtype first (checked as
+    a fill value is, then truncated)."""
+    out = []
+    for v in (start, end):
+        v = v.item() if isinstance(v, Tensor) else v
+        v = _wrapped(v, np_dtype, op)
+        out.append(float(np.asarray(np.trunc(float(v))).astype(np_dtype)))
+    return tuple(out)
+
+
+def _spaced(start, end, steps):
+    """PyTorch's symmetric stepping: the first half counts up from ``start``, the second
+    half down from ``end``."""
+    idx = np.arange(steps, dtype=np.float64)
+    if steps == 1:
+        return np.full(1, start)
+    step = (end - start) / (steps - 1)
+    return np.where(idx < steps // 2, start + step * idx, end - step * (steps - idx - 1))
+
+
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     steps = _steps(steps, "linspace")
     if steps:  # PyTorch returns an empty tensor of any dtype before its kernel sees the dtype
         _not_bool(dtype, "linspace")
-    arr = np.linspace(float(start), float(end), steps)
-    return _finish(arr.astype(_float(dtype)), None, device, requires_grad, "linspace")
+    np_dtype = _float(dtype)
+    if np_dtype.kind in "iu":
+        arr = _spaced(*_int_bounds(start, end, np_dtype, "linspace"), steps)
+    else:
+        arr = np.linspace(float(start), float(end), steps)
+    return _finish(arr.astype(np_dtype), None, device, requires_grad, "linspace")
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -262,8 +324,17 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     steps = _steps(steps, "logspace")
     if steps:
         _not_bool(dtype, "logspace")
-    arr = np.logspace(float(start), float(end), steps, base=base)
-    return _finish(arr.astype(_float(dtype)), None, device, requires_grad, "logspace")
+    np_dtype = _float(dtype)
+    if np_dtype.kind in "iu":
+        if steps == 1:  # PyTorch's one value is base ** start before truncation
+            bounds = (float(start), float(end))
+        else:
+            bounds = _int_bounds(start, end, np_dtype, "logspace")
+        with np.errstate(over="ignore"):
+            arr = np.power(float(base), _spaced(*bounds, steps))
+    else:
+        arr = np.logspace(float(start), float(end), steps, base=base)
+    return _finish(arr.astype(np_dtype), None, device, requires_grad, "logspace")
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -349,9 +420,24 @@ def randint_like(input, low, high=None, *, dtype=None, device=None) -> Tensor:
     return randint(low, high, shape, dtype=dt, device=dev)
 
 
+class _Normal(Function):
+    """``mean + std * noise`` for drawn standard-normal ``noise``.  The output requires
+    grad when ``mean`` or ``std`` does, and, as PyTorch's ``normal`` (derivatives.yaml:
+    ``at::zeros_like``), the gradient of both is zero: the sample is not reparameterized."""
+
+    @staticmethod
+    def forward(ctx, mean, std, noise, dtype):
+        return (noise * std + mean).astype(dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        zero = grad * 0
+        return (zero if ctx.needs_input_grad[0] else None), (zero if ctx.needs_input_grad[1] else None), None, None
+
+
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Normal samples: ``normal(mean, std, size)`` with numbers, or elementwise with
-    tensor ``mean`` and/or ``std`` (broadcast)."""
+    tensor ``mean`` and/or ``std`` (broadcast; their gradient is zero, as in PyTorch)."""
     g = resolve(generator)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         m = mean._data if isinstance(mean, Tensor) else mean
@@ -360,8 +446,14 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         ref = mean if isinstance(mean, Tensor) else std
         dt = ref._data.dtype
         _sampling_device(device, "normal")
-        arr = (g.normal(0.0, 1.0, shape, dt) * to_numpy(s) + to_numpy(m)).astype(dt, copy=False)
-        return _finish(arr, dtype, ref.device if device is None else device, requires_grad, "normal")
+        xp = array_module(ref._data)
+        noise = xp.asarray(g.normal(0.0, 1.0, shape, dt))
+        out = _Normal.apply(mean, std, noise, dt)
+        if dtype is not None or device is not None:
+            out = out.to(device=device, dtype=dtype)
+        if requires_grad:
+            out.requires_grad_(True)
+        return out
     if size is None:
         raise TypeError("normal(mean, std) with numbers needs size")
     arr = g.normal(
@@ -370,11 +462,25 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     return _finish(arr, None, None, requires_grad)
 
 
+class _Bernoulli(Function):
+    """1 where the drawn uniform ``u`` is below the probability, else 0; its gradient is
+    zero (PyTorch's)."""
+
+    @staticmethod
+    def forward(ctx, input, probs, u):
+        return (u < probs).astype(input.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0, None, None
+
+
 def bernoulli(input, p=None, *, generator=None) -> Tensor:
     """1 with probability ``input`` (elementwise), else 0."""
     probs = input._data if p is None else np.full(input._data.shape, p)
-    arr = resolve(generator).uniform(0.0, 1.0, input._data.shape, np.float64) < to_numpy(probs)
-    return _finish(arr.astype(input._data.dtype), None, input.device)
+    u = resolve(generator).uniform(0.0, 1.0, input._data.shape, np.float64)
+    xp = array_module(input._data)
+    return _Bernoulli.apply(input, xp.asarray(probs), xp.asarray(u))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:

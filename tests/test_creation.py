@@ -717,3 +717,77 @@ def test_an_empty_linspace_takes_any_dtype_and_negative_steps_are_an_error():
             getattr(torch, fn)(0, 1, -1)
         with pytest.raises(RuntimeError, match=f"{fn}: number of steps must be non-negative"):
             getattr(nf, fn)(0, 1, -1)
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "int16"])
+@pytest.mark.parametrize(
+    "args", [(3.1,), (0.5, 5.7, 1.5), (-1.5, 3.2, 0.9), (0.5, 3.7), (1.9, 7.2, 2.6), (5.5, 0.2, -1.4), (0, 10, 3)]
+)
+def test_arange_with_an_integer_dtype_truncates_fractional_bounds_as_pytorch(dtype, args):
+    def make(L):
+        try:
+            return L.arange(*args, dtype=getattr(L, dtype))
+        except ValueError:
+            return "ValueError"  # int64 with a step that truncates to 0
+
+    ours, theirs = make(nf), make(torch)
+    if isinstance(theirs, str):
+        assert ours == theirs
+    else:
+        _same_as_torch(lambda L: make(L))
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8"])
+@pytest.mark.parametrize("fn", ["linspace", "logspace"])
+@pytest.mark.parametrize("bounds", [(4.3, 0.0), (-0.7, 3.9), (1.5, 7.8), (4.3, 1)])
+@pytest.mark.parametrize("steps", [1, 2, 7, 50])
+@pytest.mark.parametrize("as_tensor", [False, True])
+def test_linspace_and_logspace_with_an_integer_dtype_truncate_the_bounds_first(dtype, fn, bounds, steps, as_tensor):
+    kwargs = {"base": 2} if fn == "logspace" else {}
+
+    def make(L):
+        start, end = (L.tensor(b) for b in bounds) if as_tensor else bounds
+        return getattr(L, fn)(start, end, steps, dtype=getattr(L, dtype), **kwargs)
+
+    try:
+        make(torch)
+    except RuntimeError:  # a negative bound for uint8: value cannot be converted without overflow
+        with pytest.raises(RuntimeError, match="overflow"):
+            make(nf)
+        return
+    _same_as_torch(make)
+
+
+@needs_torch
+def test_full_and_full_like_wrap_a_negative_fill_into_uint8():
+    _same_as_torch(lambda L: L.full((2,), -5, dtype=L.uint8))
+    _same_as_torch(lambda L: L.full_like(L.zeros(3, dtype=L.uint8), -1))
+    _same_as_torch(lambda L: L.full((2,), -255, dtype=L.uint8))
+    for value in (300, -256):  # out of what PyTorch wraps
+        with pytest.raises(RuntimeError, match="overflow"):
+            nf.full((2,), value, dtype=nf.uint8)
+
+
+@needs_torch
+@pytest.mark.parametrize("form", ["tensor_tensor", "tensor_float", "float_tensor"])
+def test_normal_with_tensor_arguments_requires_grad_with_pytorchs_zero_gradients(form):
+    def run(L):
+        mean = L.tensor([0.5, -1.0, 2.0], dtype=L.float64, requires_grad=True)
+        std = L.tensor([1.0, 2.0, 0.5], dtype=L.float64, requires_grad=True)
+        args = {"tensor_tensor": (mean, std), "tensor_float": (mean, 2.0), "float_tensor": (1.5, std)}[form]
+        out = L.normal(*args)
+        assert out.requires_grad
+        out.sum().backward()
+        return [None if t.grad is None else t.grad.numpy().tolist() for t in (mean, std)]
+
+    assert run(nf) == run(torch)
+
+
+def test_bernoulli_output_requires_grad_with_a_zero_gradient():
+    p = nf.full((5,), 0.5, dtype=nf.float64, requires_grad=True)
+    out = nf.bernoulli(p)
+    assert out.requires_grad and out.dtype == nf.float64
+    out.sum().backward()
+    np.testing.assert_array_equal(p.grad.numpy(), np.zeros(5))

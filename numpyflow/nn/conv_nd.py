@@ -1,5 +1,6 @@
-"""``Conv1d``, ``Conv3d``, ``ConvTranspose1d`` and ``ConvTranspose3d``, with PyTorch's
-constructor signatures, attributes, ``extra_repr`` and ``state_dict`` keys."""
+"""``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d``, ``ConvTranspose2d`` and
+``ConvTranspose3d``, with PyTorch's constructor signatures, attributes, ``extra_repr`` and
+``state_dict`` keys, on one base parameterised by the number of spatial dims."""
 
 from __future__ import annotations
 
@@ -42,24 +43,10 @@ class _ConvNdBase(Module):
     ):
         super().__init__()
         n = self._dims
-        if groups <= 0:
-            raise ValueError("groups must be a positive integer")
-        if in_channels % groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups != 0:
-            raise ValueError("out_channels must be divisible by groups")
         kernel_size, stride, dilation = _ntuple(kernel_size, n), _ntuple(stride, n), _ntuple(dilation, n)
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
-            if padding == "same" and any(s != 1 for s in stride):
-                raise ValueError("padding='same' is not supported for strided convolutions")
-        else:
+        self._check_arguments(in_channels, out_channels, groups, padding, stride, padding_mode)
+        if not isinstance(padding, str):
             padding = _ntuple(padding, n)
-        if padding_mode not in _PADDING_MODES:
-            raise ValueError(
-                f"padding_mode must be one of {set(_PADDING_MODES)}, but got padding_mode='{padding_mode}'"
-            )
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = kernel_size
@@ -91,6 +78,26 @@ class _ConvNdBase(Module):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
+    def _check_arguments(self, in_channels, out_channels, groups, padding, stride, padding_mode):
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+            if padding == "same" and any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(
+                f"padding_mode must be one of {set(_PADDING_MODES)}, but got padding_mode='{padding_mode}'"
+            )
+
+    def _padding_repr(self):
+        return f"{self.padding}"
+
     def reset_parameters(self):
         init.reset_weight_and_bias(self.weight, self.bias)
 
@@ -98,7 +105,7 @@ class _ConvNdBase(Module):
         n = self._dims
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0,) * n:
-            s += f", padding={self.padding}"
+            s += f", padding={self._padding_repr()}"
         if self.dilation != (1,) * n:
             s += f", dilation={self.dilation}"
         if self.output_padding != (0,) * n:
@@ -163,6 +170,41 @@ class Conv1d(_ConvForward):
     _function = "conv1d"
 
 
+class _Conv2dChecks:
+    """The 2-D layers' own argument messages (naming the layer and the values) and
+    quoted string padding in the repr."""
+
+    def _check_arguments(self, in_channels, out_channels, groups, padding, stride, padding_mode):
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if channels % groups:
+                raise ValueError(
+                    f"{type(self).__name__}: {name} must be divisible by groups, but got "
+                    f"{name}={channels}, groups={groups}"
+                )
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(
+                f"padding_mode must be one of 'zeros', 'reflect', 'replicate' or 'circular', "
+                f"but got padding_mode='{padding_mode}'"
+            )
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
+            if padding == "same" and any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+
+    def _padding_repr(self):
+        return repr(self.padding) if isinstance(self.padding, str) else f"{self.padding}"
+
+
+class Conv2d(_Conv2dChecks, _ConvForward):
+    """2-D convolution over an (N, C, H, W) input."""
+
+    _dims = 2
+    _function = "conv2d"
+
+
 class Conv3d(_ConvForward):
     """3-D convolution over an (N, C, D, H, W) input."""
 
@@ -190,14 +232,13 @@ class _ConvTransposeNd(_ConvNdBase):
     ):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        n = self._dims
         super().__init__(
             in_channels,
             out_channels,
-            _ntuple(kernel_size, n),
-            _ntuple(stride, n),
-            _ntuple(padding, n),
-            _ntuple(dilation, n),
+            kernel_size,
+            stride,
+            self._transposed_padding(padding),
+            dilation,
             True,
             output_padding,
             groups,
@@ -206,6 +247,10 @@ class _ConvTransposeNd(_ConvNdBase):
             device=device,
             dtype=dtype,
         )
+
+    def _transposed_padding(self, padding):
+        """The padding as the layer keeps it: a string, too, becomes a tuple."""
+        return _ntuple(padding, self._dims)
 
     def _output_padding(self, input, output_size):
         """PyTorch's ``_output_padding``: ``output_padding``, or the one that gives
@@ -250,6 +295,37 @@ class ConvTranspose1d(_ConvTransposeNd):
 
     _dims = 1
     _function = "conv_transpose1d"
+
+
+class ConvTranspose2d(_Conv2dChecks, _ConvTransposeNd):
+    """2-D transposed convolution (the adjoint of Conv2d) over an (N, C, H, W) input."""
+
+    _dims = 2
+    _function = "conv_transpose2d"
+
+    def _transposed_padding(self, padding):
+        return padding  # a string is checked (and kept) as Conv2d's is
+
+    def _output_padding(self, input, output_size):
+        if output_size is None:
+            return self.output_padding
+        size = list(output_size)[-2:]
+        pads = []
+        for d in range(2):
+            minimum = (
+                (input.shape[-2 + d] - 1) * self.stride[d]
+                - 2 * self.padding[d]
+                + self.dilation[d] * (self.kernel_size[d] - 1)
+                + 1
+            )
+            extra = size[d] - minimum
+            if not 0 <= extra < max(self.stride[d], self.dilation[d]):
+                raise ValueError(
+                    f"ConvTranspose2d: requested output size {tuple(size)} is not reachable "
+                    f"from input size {tuple(input.shape[-2:])}"
+                )
+            pads.append(extra)
+        return tuple(pads)
 
 
 class ConvTranspose3d(_ConvTransposeNd):

@@ -230,6 +230,27 @@ class TripletMarginLoss(_MarginLoss):
         )
 
 
+class CTCLoss(_Loss):
+    """Connectionist temporal classification loss of log-probabilities ``(T, N, C)``
+    against unaligned target sequences."""
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
+        super().__init__(reduction=reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return F.ctc_loss(
+            log_probs,
+            targets,
+            input_lengths,
+            target_lengths,
+            self.blank,
+            self.reduction,
+            self.zero_infinity,
+        )
+
+
 __all__ = [
     "L1Loss",
     "MSELoss",
@@ -248,4 +269,5 @@ __all__ = [
     "SoftMarginLoss",
     "CosineEmbeddingLoss",
     "TripletMarginLoss",
+    "CTCLoss",
 ]

@@ -27,27 +27,17 @@ def _affine_parameters(module, shape, affine, bias, dtype, device):
         module.register_parameter("bias", None)
 
 
-class _BatchNorm(Module):
-    _expected_dims: tuple = ()
+class NormBase(Module):
+    """What batch and instance normalisation share (PyTorch's ``_NormBase``): the
+    attributes, the affine ``weight`` and ``bias``, the running statistics buffers and
+    their resets."""
 
-    def __init__(
-        self,
-        num_features,
-        eps=1e-5,
-        momentum=0.1,
-        affine=True,
-        track_running_stats=True,
-        device=None,
-        dtype=None,
-        *,
-        bias=True,
-    ):
+    def __init__(self, num_features, eps, momentum, affine, track_running_stats, device=None, dtype=None, *, bias=True):
         super().__init__()
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
-        self.use_bias = bias
         self.track_running_stats = track_running_stats
         _affine_parameters(self, num_features, affine, bias, dtype, device)
         if track_running_stats:
@@ -72,6 +62,25 @@ class _BatchNorm(Module):
             init.ones_(self.weight)
             if self.bias is not None:
                 init.zeros_(self.bias)
+
+
+class _BatchNorm(NormBase):
+    _expected_dims: tuple = ()
+
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        device=None,
+        dtype=None,
+        *,
+        bias=True,
+    ):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+        self.use_bias = bias
 
     def _check_input(self, input):
         if input.dim() not in self._expected_dims:

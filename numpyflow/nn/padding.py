@@ -84,13 +84,12 @@ class CircularPad3d(_PadNd):
     _mode, _widths = "circular", 6
 
 
-class _ConstantPadNd(Module):
-    _widths = 0
+class _ConstantPadNd(_PadNd):
+    _mode = "constant"
 
     def __init__(self, padding, value):
-        super().__init__()
+        super().__init__(padding)
         self.value = value
-        self.padding = _widths(padding, self._widths)
 
     def forward(self, input):
         return F.pad(input, self.padding, "constant", self.value)
@@ -117,34 +116,26 @@ class ConstantPad3d(_ConstantPadNd):
     _widths = 6
 
 
-class ZeroPad1d(ConstantPad1d):
+class _ZeroPad:
+    """A constant pad with zeros, its repr just the widths."""
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ZeroPad1d(_ZeroPad, ConstantPad1d):
     """Pad the last dim with zeros."""
 
-    def __init__(self, padding):
-        super().__init__(padding, 0.0)
 
-    def extra_repr(self):
-        return f"{self.padding}"
-
-
-class ZeroPad2d(ConstantPad2d):
+class ZeroPad2d(_ZeroPad, ConstantPad2d):
     """Pad the last two dims with zeros."""
 
-    def __init__(self, padding):
-        super().__init__(padding, 0.0)
 
-    def extra_repr(self):
-        return f"{self.padding}"
-
-
-class ZeroPad3d(ConstantPad3d):
+class ZeroPad3d(_ZeroPad, ConstantPad3d):
     """Pad the last three dims with zeros."""
-
-    def __init__(self, padding):
-        super().__init__(padding, 0.0)
-
-    def extra_repr(self):
-        return f"{self.padding}"
 
 
 __all__ = [

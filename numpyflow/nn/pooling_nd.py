@@ -1,7 +1,8 @@
-"""1-D and 3-D pooling layers and the max-unpooling layers, with PyTorch's constructor
-signatures, attributes and ``extra_repr``: ``MaxPool1d``, ``MaxPool3d``, ``AvgPool1d``,
-``AvgPool3d``, ``AdaptiveAvgPool1d``, ``AdaptiveAvgPool3d``, ``AdaptiveMaxPool1d``,
-``AdaptiveMaxPool3d``, ``MaxUnpool1d``, ``MaxUnpool2d``, ``MaxUnpool3d``."""
+"""Pooling layers, 1-D to 3-D, and the max-unpooling layers, with PyTorch's constructor
+signatures, attributes and ``extra_repr``: ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d``,
+``AdaptiveAvgPool1d/2d/3d``, ``AdaptiveMaxPool1d/2d/3d``, ``MaxUnpool1d/2d/3d``.  Each
+base class (PyTorch's ``_MaxPoolNd``, ``_AvgPoolNd`` ...) holds the attributes, the repr
+and the forward; a layer names its functional op (``_function``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ def _ntuple(v, n):
 
 
 class _MaxPoolNd(Module):
+    _function = ""
+
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
         super().__init__()
         self.kernel_size = kernel_size
@@ -23,6 +26,17 @@ class _MaxPoolNd(Module):
         self.dilation = dilation
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
+
+    def forward(self, input):
+        return getattr(F, self._function)(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
 
     def extra_repr(self):
         return (
@@ -34,55 +48,23 @@ class _MaxPoolNd(Module):
 class MaxPool1d(_MaxPoolNd):
     """Max pooling over an (N, C, L) input."""
 
-    def forward(self, input):
-        return F.max_pool1d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
+    _function = "max_pool1d"
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Max pooling over an (N, C, H, W) input."""
+
+    _function = "max_pool2d"
 
 
 class MaxPool3d(_MaxPoolNd):
     """Max pooling over an (N, C, D, H, W) input."""
 
-    def forward(self, input):
-        return F.max_pool3d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
+    _function = "max_pool3d"
 
 
 class _AvgPoolNd(Module):
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-
-class AvgPool1d(_AvgPoolNd):
-    """Average pooling over an (N, C, L) input."""
-
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-        super().__init__()
-        self.kernel_size = _ntuple(kernel_size, 1)
-        self.stride = _ntuple(stride if stride is not None else kernel_size, 1)
-        self.padding = _ntuple(padding, 1)
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-
-    def forward(self, input):
-        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
-
-
-class AvgPool3d(_AvgPoolNd):
-    """Average pooling over an (N, C, D, H, W) input."""
+    _function = ""
 
     def __init__(
         self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
@@ -96,7 +78,7 @@ class AvgPool3d(_AvgPoolNd):
         self.divisor_override = divisor_override
 
     def forward(self, input):
-        return F.avg_pool3d(
+        return getattr(F, self._function)(
             input,
             self.kernel_size,
             self.stride,
@@ -106,52 +88,102 @@ class AvgPool3d(_AvgPoolNd):
             self.divisor_override,
         )
 
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-class _AdaptiveAvgPoolNd(Module):
+
+class AvgPool1d(_AvgPoolNd):
+    """Average pooling over an (N, C, L) input."""
+
+    _function = "avg_pool1d"
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+        super().__init__(
+            _ntuple(kernel_size, 1),
+            _ntuple(stride if stride is not None else kernel_size, 1),
+            _ntuple(padding, 1),
+            ceil_mode,
+            count_include_pad,
+        )
+        del self.divisor_override  # PyTorch's AvgPool1d has none
+
+    def forward(self, input):
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+
+
+class AvgPool2d(_AvgPoolNd):
+    """Average pooling over an (N, C, H, W) input."""
+
+    _function = "avg_pool2d"
+
+
+class AvgPool3d(_AvgPoolNd):
+    """Average pooling over an (N, C, D, H, W) input."""
+
+    _function = "avg_pool3d"
+
+
+class _AdaptivePoolNd(Module):
+    _function = ""
+
     def __init__(self, output_size):
         super().__init__()
         self.output_size = output_size
 
+    def forward(self, input):
+        return getattr(F, self._function)(input, self.output_size)
+
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class _AdaptiveAvgPoolNd(_AdaptivePoolNd):
+    pass
 
 
 class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """Average pooling of an (N, C, L) input to ``output_size`` positions."""
 
-    def forward(self, input):
-        return F.adaptive_avg_pool1d(input, self.output_size)
+    _function = "adaptive_avg_pool1d"
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
+    """Average pooling of an (N, C, H, W) input to ``output_size``."""
+
+    _function = "adaptive_avg_pool2d"
 
 
 class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
     """Average pooling of an (N, C, D, H, W) input to ``output_size``."""
 
-    def forward(self, input):
-        return F.adaptive_avg_pool3d(input, self.output_size)
+    _function = "adaptive_avg_pool3d"
 
 
-class _AdaptiveMaxPoolNd(Module):
+class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
     def __init__(self, output_size, return_indices=False):
-        super().__init__()
-        self.output_size = output_size
+        super().__init__(output_size)
         self.return_indices = return_indices
 
-    def extra_repr(self):
-        return f"output_size={self.output_size}"
+    def forward(self, input):
+        return getattr(F, self._function)(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """Max pooling of an (N, C, L) input to ``output_size`` positions."""
 
-    def forward(self, input):
-        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+    _function = "adaptive_max_pool1d"
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max pooling of an (N, C, H, W) input to ``output_size``."""
+
+    _function = "adaptive_max_pool2d"
 
 
 class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     """Max pooling of an (N, C, D, H, W) input to ``output_size``."""
 
-    def forward(self, input):
-        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
+    _function = "adaptive_max_pool3d"
 
 
 class _MaxUnpoolNd(Module):

@@ -18,10 +18,12 @@ The three places an op shows up are gathered from those declarations:
 
 from . import (
     activation,
+    attention,
     bitwise_shift,
     construction,
     conv,
     conv_nd,
+    ctc_loss,
     distance,
     dropout,
     elementwise,
@@ -32,6 +34,7 @@ from . import (
     interpolation,
     likelihood_loss,
     linalg,
+    linalg_legacy,
     loss,
     margin_loss,
     normalization,
@@ -55,6 +58,7 @@ TENSOR_OP_MODULES = (
     shape,
     indexing,
     linalg,
+    linalg_legacy,
     sorting,
     scan,
     trigonometric,
@@ -66,8 +70,10 @@ TENSOR_OP_MODULES = (
 # Neural-network layers' computations, named as in ``torch.nn.functional``.
 NN_OP_MODULES = (
     activation,
+    attention,
     conv,
     conv_nd,
+    ctc_loss,
     distance,
     dropout,
     embedding,

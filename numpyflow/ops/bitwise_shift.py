@@ -54,7 +54,7 @@ def _shift(name, input, other, left):
         shifted = xp.right_shift(value, step)
         spill = xp.where(value < 0, -1, 0).astype(dtype) if dtype.kind == "i" else xp.zeros((), dtype)
     out = xp.where(out_of_range, spill, shifted).astype(dtype, copy=False)
-    return Tensor._make(xp.ascontiguousarray(xp.broadcast_to(out, shape)))
+    return Tensor._make(xp.broadcast_to(out, shape).copy())  # ascontiguousarray would make 0-d 1-d
 
 
 def bitwise_left_shift(input, other):

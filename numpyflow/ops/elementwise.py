@@ -579,6 +579,8 @@ class _ZeroGradient(Function):
 class Sign(_ZeroGradient):
     @staticmethod
     def forward(ctx, a):
+        if a.dtype == np.bool_:  # numpy has no bool sign; True is 1 and False 0 already
+            return a.copy()
         return array_module(a).sign(a)
 
 
@@ -711,19 +713,40 @@ class Clone(Function):
 # -- public functions ---------------------------------------------------------------------
 
 
+def wrap_int(value, dtype):
+    """A Python int brought into an integer ``dtype``'s range as a C cast does (PyTorch
+    converts a scalar to the tensor's dtype: ``uint8 == -1`` compares with 255); other
+    values are returned as they are."""
+    if type(value) is int and np.dtype(dtype).kind in "iu":
+        info = np.iinfo(dtype)
+        if not info.min <= value <= info.max:
+            return int(np.asarray(value, np.int64).astype(dtype))
+    return value
+
+
+def _scaled(input, other, alpha, name):
+    """``input`` and ``alpha * other`` in the dtype PyTorch computes ``name`` in; an int
+    alpha wraps into an integer dtype (``alpha=-3`` is 253 for uint8)."""
+    if alpha == 1:
+        return promote(input, other, name)
+    if not isinstance(other, Tensor) and not isinstance(input, Tensor):
+        other = mul(other, alpha)
+        return promote(input, other, name)
+    a, b = promote(input, other, name)
+    if isinstance(b, Tensor):
+        return a, mul(b, wrap_int(alpha, b._data.dtype))
+    return a, b * alpha
+
+
 def add(input, other, *, alpha=1):
     """``input + alpha * other`` with broadcasting."""
-    if alpha != 1:
-        other = mul(other, alpha)
-    a, b = promote(input, other, "add")
+    a, b = _scaled(input, other, alpha, "add")
     return Add.apply(a, b)
 
 
 def sub(input, other, *, alpha=1):
     """``input - alpha * other`` with broadcasting."""
-    if alpha != 1:
-        other = mul(other, alpha)
-    a, b = promote(input, other, "sub")
+    a, b = _scaled(input, other, alpha, "sub")
     if all(isinstance(x, Tensor) and x._data.dtype == np.bool_ for x in (a, b)):
         raise RuntimeError("sub: subtraction with two bool tensors is not supported; use logical_xor")
     return Sub.apply(a, b)
@@ -996,6 +1019,10 @@ def _compare(name, ufunc):
         a, b = promote(input, other, name)
         xa = a._data if isinstance(a, Tensor) else a
         xb = b._data if isinstance(b, Tensor) else b
+        if not isinstance(a, Tensor):  # PyTorch converts an int scalar to the tensor's dtype
+            xa = wrap_int(xa, xb.dtype)
+        elif not isinstance(b, Tensor):
+            xb = wrap_int(xb, xa.dtype)
         try:
             out = ufunc(xa, xb)
         except ValueError:

@@ -593,7 +593,9 @@ def take_along_dim(input, indices, dim=None):
     from .shape import broadcast_to
 
     expanded = broadcast_to(input, in_shape)
-    idx = Tensor._make(np.ascontiguousarray(np.broadcast_to(indices._data, idx_shape)).astype(np.int64, copy=False))
+    idx = np.ascontiguousarray(np.broadcast_to(indices._data, idx_shape)).astype(np.int64)
+    size = input._data.shape[d]
+    idx = Tensor._make(np.where(idx < 0, idx + size, idx))  # negative indices wrap, as in PyTorch
     return gather(expanded, d, idx)
 
 
@@ -606,14 +608,20 @@ def index_select(input, dim, index):
             f"index_select(): index must be a 1-D integer tensor (got shape "
             f"{tuple(index._data.shape)}, dtype {index.dtype})"
         )
-    if input._data.ndim == 0:
-        return getitem(input.reshape(1), index._data.reshape(-1)).reshape(index._data.reshape(-1).shape)
+    if input._data.ndim == 0:  # PyTorch keeps a 0-d input 0-d (the index holds one 0)
+        return getitem(input.reshape(1), index._data.reshape(-1)).reshape(())
     return getitem(input, (slice(None),) * d + (index._data.reshape(-1),))
 
 
 def index_add(input, dim, index, source, *, alpha=1):
     """A copy of ``input`` with ``alpha * source`` added at ``index`` along ``dim``."""
+    from .elementwise import wrap_int
+
+    if input._data.ndim == 0:  # as a 1-element vector, then back to 0-d
+        source = source.reshape(-1) if isinstance(source, Tensor) else source
+        return index_add(input.reshape(1), dim, index, source, alpha=alpha).reshape(())
     d = normalize_dim(dim, input._data.ndim, "index_add")
+    alpha = wrap_int(alpha, input._data.dtype)
     idx = parse_index((slice(None),) * d + (index._data.reshape(-1).astype(np.int64),), input._data.ndim)
     if alpha != 1:
         source = source * alpha
@@ -636,12 +644,7 @@ def masked_fill(input, mask, value):
         value = Tensor._make(array_module(input._data).asarray(value, dtype=input._data.dtype))
     elif value._data.dtype != input._data.dtype:
         value = value.to(input._data.dtype)
-    out = where(mask, value, input)
-    if tuple(out.shape) != tuple(input.shape):
-        raise RuntimeError(
-            f"masked_fill: mask of shape {tuple(mask.shape)} does not broadcast to the input shape {tuple(input.shape)}"
-        )
-    return out
+    return where(mask, value, input)  # out of place, a wider mask widens the result (PyTorch's)
 
 
 def masked_select(input, mask):

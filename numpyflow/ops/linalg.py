@@ -274,6 +274,12 @@ def einsum(equation, *operands):
 
         target = dtypes.result_type(*(o._data for o in operands))
         operands = [o.to(target) for o in operands]
+    dt = operands[0]._data.dtype if operands else None
+    if dt is not None and dt.kind in "iub" and dt != np.int64:
+        # PyTorch sums an index only one operand has with sum(), which gives int64
+        alone = set("".join(terms)) - set(out)
+        if any(sum(c in t for t in terms) == 1 for c in alone):
+            operands = [o.to(np.int64) for o in operands]
     return Einsum.apply((terms, out), *operands)
 
 

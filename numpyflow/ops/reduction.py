@@ -125,9 +125,9 @@ def _reduced_shape(shape, axes, keepdim):
 
 class Prod(Function):
     @staticmethod
-    def forward(ctx, a, axes, keepdim):
+    def forward(ctx, a, axes, keepdim, dtype=None):
         ctx.meta = (axes, keepdim)
-        out = array_module(a).prod(a, axis=axes, keepdims=keepdim)
+        out = array_module(a).prod(a, axis=axes, keepdims=keepdim, dtype=dtype)
         ctx.save_for_backward(a, out)
         return out
 
@@ -145,7 +145,7 @@ class Prod(Function):
         safe = where(is_zero, 1.0, a)
         others = _expand_back(prod(safe, axes, True), shape, axes, True)
         grad_in = where(zeros == 0, o / safe, where(is_zero & (zeros == 1), others, 0.0))
-        return g * grad_in, None, None
+        return g * grad_in, None, None, None
 
 
 class _Extreme(Function):
@@ -289,24 +289,24 @@ class Norm(Function):
 
 class Cumsum(Function):
     @staticmethod
-    def forward(ctx, a, dim):
+    def forward(ctx, a, dim, dtype):
         ctx.dim = dim
         xp = array_module(a)
         # reshape: numpy flattens a 0-d input to shape (1,); PyTorch keeps the shape
-        return xp.cumsum(a, axis=dim, dtype=np.int64 if a.dtype.kind in "iub" else None).reshape(a.shape)
+        return xp.cumsum(a, axis=dim, dtype=dtype).reshape(a.shape)
 
     @staticmethod
     def backward(ctx, grad):
         d = ctx.dim
-        return flip(cumsum(flip(grad, (d,)), d), (d,)), None
+        return flip(cumsum(flip(grad, (d,)), d), (d,)), None, None
 
 
 class Cumprod(Function):
     @staticmethod
-    def forward(ctx, a, dim):
+    def forward(ctx, a, dim, dtype):
         ctx.dim = dim
         xp = array_module(a)
-        out = xp.cumprod(a, axis=dim, dtype=np.int64 if a.dtype.kind in "iub" else None).reshape(a.shape)
+        out = xp.cumprod(a, axis=dim, dtype=dtype).reshape(a.shape)
         ctx.save_for_backward(a, out)
         return out
 
@@ -317,7 +317,7 @@ class Cumprod(Function):
         if bool((a == 0).any()):
             raise RuntimeError("cumprod: backward through inputs that contain zeros is not supported")
         # d out_j / d a_i = out_j / a_i for j >= i: a reverse cumulative sum of grad * out.
-        return flip(cumsum(flip(grad * out, (d,)), d), (d,)) / a, None
+        return flip(cumsum(flip(grad * out, (d,)), d), (d,)) / a, None, None
 
 
 # -- public functions ---------------------------------------------------------------------
@@ -340,6 +340,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None)
 def nansum(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Sum over ``dim`` with NaNs counted as zero."""
     dim, keepdim = reduce_args("nansum", dim, keepdim, axis, keepdims)
+    if input._data.dtype.kind in "iub":  # no NaNs: a plain sum (int64, as in PyTorch)
+        return sum(input, dim, keepdim, dtype=dtype)
     return sum(where(input != input, 0.0, input), dim, keepdim, dtype=dtype)
 
 
@@ -360,8 +362,10 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None
 def prod(input, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Product over ``dim``; exact gradients with zeros present."""
     dim, keepdim = reduce_args("prod", dim, keepdim, axis, keepdims)
-    if dtype is not None:
+    if dtype is not None:  # computed in the dtype asked for (uint8 wraps, bool is all())
         input = input.to(dtype)
+        axes = normalize_dims(dim, input._data.ndim, "prod")
+        return Prod.apply(input, axes, keepdim, input._data.dtype)
     axes = normalize_dims(dim, input._data.ndim, "prod")
     if input._data.dtype.kind in "ub":
         input = input.to(np.int64)
@@ -487,20 +491,27 @@ def _scan_dim(name, dim, axis):
     return dim
 
 
+def _scan_input(input, dtype):
+    """The input of a cumulative op and its accumulator dtype: the ``dtype`` asked for
+    (integers wrap in it), else int64 for integer and bool inputs, as in PyTorch."""
+    if dtype is not None:
+        input = input.to(dtype)
+        return input, (input._data.dtype if input._data.dtype.kind in "iub" else None)
+    return input, (np.int64 if input._data.dtype.kind in "iub" else None)
+
+
 def cumsum(input, dim=None, *, dtype=None, axis=None):
     """Running sum along ``dim`` (a 0-d input gives a 0-d result)."""
     dim = _scan_dim("cumsum", dim, axis)
-    if dtype is not None:
-        input = input.to(dtype)
-    return Cumsum.apply(input, normalize_dim(dim, input._data.ndim, "cumsum"))
+    input, acc = _scan_input(input, dtype)
+    return Cumsum.apply(input, normalize_dim(dim, input._data.ndim, "cumsum"), acc)
 
 
 def cumprod(input, dim=None, *, dtype=None, axis=None):
     """Running product along ``dim`` (a 0-d input gives a 0-d result)."""
     dim = _scan_dim("cumprod", dim, axis)
-    if dtype is not None:
-        input = input.to(dtype)
-    return Cumprod.apply(input, normalize_dim(dim, input._data.ndim, "cumprod"))
+    input, acc = _scan_input(input, dtype)
+    return Cumprod.apply(input, normalize_dim(dim, input._data.ndim, "cumprod"), acc)
 
 
 def _arg_extreme(input, dim, keepdim, is_max, name):

@@ -50,6 +50,8 @@ def _identity(dtype, reduce):
         return 1
     if dtype.kind == "f":
         return -np.inf if reduce == "amax" else np.inf
+    if dtype.kind == "b":
+        return reduce == "amin"  # False is the least bool, True the greatest
     info = np.iinfo(dtype)
     return info.min if reduce == "amax" else info.max
 

@@ -419,7 +419,9 @@ def squeeze(input, dim=None):
     """Drop size-1 dims (all of them, or those in ``dim``)."""
     shape = input._data.shape
     axes = normalize_dims(dim, len(shape), "squeeze")
-    if axes is None:
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:  # squeeze(x, ()) squeezes nothing
+        axes = ()
+    elif axes is None:
         axes = tuple(range(len(shape)))
     return Squeeze.apply(input, tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1)))
 
@@ -651,6 +653,14 @@ def split(tensor, split_size_or_sections, dim=0):
 def tensor_split(input, indices_or_sections, dim=0):
     d = normalize_dim(dim, input._data.ndim, "tensor_split")
     n = input._data.shape[d]
+    if isinstance(indices_or_sections, Tensor):  # a 0-d tensor is a section count, 1-d the indices
+        data = indices_or_sections._data
+        if data.dtype.kind not in "iu" or data.ndim > 1:
+            raise RuntimeError(
+                f"tensor_split: indices_or_sections must be a 0-d or 1-d integer tensor, got dtype "
+                f"{indices_or_sections.dtype} and {data.ndim} dims"
+            )
+        indices_or_sections = int(data) if data.ndim == 0 else [int(i) for i in data.tolist()]
     if isinstance(indices_or_sections, int):
         k = indices_or_sections
         sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]

@@ -36,45 +36,47 @@ __all__ = [
 TENSOR_METHODS = tuple(__all__)
 
 
-def _quiet(fn, *arrays):
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return fn(*arrays)
+class _UnaryFunction(Function):
+    """A one-input elementwise op: ``forward`` applies the array module's ufunc ``_ufunc``
+    (quietly: NaN and +-inf outside the domain, as in PyTorch), ``backward`` is
+    ``_gradient(grad, a)``, written with numpyflow ops."""
 
+    _ufunc = ""
 
-class Asin(Function):
+    @staticmethod
+    def _gradient(grad, a):
+        raise NotImplementedError
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return _quiet(array_module(a).arcsin, a)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return getattr(array_module(a), ctx._ufunc)(a)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * rsqrt(1 - a * a)
+        return ctx._gradient(grad, a)
 
 
-class Acos(Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _quiet(array_module(a).arccos, a)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return -grad * rsqrt(1 - a * a)
+def _unary_function(name, ufunc, gradient):
+    """One Function class per op (its name gives PyTorch's ``grad_fn`` name)."""
+    return type(
+        name,
+        (_UnaryFunction,),
+        {"_ufunc": ufunc, "_gradient": staticmethod(gradient), "__module__": __name__, "__qualname__": name},
+    )
 
 
-class Atan(Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return array_module(a).arctan(a)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad / (a * a + 1)
+# name, forward ufunc, and the gradient given the output's gradient and the input
+Asin = _unary_function("Asin", "arcsin", lambda grad, a: grad * rsqrt(1 - a * a))
+Acos = _unary_function("Acos", "arccos", lambda grad, a: -grad * rsqrt(1 - a * a))
+Atan = _unary_function("Atan", "arctan", lambda grad, a: grad / (a * a + 1))
+Sinh = _unary_function("Sinh", "sinh", lambda grad, a: grad * cosh(a))
+Cosh = _unary_function("Cosh", "cosh", lambda grad, a: grad * sinh(a))
+Asinh = _unary_function("Asinh", "arcsinh", lambda grad, a: grad * rsqrt(a * a + 1))
+Acosh = _unary_function("Acosh", "arccosh", lambda grad, a: grad * rsqrt(a * a - 1))
+Atanh = _unary_function("Atanh", "arctanh", lambda grad, a: grad / (1 - a * a))
 
 
 class Atan2(Function):
@@ -90,66 +92,6 @@ class Atan2(Function):
         y, x = ctx.saved_tensors
         scaled = grad / (x * x + y * y)
         return (scaled * x if ctx.needs_input_grad[0] else None), (-scaled * y if ctx.needs_input_grad[1] else None)
-
-
-class Sinh(Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _quiet(array_module(a).sinh, a)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad * cosh(a)
-
-
-class Cosh(Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _quiet(array_module(a).cosh, a)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad * sinh(a)
-
-
-class Asinh(Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return array_module(a).arcsinh(a)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad * rsqrt(a * a + 1)
-
-
-class Acosh(Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _quiet(array_module(a).arccosh, a)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad * rsqrt(a * a - 1)
-
-
-class Atanh(Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _quiet(array_module(a).arctanh, a)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        return grad / (1 - a * a)
 
 
 # -- public functions ---------------------------------------------------------------------

@@ -120,3 +120,56 @@ def state_entry(state, key, like, needed=True):
     if not needed:
         return t, None
     return t, (t._data if isinstance(t, Tensor) else np.zeros_like(like))
+
+
+def l2_grad(p, g, weight_decay, maximize):
+    """The gradient most update rules follow, as PyTorch's optimizers form it: ``-g`` with
+    ``maximize``, then ``g + weight_decay * p`` (the L2 penalty) when ``weight_decay != 0``.
+    A new array where either applies, else ``g`` itself."""
+    if maximize:
+        g = np.negative(g, out=np.empty_like(p))
+    if weight_decay != 0:
+        t = np.multiply(p, weight_decay, out=np.empty_like(p))
+        g = np.add(g, t, out=t)  # g + weight_decay * p
+    return g
+
+
+def decayed_grad(p, g, *, lr, weight_decay, maximize, decoupled):
+    """``(g, factor)`` for the Adam-style rules: with ``decoupled`` (AdamW's weight decay)
+    the gradient is left without the L2 term and the parameter is first multiplied by
+    ``factor = 1 - lr * weight_decay``; otherwise :func:`l2_grad` and a factor of None."""
+    if decoupled and weight_decay != 0:
+        return l2_grad(p, g, 0, maximize), 1 - lr * weight_decay
+    return l2_grad(p, g, weight_decay, maximize), None
+
+
+def ema_square(avg, x, weight):
+    """``weight * avg + (1 - weight) * x * x`` into a new array, as PyTorch computes it
+    (``avg.mul_(weight).addcmul_(x, x, value=1 - weight)``)."""
+    out = np.multiply(avg, weight, out=np.empty_like(avg))
+    t = np.multiply(x, 1 - weight, out=np.empty_like(avg))
+    np.multiply(t, x, out=t)
+    return np.add(out, t, out=out)
+
+
+def check_adam_options(optimizer: str, options: dict) -> None:
+    """The checks of the Adam family's shared options: ``lr``, ``eps`` and ``weight_decay``
+    >= 0, and ``betas`` a pair in [0, 1)."""
+    check_common(optimizer, options, ("eps",))
+    check_betas(optimizer, options["betas"])
+    check_nonnegative(optimizer, "weight_decay", options["weight_decay"])
+
+
+def adam_options(group) -> dict:
+    """The Adam family's shared options of a parameter group as the keyword arguments of
+    its update rules: ``lr``, ``beta1``, ``beta2``, ``eps`` and ``weight_decay`` as floats,
+    and ``maximize``."""
+    beta1, beta2 = (float(b) for b in group["betas"])
+    return dict(
+        lr=float(group["lr"]),
+        beta1=beta1,
+        beta2=beta2,
+        eps=float(group["eps"]),
+        weight_decay=float(group["weight_decay"]),
+        maximize=group["maximize"],
+    )

@@ -4,35 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import as_real, check_common, check_number, from_real, state_entry
+from ._common import as_real, check_common, check_number, ema_square, from_real, l2_grad, state_entry
 from .optimizer import Optimizer
 
 
 def _adadelta(p, g, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize):
     """One Adadelta update on arrays; returns new arrays (delta, square_avg, acc_delta),
     with the operations in the order of PyTorch's single-tensor Adadelta."""
-    if maximize:
-        g = np.negative(g, out=np.empty_like(p))
-    if weight_decay != 0:
-        t = np.multiply(p, weight_decay, out=np.empty_like(p))
-        g = np.add(g, t, out=t)  # g + weight_decay * p
+    g = l2_grad(p, g, weight_decay, maximize)
 
-    sq = np.multiply(square_avg, rho, out=np.empty_like(p))
-    t = np.multiply(g, 1 - rho, out=np.empty_like(p))
-    np.multiply(t, g, out=t)
-    square_avg = np.add(sq, t, out=sq)  # rho * v + (1 - rho) * g * g
+    square_avg = ema_square(square_avg, g, rho)  # rho * v + (1 - rho) * g * g
 
-    std = np.add(square_avg, eps, out=t)
+    std = np.add(square_avg, eps, out=np.empty_like(p))
     np.sqrt(std, out=std)
     delta = np.add(acc_delta, eps, out=np.empty_like(p))
     np.sqrt(delta, out=delta)
     np.divide(delta, std, out=delta)
     np.multiply(delta, g, out=delta)  # sqrt(u + eps) / sqrt(v + eps) * g
 
-    acc = np.multiply(acc_delta, rho, out=np.empty_like(p))
-    np.multiply(delta, 1 - rho, out=std)
-    np.multiply(std, delta, out=std)
-    acc_delta = np.add(acc, std, out=acc)  # rho * u + (1 - rho) * delta * delta
+    acc_delta = ema_square(acc_delta, delta, rho)  # rho * u + (1 - rho) * delta * delta
 
     np.multiply(delta, -lr, out=delta)
     return delta, square_avg, acc_delta  # p + delta

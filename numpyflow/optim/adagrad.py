@@ -6,18 +6,14 @@ import numpy as np
 
 from ..creation import as_tensor
 from ..tensor import Tensor
-from ._common import as_real, check_common, from_real
+from ._common import as_real, check_common, from_real, l2_grad
 from .optimizer import Optimizer
 
 
 def _adagrad(p, g, state_sum, *, step, lr, lr_decay, eps, weight_decay, maximize):
     """One Adagrad update on arrays; returns new arrays (delta, sum), with the operations
     in the order of PyTorch's single-tensor Adagrad."""
-    if maximize:
-        g = np.negative(g, out=np.empty_like(p))
-    if weight_decay != 0:
-        t = np.multiply(p, weight_decay, out=np.empty_like(p))
-        g = np.add(g, t, out=t)  # g + weight_decay * p
+    g = l2_grad(p, g, weight_decay, maximize)
     clr = lr / (1 + (step - 1) * lr_decay)
     new_sum = np.multiply(g, g, out=np.empty_like(p))
     np.add(state_sum, new_sum, out=new_sum)

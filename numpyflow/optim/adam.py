@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import as_real, check_betas, check_common, check_nonnegative, from_real, lerp, state_entry
+from ._common import adam_options, as_real, check_adam_options, decayed_grad, ema_square, from_real, lerp, state_entry
 from .optimizer import Optimizer
 
 
@@ -31,21 +31,10 @@ def _adam(
 
     The operations and their order are those of PyTorch's single-tensor Adam.
     """
-    if maximize:
-        g = np.negative(g, out=np.empty_like(p))
-    scale = None
-    if weight_decay != 0:
-        if decoupled:  # AdamW: shrink the parameter, apart from the gradient
-            scale = 1 - lr * weight_decay
-        else:
-            t = np.multiply(p, weight_decay, out=np.empty_like(p))
-            g = np.add(g, t, out=t)  # g + weight_decay * p
-
+    # AdamW (decoupled): shrink the parameter by scale, apart from the gradient
+    g, scale = decayed_grad(p, g, lr=lr, weight_decay=weight_decay, maximize=maximize, decoupled=decoupled)
     exp_avg = lerp(exp_avg, g, 1 - beta1)
-    sq = np.multiply(exp_avg_sq, beta2, out=np.empty_like(p))
-    t = np.multiply(g, 1 - beta2, out=np.empty_like(p))
-    np.multiply(t, g, out=t)
-    exp_avg_sq = np.add(sq, t, out=sq)  # beta2 * v + (1 - beta2) * g * g
+    exp_avg_sq = ema_square(exp_avg_sq, g, beta2)  # beta2 * v + (1 - beta2) * g * g
 
     bias_correction1 = 1 - beta1**step
     bias_correction2 = 1 - beta2**step
@@ -54,9 +43,9 @@ def _adam(
 
     if amsgrad:
         max_exp_avg_sq = np.maximum(max_exp_avg_sq, exp_avg_sq, out=np.empty_like(p))
-        denom = np.sqrt(max_exp_avg_sq, out=t)
+        denom = np.sqrt(max_exp_avg_sq, out=np.empty_like(p))
     else:
-        denom = np.sqrt(exp_avg_sq, out=t)
+        denom = np.sqrt(exp_avg_sq, out=np.empty_like(p))
     np.divide(denom, bias_correction2_sqrt, out=denom)
     np.add(denom, eps, out=denom)
 
@@ -129,16 +118,13 @@ class Adam(Optimizer):
 
     @classmethod
     def _check_options(cls, o):
-        check_common(cls.__name__, o, ("eps",))
-        check_betas(cls.__name__, o["betas"])
-        check_nonnegative(cls.__name__, "weight_decay", o["weight_decay"])
+        check_adam_options(cls.__name__, o)
 
     def step(self, closure=None):
         """Do one step; ``closure`` (optional) re-evaluates the model and returns the loss."""
         return self._step(closure)
 
     def _update(self, group, p, grad, state, commit):
-        beta1, beta2 = (float(b) for b in group["betas"])
         amsgrad = group["amsgrad"]
         step_t, step = self._next_step(state)
         a = p._data
@@ -149,13 +135,8 @@ class Adam(Optimizer):
         new, scale = _adam(
             *as_real(inputs, a),
             step=float(step),
-            lr=float(group["lr"]),
-            beta1=beta1,
-            beta2=beta2,
-            eps=float(group["eps"]),
-            weight_decay=float(group["weight_decay"]),
             amsgrad=amsgrad,
-            maximize=group["maximize"],
+            **adam_options(group),
             decoupled=group.get("decoupled_weight_decay", False),
         )
         delta, new_avg, new_sq, new_max = from_real(new, a)

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import as_real, check_betas, check_common, check_nonnegative, from_real, lerp, state_entry
+from ._common import adam_options, as_real, check_adam_options, from_real, l2_grad, lerp, state_entry
 from .optimizer import Optimizer
 
 
 def _adamax(p, g, exp_avg, exp_inf, *, step, lr, beta1, beta2, eps, weight_decay, maximize):
     """One Adamax update on arrays; returns new arrays (delta, exp_avg, exp_inf), with the
     operations in the order of PyTorch's single-tensor Adamax."""
-    if maximize:
-        g = np.negative(g, out=np.empty_like(p))
-    if weight_decay != 0:
-        t = np.multiply(p, weight_decay, out=np.empty_like(p))
-        g = np.add(g, t, out=t)  # g + weight_decay * p
+    g = l2_grad(p, g, weight_decay, maximize)
 
     exp_avg = lerp(exp_avg, g, 1 - beta1)
     inf = np.multiply(exp_inf, beta2, out=np.empty_like(p))
@@ -84,16 +80,13 @@ class Adamax(Optimizer):
 
     @classmethod
     def _check_options(cls, o):
-        check_common(cls.__name__, o, ("eps",))
-        check_betas(cls.__name__, o["betas"])
-        check_nonnegative(cls.__name__, "weight_decay", o["weight_decay"])
+        check_adam_options(cls.__name__, o)
 
     def step(self, closure=None):
         """Do one step; ``closure`` (optional) re-evaluates the model and returns the loss."""
         return self._step(closure)
 
     def _update(self, group, p, grad, state, commit):
-        beta1, beta2 = (float(b) for b in group["betas"])
         step_t, step = self._next_step(state)
         a = p._data
         exp_avg_t, exp_avg = state_entry(state, "exp_avg", a)
@@ -101,12 +94,7 @@ class Adamax(Optimizer):
         new = _adamax(
             *as_real([a, grad, exp_avg, exp_inf], a),
             step=float(step),
-            lr=float(group["lr"]),
-            beta1=beta1,
-            beta2=beta2,
-            eps=float(group["eps"]),
-            weight_decay=float(group["weight_decay"]),
-            maximize=group["maximize"],
+            **adam_options(group),
         )
         delta, new_avg, new_inf = from_real(new, a)
         commit.set(p, "step", step_t, step)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import as_real, check_common, check_number, from_real, scalar_dtype, scalar_state, state_entry
+from ._common import (
+    as_real,
+    check_common,
+    check_number,
+    from_real,
+    l2_grad,
+    scalar_dtype,
+    scalar_state,
+    state_entry,
+)
 from .optimizer import Optimizer
 
 
@@ -13,11 +22,7 @@ def _asgd(p, g, ax, *, eta, mu, weight_decay, lambd, maximize):
     single-tensor ASGD (``eta`` and ``mu`` are the values of the state scalars). Returns
     new arrays (delta, ax) and the factor the parameter is first multiplied by: the new
     parameter is ``p * factor + delta``, and ``ax`` already averages that new value."""
-    if maximize:
-        g = np.negative(g, out=np.empty_like(p))
-    if weight_decay != 0:
-        t = np.multiply(p, weight_decay, out=np.empty_like(p))
-        g = np.add(g, t, out=t)  # g + weight_decay * p
+    g = l2_grad(p, g, weight_decay, maximize)
 
     scale = 1 - lambd * eta  # the decay term
     delta = np.multiply(g, -eta, out=np.empty_like(p))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import (
+    adam_options,
     as_real,
-    check_betas,
-    check_common,
+    check_adam_options,
     check_nonnegative,
+    decayed_grad,
+    ema_square,
     from_real,
     lerp,
     scalar_state,
@@ -40,28 +42,17 @@ def _nadam(
     mu_product) and the factor the parameter is first multiplied by (None, or
     ``1 - lr * weight_decay`` when decoupled): the new parameter is
     ``(p * factor + delta_grad) + delta_avg``."""
-    if maximize:
-        g = np.negative(g, out=np.empty_like(p))
+    g, scale = decayed_grad(p, g, lr=lr, weight_decay=weight_decay, maximize=maximize, decoupled=decoupled)
     bias_correction2 = 1 - beta2**step
-    scale = None
-    if weight_decay != 0:
-        if decoupled:
-            scale = 1 - lr * weight_decay
-        else:
-            t = np.multiply(p, weight_decay, out=np.empty_like(p))
-            g = np.add(g, t, out=t)  # g + weight_decay * p
 
     mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
     mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
     mu_product = np.multiply(mu_product, mu_product.dtype.type(mu), out=np.empty_like(mu_product))
 
     exp_avg = lerp(exp_avg, g, 1 - beta1)
-    sq = np.multiply(exp_avg_sq, beta2, out=np.empty_like(p))
-    t = np.multiply(g, 1 - beta2, out=np.empty_like(p))
-    np.multiply(t, g, out=t)
-    exp_avg_sq = np.add(sq, t, out=sq)  # beta2 * v + (1 - beta2) * g * g
+    exp_avg_sq = ema_square(exp_avg_sq, g, beta2)  # beta2 * v + (1 - beta2) * g * g
 
-    denom = np.divide(exp_avg_sq, bias_correction2, out=t)
+    denom = np.divide(exp_avg_sq, bias_correction2, out=np.empty_like(p))
     np.sqrt(denom, out=denom)
     mu_product_value = float(mu_product)
     mu_product_next = mu_product_value * mu_next
@@ -139,9 +130,7 @@ class NAdam(Optimizer):
 
     @classmethod
     def _check_options(cls, o):
-        check_common(cls.__name__, o, ("eps",))
-        check_betas(cls.__name__, o["betas"])
-        check_nonnegative(cls.__name__, "weight_decay", o["weight_decay"])
+        check_adam_options(cls.__name__, o)
         check_nonnegative(cls.__name__, "momentum_decay", o["momentum_decay"])
 
     def step(self, closure=None):
@@ -149,7 +138,6 @@ class NAdam(Optimizer):
         return self._step(closure)
 
     def _update(self, group, p, grad, state, commit):
-        beta1, beta2 = (float(b) for b in group["betas"])
         step_t, step = self._next_step(state)
         mu_product_t, mu_product = scalar_state(state, "mu_product", 1.0)
         a = p._data
@@ -159,14 +147,9 @@ class NAdam(Optimizer):
             *as_real([a, grad, exp_avg, exp_avg_sq], a),
             mu_product,
             step=float(step),
-            lr=float(group["lr"]),
-            beta1=beta1,
-            beta2=beta2,
-            eps=float(group["eps"]),
-            weight_decay=float(group["weight_decay"]),
             momentum_decay=float(group["momentum_decay"]),
             decoupled=group.get("decoupled_weight_decay", False),
-            maximize=group["maximize"],
+            **adam_options(group),
         )
         delta_grad, delta_avg, new_avg, new_sq = from_real(new, a)
         commit.set(p, "step", step_t, step)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import as_real, check_betas, check_common, check_nonnegative, from_real, lerp, state_entry
+from ._common import adam_options, as_real, check_adam_options, decayed_grad, ema_square, from_real, lerp, state_entry
 from .optimizer import Optimizer
 
 
@@ -13,21 +13,10 @@ def _radam(p, g, exp_avg, exp_avg_sq, *, step, lr, beta1, beta2, eps, weight_dec
     single-tensor RAdam. Returns the new arrays (delta, exp_avg, exp_avg_sq) and the
     factor the parameter is first multiplied by (None, or ``1 - lr * weight_decay`` when
     decoupled): the new parameter is ``p * factor + delta``."""
-    if maximize:
-        g = np.negative(g, out=np.empty_like(p))
-    scale = None
-    if weight_decay != 0:
-        if decoupled:
-            scale = 1 - lr * weight_decay
-        else:
-            t = np.multiply(p, weight_decay, out=np.empty_like(p))
-            g = np.add(g, t, out=t)  # g + weight_decay * p
+    g, scale = decayed_grad(p, g, lr=lr, weight_decay=weight_decay, maximize=maximize, decoupled=decoupled)
 
     exp_avg = lerp(exp_avg, g, 1 - beta1)
-    sq = np.multiply(exp_avg_sq, beta2, out=np.empty_like(p))
-    t = np.multiply(g, 1 - beta2, out=np.empty_like(p))
-    np.multiply(t, g, out=t)
-    exp_avg_sq = np.add(sq, t, out=sq)  # beta2 * v + (1 - beta2) * g * g
+    exp_avg_sq = ema_square(exp_avg_sq, g, beta2)  # beta2 * v + (1 - beta2) * g * g
 
     bias_correction1 = 1 - beta1**step
     bias_correction2 = 1 - beta2**step
@@ -38,7 +27,7 @@ def _radam(p, g, exp_avg, exp_avg_sq, *, step, lr, beta1, beta2, eps, weight_dec
     rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
     if rho_t > 5.0:  # the variance is tractable: rectify the adaptive learning rate
         rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-        adaptive = np.sqrt(exp_avg_sq, out=t)
+        adaptive = np.sqrt(exp_avg_sq, out=np.empty_like(p))
         np.add(adaptive, eps, out=adaptive)
         np.reciprocal(adaptive, out=adaptive)  # PyTorch's scalar / tensor is reciprocal(tensor) * scalar
         np.multiply(adaptive, bias_correction2**0.5, out=adaptive)
@@ -111,16 +100,13 @@ class RAdam(Optimizer):
 
     @classmethod
     def _check_options(cls, o):
-        check_common(cls.__name__, o, ("eps",))
-        check_betas(cls.__name__, o["betas"])
-        check_nonnegative(cls.__name__, "weight_decay", o["weight_decay"])
+        check_adam_options(cls.__name__, o)
 
     def step(self, closure=None):
         """Do one step; ``closure`` (optional) re-evaluates the model and returns the loss."""
         return self._step(closure)
 
     def _update(self, group, p, grad, state, commit):
-        beta1, beta2 = (float(b) for b in group["betas"])
         step_t, step = self._next_step(state)
         a = p._data
         exp_avg_t, exp_avg = state_entry(state, "exp_avg", a)
@@ -128,13 +114,8 @@ class RAdam(Optimizer):
         new, scale = _radam(
             *as_real([a, grad, exp_avg, exp_avg_sq], a),
             step=float(step),
-            lr=float(group["lr"]),
-            beta1=beta1,
-            beta2=beta2,
-            eps=float(group["eps"]),
-            weight_decay=float(group["weight_decay"]),
             decoupled=group.get("decoupled_weight_decay", False),
-            maximize=group["maximize"],
+            **adam_options(group),
         )
         delta, new_avg, new_sq = from_real(new, a)
         commit.set(p, "step", step_t, step)

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import as_real, check_common, from_real, lerp, state_entry
+from ._common import as_real, check_common, ema_square, from_real, l2_grad, lerp, state_entry
 from .optimizer import Optimizer
 
 
 def _rmsprop(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_decay, momentum, centered, maximize):
     """One RMSprop update on arrays; returns new arrays (delta, square_avg, grad_avg, buf),
     with the operations in the order of PyTorch's single-tensor RMSprop."""
-    if maximize:
-        g = np.negative(g, out=np.empty_like(p))
-    if weight_decay != 0:
-        t = np.multiply(p, weight_decay, out=np.empty_like(p))
-        g = np.add(g, t, out=t)  # g + weight_decay * p
+    g = l2_grad(p, g, weight_decay, maximize)
 
-    sq = np.multiply(square_avg, alpha, out=np.empty_like(p))
-    avg = np.multiply(g, 1 - alpha, out=np.empty_like(p))
-    np.multiply(avg, g, out=avg)
-    square_avg = np.add(sq, avg, out=sq)  # alpha * s + (1 - alpha) * g * g
+    square_avg = ema_square(square_avg, g, alpha)  # alpha * s + (1 - alpha) * g * g
+    avg = np.empty_like(p)
 
     if centered:
         grad_avg = lerp(grad_avg, g, 1 - alpha)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import check_common, required
+from ._common import check_common, l2_grad, required
 from .optimizer import Optimizer
 
 
@@ -77,12 +77,7 @@ class SGD(Optimizer):
         dampening = float(group["dampening"])
         weight_decay = float(group["weight_decay"])
         a = p._data
-        g = grad
-        if group["maximize"]:
-            g = np.negative(g, out=np.empty_like(a))
-        if weight_decay != 0:
-            t = np.multiply(a, weight_decay, out=np.empty_like(a))
-            g = np.add(g, t, out=t)  # g + weight_decay * p
+        g = l2_grad(a, grad, weight_decay, group["maximize"])  # -g with maximize, then + weight_decay * p
         if momentum != 0:
             buf_t = state.get("momentum_buffer") if state else None
             if buf_t is None:  # the first step: the buffer is the gradient itself

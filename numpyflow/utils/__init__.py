@@ -1,3 +1,4 @@
-"""Utilities: ``utils.data`` (datasets and loaders)."""
+"""Utilities: ``utils.data`` (datasets and loaders) and ``utils.checkpoint`` (activation
+checkpointing)."""
 
-from . import data  # noqa: F401
+from . import checkpoint, data  # noqa: F401

@@ -392,3 +392,14 @@ def test_loss_layers_take_pytorchs_positional_arguments_and_legacy_flags():
     with pytest.warns(UserWarning, match="size_average and reduce"):
         assert nn.MSELoss(size_average=False).reduction == "sum"
     assert T.MSELoss(None, False).reduction == nn.MSELoss(None, False).reduction == "none"
+
+
+@needs_torch
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+def test_conv2d_same_padding_pads_with_its_padding_mode(mode):
+    torch.manual_seed(0)
+    compare(
+        nn.Conv2d(2, 3, 3, padding="same", padding_mode=mode).double(),
+        T.Conv2d(2, 3, 3, padding="same", padding_mode=mode).double(),
+        [np.random.default_rng(0).standard_normal((1, 2, 5, 6))],
+    )

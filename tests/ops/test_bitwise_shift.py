@@ -83,3 +83,13 @@ def test_errors_name_the_op():
         nf.bitwise_left_shift(nf.tensor([1.0]), 1)
     with pytest.raises(RuntimeError, match="bitwise_right_shift"):
         nf.bitwise_right_shift(nf.tensor([1, 2]), nf.tensor([1, 2, 3]))
+
+
+@needs_torch
+@pytest.mark.parametrize("name", NAMES)
+def test_0d_inputs_give_a_0d_result_as_pytorch(name):
+    for a, b in [(np.int64(5), 1), (np.int64(5), np.int64(2)), (np.int32(-8), np.int32(1))]:
+        ours = getattr(nf, name)(nf.tensor(a), nf.tensor(b) if isinstance(b, np.generic) else b)
+        theirs = getattr(torch, name)(torch.tensor(a), torch.tensor(b) if isinstance(b, np.generic) else b)
+        assert tuple(ours.shape) == tuple(theirs.shape) == ()
+        assert ours.item() == theirs.item()

@@ -87,3 +87,42 @@ def test_integer_to_negative_integer_power_error_names_the_op_dtype_and_exponent
 def test_div_with_an_unknown_rounding_mode_is_a_runtime_error_as_pytorch(mode):
     _same_as_torch(lambda L: L.div(L.ones(3), L.ones(3), rounding_mode=mode))
     _same_as_torch(lambda L: L.ones(3).div(2, rounding_mode=mode))
+
+
+@needs_torch
+def test_sign_of_bool_is_bool_as_pytorch():
+    ours = nf.sign(nf.tensor([True, False]))
+    theirs = torch.sign(torch.tensor([True, False]))
+    assert ours.dtype == nf.bool and ours.tolist() == theirs.tolist()
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["add", "sub"])
+@pytest.mark.parametrize("alpha", [-3, -1, -255])
+def test_add_and_sub_wrap_an_int_alpha_into_uint8_as_pytorch(name, alpha):
+    a, b = [1, 2, 255], [3, 4, 5]
+
+    def run(L):
+        out = getattr(L, name)(L.tensor(a, dtype=L.uint8), L.tensor(b, dtype=L.uint8), alpha=alpha)
+        return out.tolist(), str(out.dtype).split(".")[-1]
+
+    assert run(nf) == run(torch)
+    # a wider result dtype keeps the alpha as it is
+    ours = getattr(nf, name)(nf.tensor([1, 2]), nf.tensor([3, 4], dtype=nf.uint8), alpha=alpha)
+    theirs = getattr(torch, name)(torch.tensor([1, 2]), torch.tensor([3, 4], dtype=torch.uint8), alpha=alpha)
+    assert ours.tolist() == theirs.tolist()
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["eq", "ne", "lt", "le", "gt", "ge"])
+@pytest.mark.parametrize(
+    "dtype, scalar", [("uint8", -1), ("uint8", -255), ("int8", 257), ("uint8", -1.5), ("uint8", 1)]
+)
+def test_comparing_an_integer_tensor_with_an_out_of_range_int_wraps_the_int_as_pytorch(name, dtype, scalar):
+    values = [0, 1, 127, 255] if dtype == "uint8" else [-128, 1, 0, 127]
+
+    def run(L):
+        t = L.tensor(values).to(getattr(L, dtype))
+        return getattr(L, name)(t, scalar).tolist(), (t == scalar).tolist(), (scalar < t).tolist()
+
+    assert run(nf) == run(torch)

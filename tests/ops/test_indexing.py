@@ -139,3 +139,48 @@ RANGE_CALLS = {
 @pytest.mark.parametrize("name", list(RANGE_CALLS))
 def test_indexing_with_a_python_range_as_pytorch(name):
     _same_as_torch(RANGE_CALLS[name])
+
+
+@needs_torch
+def test_index_select_and_index_add_keep_a_0d_input_0d_as_pytorch():
+    def run(L):
+        x = L.tensor(3.0, dtype=L.float64, requires_grad=True)
+        sel = L.index_select(x, 0, L.tensor([0]))
+        added = L.index_add(x, 0, L.tensor([0]), L.tensor(2.0, dtype=L.float64), alpha=2)
+        (sel + added).backward()
+        return tuple(sel.shape), sel.item(), tuple(added.shape), added.item(), x.grad.item()
+
+    assert run(nf) == run(torch)
+
+
+@needs_torch
+@pytest.mark.parametrize("alpha", [-1, -3])
+def test_index_add_wraps_a_negative_alpha_into_uint8_as_pytorch(alpha):
+    def run(L):
+        x = L.tensor([1, 2, 250], dtype=L.uint8)
+        return L.index_add(x, 0, L.tensor([0, 2]), L.tensor([3, 10], dtype=L.uint8), alpha=alpha).tolist()
+
+    assert run(nf) == run(torch)
+
+
+@needs_torch
+def test_masked_fill_with_a_wider_mask_returns_the_broadcast_shape_as_pytorch():
+    def run(L):
+        x = L.arange(5.0, dtype=L.float64).requires_grad_()
+        out = L.masked_fill(x, L.eye(5) > 0, -1.0)
+        out.sum().backward()
+        return tuple(out.shape), out.tolist(), x.grad.tolist()
+
+    assert run(nf) == run(torch)
+
+
+@needs_torch
+def test_take_along_dim_wraps_negative_indices_as_pytorch():
+    def run(L):
+        x = L.arange(12.0, dtype=L.float64).reshape(3, 4).requires_grad_()
+        idx = L.tensor([[-1, 0], [-4, 2], [3, -2]])
+        out = L.take_along_dim(x, idx, 1)
+        out.sum().backward()
+        return out.tolist(), x.grad.tolist()
+
+    assert run(nf) == run(torch)

@@ -80,3 +80,28 @@ def test_any_and_all_reduce_as_pytorch_with_empty_dims_elementwise_and_uint8_kep
 
     _same_as_torch(fn)
     _same_as_torch(lambda L: getattr(L.tensor(0.5), name)(()))
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", ["int32", "uint8", "bool", "int64"])
+def test_nansum_of_integers_and_bools_sums_to_int64_as_pytorch(dtype):
+    _same_as_torch(lambda L: L.nansum(L.tensor([[1, 0, 3], [200, 100, 1]]).to(getattr(L, dtype))))
+    _same_as_torch(lambda L: L.nansum(L.tensor([[1, 0, 3], [200, 100, 1]]).to(getattr(L, dtype)), 1))
+
+
+@needs_torch
+@pytest.mark.parametrize("out_dtype", ["int32", "uint8", "bool", "int64", "float64"])
+@pytest.mark.parametrize("in_dtype", ["uint8", "int64", "bool"])
+def test_prod_computes_in_the_dtype_asked_for_as_pytorch(in_dtype, out_dtype):
+    x = [[1, 2, 0], [3, 200, 7]] if in_dtype != "bool" else [[1, 1, 0], [1, 1, 1]]
+    _same_as_torch(lambda L: L.prod(L.tensor(x).to(getattr(L, in_dtype)), dtype=getattr(L, out_dtype)))
+    _same_as_torch(lambda L: L.prod(L.tensor(x).to(getattr(L, in_dtype)), 1, dtype=getattr(L, out_dtype)))
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["cumsum", "cumprod"])
+@pytest.mark.parametrize("out_dtype", ["int32", "uint8", "int64", "float32"])
+def test_cumsum_and_cumprod_compute_in_the_dtype_asked_for_as_pytorch(name, out_dtype):
+    x = [[1, 2, 100], [3, 200, 7]]
+    _same_as_torch(lambda L: getattr(L, name)(L.tensor(x).to(L.uint8), 1, dtype=getattr(L, out_dtype)))
+    _same_as_torch(lambda L: getattr(L, name)(L.tensor(x).to(L.int32), 0, dtype=getattr(L, out_dtype)))

@@ -169,3 +169,17 @@ def test_errors_name_the_op():
         nf.scatter_reduce(nf.zeros(3), 0, nf.tensor([0]), nf.ones(1), "maximum")
     with pytest.raises(RuntimeError, match="scatter_reduce.*out of bounds"):
         nf.scatter_reduce(nf.zeros(3), 0, nf.tensor([5]), nf.ones(1), "sum")
+
+
+@needs_torch
+@pytest.mark.parametrize("reduce", ["amin", "amax"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_amin_and_amax_reduce_bools_as_pytorch(reduce, include_self):
+    def run(L):
+        x = L.tensor([True, False, True, False, True])
+        index = L.tensor([0, 0, 1, 1, 3])
+        src = L.tensor([False, True, True, True, False])
+        out = L.scatter_reduce(x, 0, index, src, reduce, include_self=include_self)
+        return out.tolist(), str(out.dtype).split(".")[-1]
+
+    assert run(nf) == run(torch)

@@ -103,3 +103,19 @@ def test_roll_takes_0d_tensor_shifts_and_dims_and_refuses_a_0d_input_with_dims_a
     _same_as_torch(lambda L: L.arange(6).reshape(2, 3).roll((L.tensor(1), 2), (0, 1)))
     _same_as_torch(lambda L: L.tensor(5).roll(1))
     _same_as_torch(lambda L: L.tensor(5).roll(1, 0))
+
+
+@needs_torch
+def test_squeeze_with_an_empty_dim_tuple_squeezes_nothing_as_pytorch():
+    for L in (nf, torch):
+        assert tuple(L.squeeze(L.ones(1, 3, 1), ()).shape) == (1, 3, 1)
+        assert tuple(L.ones(1, 3, 1).squeeze(()).shape) == (1, 3, 1)
+
+
+@needs_torch
+@pytest.mark.parametrize("sections", [1, 3, 4, 9])
+def test_tensor_split_takes_a_0d_int_tensor_as_a_section_count_as_pytorch(sections):
+    def shapes(L):
+        return [tuple(t.shape) for t in L.tensor_split(L.arange(14).reshape(7, 2), L.tensor(sections))]
+
+    assert shapes(nf) == shapes(torch)

@@ -7,7 +7,8 @@ same small model); afterwards weights, state and param groups must agree.
 import pickle
 
 import numpy as np
-from reference import torch
+import pytest
+from reference import needs_torch, torch
 
 import numpyflow as nf
 
@@ -200,3 +201,77 @@ def load_pytorch_state_and_continue(name, options, dtype=np.float32, groups=None
     for i, (p, q) in enumerate(zip(ours_p, theirs_p)):
         close(to_array(p), to_array(q), RTOL[dtype], f"{name}{options}: parameter {i}")
     assert_same_state(ours, theirs, RTOL[dtype], f"{name}{options}")
+
+
+FLOATS = [np.float32, np.float64]
+
+
+class PyTorchParity:
+    """The checks every optimizer's test file runs against PyTorch: subclass it as
+    ``TestXxx`` and set the class attributes below to the optimizer's own cases.
+
+    ``CONFIGS`` (id -> options) run in both float dtypes; ``GROUPS`` is ``(options, groups)``
+    for the param-group test; ``LINEAR`` (id -> options) the closure-trained linear model;
+    ``COMPLEX`` and ``ROUND_TRIP`` name a config (the round trip with its groups);
+    ``LOADED`` names a config and ``LOADED_DTYPES`` its dtypes; ``BAD`` lists
+    ``(kwargs, message)`` that both libraries reject with a ValueError.
+    """
+
+    NAME = ""
+    CONFIGS = {}
+    GROUPS = ({}, None)
+    LINEAR = {}
+    COMPLEX = ""
+    ROUND_TRIP = ("", None)
+    LOADED = ""
+    LOADED_DTYPES = [np.float32]
+    BAD = []
+
+    def pytest_generate_tests(self, metafunc):
+        cases = {
+            "options": self.CONFIGS,
+            "dtype": {np.dtype(d).name: d for d in FLOATS},
+            "linear_options": self.LINEAR,
+            "loaded_dtype": {np.dtype(d).name: d for d in self.LOADED_DTYPES},
+        }
+        for arg, values in cases.items():
+            if arg in metafunc.fixturenames:
+                metafunc.parametrize(arg, list(values.values()), ids=list(values.keys()))
+        if "bad" in metafunc.fixturenames:
+            metafunc.parametrize("bad", self.BAD)
+
+    @needs_torch
+    def test_matches_pytorch_weights_and_state_over_ten_steps(self, options, dtype):
+        compare_with_pytorch(self.NAME, options, dtype)
+
+    @needs_torch
+    def test_param_groups_with_their_own_options_match_pytorch(self):
+        options, groups = self.GROUPS
+        compare_with_pytorch(self.NAME, options, np.float32, groups=groups)
+
+    @needs_torch
+    def test_trains_a_linear_model_with_a_closure_like_pytorch(self, linear_options):
+        compare_on_linear_model(self.NAME, linear_options)
+
+    @needs_torch
+    def test_updates_complex_parameters_as_pairs_of_reals_like_pytorch(self):
+        compare_complex_with_pytorch(self.NAME, self.CONFIGS[self.COMPLEX])
+
+    def test_state_dict_round_trip_continues_like_ten_straight_steps(self):
+        config, groups = self.ROUND_TRIP
+        state_dict_round_trip(self.NAME, self.CONFIGS[config], np.float32, groups=groups)
+
+    @needs_torch
+    def test_loads_a_pytorch_state_dict_and_continues_like_pytorch(self, loaded_dtype):
+        load_pytorch_state_and_continue(self.NAME, self.CONFIGS[self.LOADED], loaded_dtype)
+
+    def test_rejects_invalid_options_naming_the_value(self, bad):
+        kwargs, message = bad
+        with pytest.raises(ValueError, match=message):
+            getattr(nf.optim, self.NAME)([nf.nn.Parameter(nf.zeros(2))], **kwargs)
+
+    @needs_torch
+    def test_pytorch_rejects_the_same_options_with_the_same_message(self, bad):
+        kwargs, message = bad
+        with pytest.raises(ValueError, match=message):
+            getattr(torch.optim, self.NAME)([torch.zeros(2, requires_grad=True)], **kwargs)

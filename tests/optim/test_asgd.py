@@ -2,14 +2,7 @@
 
 import numpy as np
 import pytest
-from optim_reference import (
-    compare_complex_with_pytorch,
-    compare_on_linear_model,
-    compare_with_pytorch,
-    load_pytorch_state_and_continue,
-    state_dict_round_trip,
-)
-from reference import needs_torch, torch
+from optim_reference import PyTorchParity
 
 import numpyflow as nf
 
@@ -27,41 +20,22 @@ CONFIGS = {
     # arithmetic where the single-tensor one, the reference here, rounds a double)
     "flags": dict(lr=0.05, foreach=False, capturable=False),
 }
-FLOATS = pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 
 
-@needs_torch
-@FLOATS
-@pytest.mark.parametrize("options", CONFIGS.values(), ids=CONFIGS.keys())
-def test_asgd_matches_pytorch_weights_and_state_over_ten_steps(options, dtype):
-    compare_with_pytorch("ASGD", options, dtype)
-
-
-@needs_torch
-def test_asgd_param_groups_with_their_own_options_match_pytorch():
-    groups = [([0], dict(lr=0.2, t0=2)), ([1, 2], dict(lambd=0.05, weight_decay=0.1))]
-    compare_with_pytorch("ASGD", dict(lr=0.01, t0=4), np.float32, groups=groups)
-
-
-@needs_torch
-def test_asgd_trains_a_linear_model_with_a_closure_like_pytorch():
-    compare_on_linear_model("ASGD", dict(lr=0.1, t0=3, weight_decay=0.01))
-
-
-@needs_torch
-def test_asgd_updates_complex_parameters_as_pairs_of_reals_like_pytorch():
-    compare_complex_with_pytorch("ASGD", CONFIGS["everything"])
-
-
-def test_asgd_state_dict_round_trip_continues_like_ten_straight_steps():
-    state_dict_round_trip("ASGD", CONFIGS["everything"], np.float32, groups=[([0, 2], {}), ([1], dict(lr=0.2))])
-
-
-@needs_torch
-@FLOATS
-def test_asgd_loads_a_pytorch_state_dict_and_continues_like_pytorch(dtype):
+class TestASGD(PyTorchParity):
+    NAME = "ASGD"
+    CONFIGS = CONFIGS
+    GROUPS = (dict(lr=0.01, t0=4), [([0], dict(lr=0.2, t0=2)), ([1, 2], dict(lambd=0.05, weight_decay=0.1))])
+    LINEAR = {"t0_weight_decay": dict(lr=0.1, t0=3, weight_decay=0.01)}
+    COMPLEX = "everything"
+    ROUND_TRIP = ("everything", [([0, 2], {}), ([1], dict(lr=0.2))])
     # float64 weights: loading casts eta and mu (float32 when saved) to float64, as PyTorch does
-    load_pytorch_state_and_continue("ASGD", CONFIGS["averaging"], dtype)
+    LOADED = "averaging"
+    LOADED_DTYPES = [np.float32, np.float64]
+    BAD = [
+        (dict(lr=-0.01), r"Invalid learning rate: -0\.01"),
+        (dict(weight_decay=-0.5), r"Invalid weight_decay value: -0\.5"),
+    ]
 
 
 def test_asgd_ax_is_the_weights_until_t0_then_their_running_average():
@@ -80,25 +54,6 @@ def test_asgd_ax_is_the_weights_until_t0_then_their_running_average():
     np.testing.assert_allclose(state["ax"].item(), np.mean(weights[3:]), rtol=1e-7)
     np.testing.assert_allclose(state["mu"].item(), 1 / 3, rtol=1e-7)
     np.testing.assert_allclose(weights, -0.1 * np.arange(1, 6), rtol=1e-7)  # lambd = 0: eta stays lr
-
-
-BAD = [
-    (dict(lr=-0.01), r"Invalid learning rate: -0\.01"),
-    (dict(weight_decay=-0.5), r"Invalid weight_decay value: -0\.5"),
-]
-
-
-@pytest.mark.parametrize("kwargs, message", BAD)
-def test_asgd_rejects_invalid_options_naming_the_value(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        nf.optim.ASGD([nf.nn.Parameter(nf.zeros(2))], **kwargs)
-
-
-@needs_torch
-@pytest.mark.parametrize("kwargs, message", BAD)
-def test_pytorch_rejects_the_same_options_with_the_same_message(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        torch.optim.ASGD([torch.zeros(2, requires_grad=True)], **kwargs)
 
 
 def test_asgd_accepts_any_lambd_alpha_and_t0_like_pytorch_but_only_numbers():

@@ -343,34 +343,34 @@ class RandomResizedCrop:
         )
 
 
-class RandomHorizontalFlip:
+class _RandomFlip:
+    """Apply the functional flip ``_flip`` with probability ``p`` (one draw from the global
+    generator)."""
+
+    _flip = ""
+
+    def __init__(self, p=0.5):
+        self.p = p
+
+    def __call__(self, img):
+        if _coin(self.p):
+            return getattr(F, self._flip)(img)
+        return img
+
+    def __repr__(self):
+        return f"{type(self).__name__}(p={self.p})"
+
+
+class RandomHorizontalFlip(_RandomFlip):
     """Mirror left to right with probability ``p`` (one draw from the global generator)."""
 
-    def __init__(self, p=0.5):
-        self.p = p
-
-    def __call__(self, img):
-        if _coin(self.p):
-            return F.hflip(img)
-        return img
-
-    def __repr__(self):
-        return f"{type(self).__name__}(p={self.p})"
+    _flip = "hflip"
 
 
-class RandomVerticalFlip:
+class RandomVerticalFlip(_RandomFlip):
     """Mirror top to bottom with probability ``p``."""
 
-    def __init__(self, p=0.5):
-        self.p = p
-
-    def __call__(self, img):
-        if _coin(self.p):
-            return F.vflip(img)
-        return img
-
-    def __repr__(self):
-        return f"{type(self).__name__}(p={self.p})"
+    _flip = "vflip"
 
 
 class RandomRotation:
