@@ -688,11 +688,25 @@ class Tensor:
         """``self *= other`` in place."""
         return self._binary_inplace("mul_", _ops.mul, "multiply", other)
 
-    def div_(self, other):
-        """``self /= other`` in place."""
+    def div_(self, other, *, rounding_mode=None):
+        """``self /= other`` in place; ``rounding_mode`` 'trunc' or 'floor' as in ``div``."""
+        if rounding_mode is not None:
+            return self._inplace("div_", _ops.div, other, rounding_mode=rounding_mode)
         if self._data.dtype.kind in "iub":
             raise RuntimeError(f"div_: result type Float can't be cast to the desired output type {self.dtype}")
         return self._binary_inplace("div_", _ops.div, "divide", other)
+
+    divide_ = div_
+
+    def true_divide_(self, other):
+        """``self /= other`` in place (true division)."""
+        return self.div_(other)
+
+    multiply_ = mul_
+
+    def subtract_(self, other, *, alpha=1):
+        """``self -= alpha * other`` in place."""
+        return self.sub_(other, alpha=alpha)
 
     def pow_(self, exponent):
         return self._inplace("pow_", _ops.pow, exponent)
@@ -737,6 +751,61 @@ class Tensor:
 
     def tanh_(self):
         return self._inplace("tanh_", _ops.tanh)
+
+    def _restride(self, op: str, fn, *args) -> "Tensor":
+        """``self`` becomes the view ``fn(self, *args)`` of its own memory (``unsqueeze_``,
+        ``t_``, ...): the values stay, the shape changes, and the version moves as in PyTorch."""
+        record = _state.enabled and self._requires_grad
+        if record and self._grad_fn is None:
+            raise RuntimeError(
+                f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                "operation. Do it under nf.no_grad(), or on a clone()."
+            )
+        had_views = self._vc.has_graph_views
+        if record:
+            out = fn(self, *args)
+        else:
+            with grad_mode.no_grad():
+                out = fn(self, *args)
+        self._vc.has_graph_views = had_views  # the temporary view is gone; self took its place
+        self._data = out._data
+        if record:
+            self._grad_fn = out._grad_fn
+            self._output_nr = out._output_nr
+        self._bump_version()
+        return self
+
+    def unsqueeze_(self, dim):
+        """Insert a size-1 dim at ``dim``, in place."""
+        return self._restride("unsqueeze_", _ops.unsqueeze, dim)
+
+    def squeeze_(self, dim=None):
+        """Drop size-1 dims (all, or those in ``dim``), in place."""
+        return self._restride("squeeze_", _ops.squeeze, dim)
+
+    def t_(self):
+        """Transpose a matrix (0-d and 1-d stay as they are), in place."""
+        return self._restride("t_", _ops.t)
+
+    def transpose_(self, dim0, dim1):
+        """Swap dims ``dim0`` and ``dim1``, in place."""
+        return self._restride("transpose_", _ops.transpose, dim0, dim1)
+
+    swapaxes_ = transpose_
+    swapdims_ = transpose_
+
+    def fill_diagonal_(self, fill_value, wrap=False):
+        """Fill the main diagonal (all dims equal for ndim > 2; ``wrap`` restarts it every
+        ``ncols + 1`` rows of a tall matrix), as numpy's ``fill_diagonal``."""
+        nd = self._data.ndim
+        if nd < 2:
+            raise RuntimeError(f"fill_diagonal_: dimensions must larger than 1, got a {nd}-D tensor")
+        if nd > 2 and len(set(self._data.shape)) != 1:
+            raise RuntimeError(f"fill_diagonal_: all dimensions of input must be of equal length, got {self.shape}")
+        mask = np.zeros(self._data.shape, dtype=bool)
+        np.fill_diagonal(mask, True, wrap=wrap)
+        mask = to_device(mask, self.device)
+        return self._inplace("fill_diagonal_", _ops.masked_fill, Tensor._make(mask), fill_value)
 
     def fill_(self, value):
         """Set every element to ``value`` (a number or a one-element tensor)."""
@@ -805,6 +874,40 @@ class Tensor:
             low, high = 0, low
         g = resolve(generator)
         return self._fill_random("random_", g.integers(low, high, self._data.shape, self.device))
+
+    def _uniform_open(self, op, generator):
+        """Samples of U(0, 1) in float64 for the transforms below (floating tensors only)."""
+        if op != "geometric_" and self._data.dtype.kind != "f":
+            raise RuntimeError(f"{op}: expected a floating-point tensor, got {self.dtype}")
+        return to_numpy(resolve(generator).uniform(0.0, 1.0, self._data.shape, np.float64))
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        """Fill with samples of Exp(lambd) (density ``lambd * exp(-lambd * x)``)."""
+        if lambd <= 0:
+            raise RuntimeError(f"exponential_: expects lambda > 0.0, but found lambda={lambd}")
+        u = self._uniform_open("exponential_", generator)
+        return self._fill_random("exponential_", to_device(-np.log1p(-u) / lambd, self.device))
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        """Fill with samples of the Cauchy distribution at ``median`` with scale ``sigma``."""
+        u = self._uniform_open("cauchy_", generator)
+        return self._fill_random("cauchy_", to_device(median + sigma * np.tan(np.pi * (u - 0.5)), self.device))
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        """Fill with ``exp`` of samples of N(mean, std**2)."""
+        if std <= 0:
+            raise RuntimeError(f"log_normal_: expects std > 0.0, but found std={std}")
+        if self._data.dtype.kind != "f":
+            raise RuntimeError(f"log_normal_: expected a floating-point tensor, got {self.dtype}")
+        sample = resolve(generator).normal(mean, std, self._data.shape, np.float64)
+        return self._fill_random("log_normal_", to_device(np.exp(to_numpy(sample)), self.device))
+
+    def geometric_(self, p, *, generator=None):
+        """Fill with the number of Bernoulli(p) trials up to the first success (>= 1)."""
+        if not 0 < p < 1:
+            raise RuntimeError(f"geometric_: expects p to be in (0, 1), but got p={p}")
+        u = self._uniform_open("geometric_", generator)
+        return self._fill_random("geometric_", to_device(np.ceil(np.log1p(-u) / np.log1p(-p)).clip(1), self.device))
 
     def __iadd__(self, other):
         return self.add_(other)
@@ -1027,3 +1130,146 @@ def _polygamma_method(self, n):
 
 
 Tensor.polygamma = _polygamma_method
+
+
+# Out-of-place methods PyTorch has as compositions or aliases of existing ops.
+def _clamp_min(self, min):
+    """``clamp(min=min)``."""
+    return _ops.clamp(self, min=min)
+
+
+def _clamp_max(self, max):
+    """``clamp(max=max)``."""
+    return _ops.clamp(self, max=max)
+
+
+def _frac(self):
+    """The fractional part, ``x - trunc(x)`` (sign kept)."""
+    return self - _ops.trunc(self)
+
+
+def _expanded_index(self, dim, index, op):
+    """``index`` (1-D) laid along ``dim`` and broadcast over the other dims of ``self``:
+    ``index_copy``/``index_fill`` as a ``scatter``."""
+    d = normalize_dim(dim, max(self._data.ndim, 1), op)
+    idx = as_tensor_arg(index)._data.reshape(-1).astype(np.int64)
+    if self._data.ndim == 0:
+        return d, Tensor._make(idx.reshape(()) if idx.size == 1 else idx)
+    shape = list(self._data.shape)
+    shape[d] = idx.shape[0]
+    view = [1] * len(shape)
+    view[d] = -1
+    xp = array_module(self._data)
+    return d, Tensor._make(xp.broadcast_to(xp.asarray(idx).reshape(view), shape).copy())
+
+
+def _index_copy(self, dim, index, source):
+    """A copy of ``self`` with ``source``'s slices written at ``index`` along ``dim``."""
+    d, idx = _expanded_index(self, dim, index, "index_copy")
+    return _ops.scatter(self, d, idx, as_tensor_arg(source))
+
+
+def _index_fill(self, dim, index, value):
+    """A copy of ``self`` with ``value`` at the slices ``index`` along ``dim``."""
+    d, idx = _expanded_index(self, dim, index, "index_fill")
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError(f"index_fill: only supports a 0-dimensional value tensor, got {value.dim()}-D")
+        return _ops.scatter(self, d, idx, value.to(self.dtype).expand(*idx.shape))
+    return _ops.scatter(self, d, idx, value=value)
+
+
+def _put(self, index, source, accumulate=False):
+    """A copy of ``self`` with ``source`` at the flat positions ``index`` (negative wrap)."""
+    n = self.numel()
+    idx = to_numpy(as_tensor_arg(index)._data).reshape(-1).astype(np.int64)
+    if ((idx < -n) | (idx >= n)).any():
+        raise IndexError(f"put: index out of range for a tensor of {n} elements")
+    flat_idx = Tensor._make(to_device(idx % max(n, 1), self.device))
+    src = as_tensor_arg(source).reshape(-1)
+    flat = self.reshape(-1)
+    out = _ops.scatter_add(flat, 0, flat_idx, src) if accumulate else _ops.scatter(flat, 0, flat_idx, src)
+    return out.reshape(self.shape)
+
+
+def _index_put(self, indices, values, accumulate=False):
+    """A copy of ``self`` with ``values`` at ``self[indices]`` (summed in with ``accumulate``)."""
+    indices = tuple(indices)
+    pos = np.arange(self.numel(), dtype=np.int64).reshape(tuple(self.shape))
+    picked = pos[tuple(to_numpy(i._data) if isinstance(i, Tensor) else i for i in indices)]
+    values = as_tensor_arg(values, like=self)
+    return _put(self, picked.reshape(-1), values.expand(*picked.shape), accumulate)
+
+
+def _masked_scatter(self, mask, source):
+    """A copy of ``self`` with ``source``'s leading elements, in order, where ``mask``
+    (bool, broadcast) is True."""
+    mask = as_tensor_arg(mask)
+    if mask._data.dtype != np.bool_:
+        raise RuntimeError(f"masked_scatter_: expected BoolTensor for mask, got {mask.dtype}")
+    where = np.broadcast_to(to_numpy(mask._data), tuple(self.shape))
+    k = int(where.sum())
+    source = as_tensor_arg(source)
+    if source.numel() < k:
+        raise RuntimeError(f"masked_scatter: the mask selects {k} elements but source has only {source.numel()}")
+    return _put(self, np.flatnonzero(where), source.reshape(-1)[:k])
+
+
+for _name, _fn in {
+    "clamp_min": _clamp_min,
+    "clamp_max": _clamp_max,
+    "frac": _frac,
+    "fix": _ops.trunc,
+    "greater_equal": _ops.ge,
+    "less_equal": _ops.le,
+    "not_equal": _ops.ne,
+    "index_copy": _index_copy,
+    "index_fill": _index_fill,
+    "index_put": _index_put,
+    "masked_scatter": _masked_scatter,
+    "put": _put,
+}.items():
+    if _name not in Tensor.__dict__:  # an op module's own method wins
+        setattr(Tensor, _name, _fn)
+
+
+# In-place variants ``x.foo_(*args)`` of out-of-place methods ``x.foo(*args)``: the result
+# is written back into ``x`` by ``Tensor._inplace`` (recorded for autograd when needed,
+# leaf and view rules checked, the result's dtype checked against ``x``'s, version bumped).
+_INPLACE_OF = (
+    # unary math
+    "absolute", "negative", "acos", "arccos", "asin", "arcsin", "atan", "arctan", "acosh", "arccosh",
+    "asinh", "arcsinh", "atanh", "arctanh", "cos", "sin", "tan", "cosh", "sinh", "ceil", "floor",
+    "round", "trunc", "fix", "frac", "exp2", "expm1", "log10", "log1p", "log2", "rsqrt", "reciprocal",
+    "sign", "square", "erf", "erfinv", "lgamma", "digamma", "polygamma", "bitwise_not", "logical_not",
+    # binary math
+    "atan2", "arctan2", "copysign", "fmod", "remainder", "floor_divide", "xlogy",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "logical_and", "logical_or", "logical_xor",
+    "clamp_min", "clamp_max",
+    # comparisons (the result, 0 or 1, in x's dtype)
+    "eq", "ne", "not_equal", "lt", "less", "le", "less_equal", "gt", "greater", "ge", "greater_equal",
+    # scans, triangles, scatters and masked writes
+    "cumsum", "cumprod", "tril", "triu", "scatter", "scatter_add", "scatter_reduce", "index_add",
+    "index_copy", "index_fill", "index_put", "masked_fill", "masked_scatter", "put",
+    # pointwise ops, where present
+    "sgn", "deg2rad", "rad2deg", "erfc", "i0", "sinc", "logit", "nan_to_num", "hypot", "float_power",
+    "heaviside", "gcd", "lcm", "ldexp", "nextafter",
+)  # fmt: skip
+
+
+def _make_inplace(name):
+    op = getattr(Tensor, name)
+    inplace_name = name + "_"
+
+    def method(self, *args, **kwargs):
+        return self._inplace(inplace_name, op, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = inplace_name
+    method.__doc__ = f"``{name}`` in place: the result is written into this tensor, which is returned."
+    return method
+
+
+for _name in _INPLACE_OF:
+    if hasattr(Tensor, _name) and _name + "_" not in Tensor.__dict__:
+        setattr(Tensor, _name + "_", _make_inplace(_name))
+del _name, _fn

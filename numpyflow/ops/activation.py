@@ -618,3 +618,50 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         return leaky_relu(input, (lower + upper) / 2, inplace)
     slope = Tensor._make(resolve(None).uniform(lower, upper, input.shape, input._data.dtype, input.device))
     return _maybe_inplace(input, inplace, "rrelu", lambda x, s: where(x >= 0, x, x * s), slope)
+
+
+# In-place forms of ``nn.functional`` (``F.relu_(x)`` is ``F.relu(x, inplace=True)``).
+def relu_(input):
+    """``relu`` in place; returns ``input``."""
+    return input.relu_()
+
+
+def elu_(input, alpha=1.0):
+    """``elu`` in place; returns ``input``."""
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """``leaky_relu`` in place; returns ``input``."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """``hardtanh`` in place; returns ``input``."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+_threshold = threshold  # the parameter below shadows the function's name, as in PyTorch
+
+
+def threshold_(input, threshold, value):
+    """``threshold`` in place; returns ``input``."""
+    return _threshold(input, threshold, value, inplace=True)
+
+
+def celu_(input, alpha=1.0):
+    """``celu`` in place; returns ``input``."""
+    return celu(input, alpha, inplace=True)
+
+
+def selu_(input):
+    """``selu`` in place; returns ``input``."""
+    return selu(input, inplace=True)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """``rrelu`` in place; returns ``input``."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+__all__ += ["relu_", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "celu_", "selu_", "rrelu_"]

@@ -13,7 +13,7 @@ from ..autograd.function import Function
 from ..backend import device_of, to_device
 from ..tensor import Tensor
 
-__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d"]
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
 
 class Dropout(Function):
@@ -135,3 +135,51 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
             stacklevel=2,
         )
     return _feature_dropout(input, p, training, inplace, "dropout3d", 3)
+
+
+_SELU_NEGATIVE = 1.7580993408473766  # -scale * alpha of SELU: the value alpha dropout sets
+
+
+def _alpha_dropout(input, p, training, inplace, feature, op):
+    _check_p(p)
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if not training or p == 0.0 or input._data.size == 0:
+        return input
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating-point input, got {input.dtype}")
+    nd = input._data.ndim
+    if feature:
+        if nd < 2:
+            raise RuntimeError(f"{op}: Feature dropout requires at least 2 dimensions in the input (got {nd})")
+        shape = tuple(input.shape[:2]) + (1,) * (nd - 2)
+    else:
+        shape = tuple(input.shape)
+    dtype = input._data.dtype
+    if p == 1.0:
+        mult, shift = np.zeros(shape, dtype), np.zeros(shape, dtype)
+    else:
+        # PyTorch's rule: keep -> a * x, drop -> a * (-alpha') + b, so mean and variance stay
+        rng = _random.default_generator.numpy_generator
+        keep = (rng.random(shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= p).astype(np.float64)
+        a = 1.0 / np.sqrt((_SELU_NEGATIVE**2 * p + 1.0) * (1.0 - p))
+        shift = ((keep - 1.0) * (_SELU_NEGATIVE * a) + _SELU_NEGATIVE * a * p).astype(dtype)
+        mult = (keep * a).astype(dtype)
+    device = device_of(input._data)
+    if device.type != "cpu":
+        mult, shift = to_device(mult, device), to_device(shift, device)
+    shift_t = Tensor._make(shift)
+    if inplace:
+        return input._inplace(op + "_", Dropout.apply, mult).add_(shift_t)
+    return Dropout.apply(input, mult) + shift_t
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout (for SELU networks): dropped elements take SELU's negative saturation
+    value and the result is rescaled to keep zero mean and unit variance."""
+    return _alpha_dropout(input, p, training, inplace, False, "alpha_dropout")
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout of whole channels (dim 1) of an (N, C, ...) input."""
+    return _alpha_dropout(input, p, training, inplace, True, "feature_alpha_dropout")

@@ -403,3 +403,19 @@ def test_conv2d_same_padding_pads_with_its_padding_mode(mode):
         T.Conv2d(2, 3, 3, padding="same", padding_mode=mode).double(),
         [np.random.default_rng(0).standard_normal((1, 2, 5, 6))],
     )
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda L: L.nn.BatchNorm2d(3, affine=False),
+        lambda L: L.nn.BatchNorm1d(3, bias=False),
+        lambda L: L.nn.LayerNorm(3, elementwise_affine=False),
+        lambda L: L.nn.LayerNorm(3, bias=False),
+        lambda L: L.nn.GroupNorm(1, 3, affine=False),
+        lambda L: L.nn.GroupNorm(1, 3),
+    ],
+)
+def test_norm_layers_print_as_pytorchs(make):
+    assert repr(make(nf)) == repr(make(torch))

@@ -427,7 +427,7 @@ def _compare_grads(sample, memo, ours, theirs, seed, values=True) -> list[str]:
         return [f"backward raises {type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ''}"]
     for k, (n, t, x) in enumerate(zip(n_grads, t_grads, t_inputs)):
         where = f"grad of input {k} ({_short(x)})"
-        t_arr = np.zeros(tuple(x.shape), np.float64) if t is None else t.detach().numpy()
+        t_arr = np.zeros(tuple(x.shape), np.float64) if t is None else t.detach().numpy(force=True)
         n_arr = np.zeros(tuple(x.shape), np.float64) if n is None else n.detach().numpy()
         if n is not None and n.dtype.name != str(x.dtype).replace("torch.", ""):
             problems.append(f"{where}: dtype {n.dtype.name} != {x.dtype}")

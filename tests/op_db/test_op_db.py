@@ -127,6 +127,7 @@ BUGS: list[Rule] = [
 
 # (b) missing features: arguments numpyflow does not take yet (it raises a clear error).
 MISSING: list[Rule] = [
+    Rule("nn.functional.grid_sample", "mode='bicubic' (bilinear and nearest exist)", when=kwarg("mode", "bicubic")),
     Rule("*", "layout= (torch.strided, numpy's one layout): numpyflow's creation functions take no layout", when=holds(torch.layout)),
     Rule("to", "positional non_blocking and copy: to(device, dtype, non_blocking, copy) reads the bools as dtypes", when=lambda s: any(isinstance(a, bool) for a in s.args)),
     Rule("cumprod", "backward through inputs that contain zeros is not written (raises RuntimeError)", F64, lambda s: bool((s.input == 0).any())),
@@ -154,6 +155,8 @@ MISSING: list[Rule] = [
 
 # (c) samples numpyflow cannot take, for a reason that stays.
 CANNOT: list[Rule] = [
+    Rule("nn.functional.embedding_bag", "sparse=True: numpyflow has no sparse tensors", when=kwarg("sparse", True)),
+    Rule("nn.functional.triplet_margin_with_distance_loss", "distance_function is a PyTorch module object, which the harness cannot convert", when=lambda s: "distance_function" in s.kwargs),
     Rule("linalg.svd", "singular vectors' signs: a free choice that numpy's and PyTorch's LAPACK builds make differently"),
     Rule("linalg.eigh", "eigenvectors' signs: a free choice that numpy's and PyTorch's LAPACK builds make differently"),
     Rule("svd", "singular vectors' signs: a free choice that numpy's and PyTorch's LAPACK builds make differently"),
