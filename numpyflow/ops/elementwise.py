@@ -581,7 +581,10 @@ class Sign(_ZeroGradient):
     def forward(ctx, a):
         if a.dtype == np.bool_:  # numpy has no bool sign; True is 1 and False 0 already
             return a.copy()
-        return array_module(a).sign(a)
+        xp = array_module(a)
+        if a.dtype.kind == "f":  # PyTorch's sign of NaN is 0
+            return xp.where(xp.isnan(a), a.dtype.type(0), xp.sign(a))
+        return xp.sign(a)
 
 
 class Floor(_ZeroGradient):
@@ -909,10 +912,16 @@ def sign(input):
     return Sign.apply(tensor_arg(input, "sign"))
 
 
+def _no_bool(input, op):
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError(f"{op}: not implemented for 'Bool' (as in PyTorch)")
+
+
 def _rounding(fn):
     def op(input):
         input = tensor_arg(input, fn.__name__.lower())
-        if input._data.dtype.kind in "iub":
+        _no_bool(input, fn.__name__.lower())
+        if input._data.dtype.kind in "iu":
             return input.clone()
         return fn.apply(input)
 
@@ -928,7 +937,8 @@ trunc = _rounding(Trunc)
 
 def round(input, *, decimals=0):
     """Round half to even (as PyTorch), optionally to ``decimals`` places."""
-    if input._data.dtype.kind in "iub":
+    _no_bool(input, "round")
+    if input._data.dtype.kind in "iu":
         return input.clone()
     return Round.apply(input, decimals)
 

@@ -126,3 +126,18 @@ def test_comparing_an_integer_tensor_with_an_out_of_range_int_wraps_the_int_as_p
         return getattr(L, name)(t, scalar).tolist(), (t == scalar).tolist(), (scalar < t).tolist()
 
     assert run(nf) == run(torch)
+
+
+@needs_torch
+def test_sign_of_nan_is_zero_as_pytorch():
+    values = [float("nan"), -0.0, 2.0, -3.0]
+    assert nf.sign(nf.tensor(values)).tolist() == torch.sign(torch.tensor(values)).tolist()
+
+
+@needs_torch
+@pytest.mark.parametrize("op", ["floor", "ceil", "trunc", "round"])
+def test_rounding_a_bool_tensor_is_not_implemented_as_in_pytorch(op):
+    with pytest.raises(NotImplementedError):
+        getattr(torch, op)(torch.tensor([True]))
+    with pytest.raises(NotImplementedError):
+        getattr(nf, op)(nf.tensor([True]))
