@@ -43,16 +43,13 @@ def build(lib_name: str, model: str, dtype: str = "float32"):
 
 
 def set_threads(n: int):
-    """Both frameworks on ``n`` threads (numpy's BLAS through threadpoolctl when present)."""
+    """Both frameworks on ``n`` threads (NumpyFlow's own; it holds numpy's BLAS at one)."""
     import torch
 
-    torch.set_num_threads(n)
-    try:
-        from threadpoolctl import threadpool_limits
+    import numpyflow as nf
 
-        threadpool_limits(n)
-    except ImportError:
-        pass
+    torch.set_num_threads(n)
+    nf.set_num_threads(n)
 
 
 def train_step_fn(lib, model, batch: int, image, classes, seed: int = 0):

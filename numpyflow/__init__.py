@@ -16,6 +16,7 @@ from . import (
     profiler,  # noqa: F401
 )
 from . import dtypes as _dtypes
+from ._memory import tune_malloc as _tune_malloc
 from .autograd import Function  # noqa: F401
 from .autograd.anomaly_mode import is_anomaly_enabled  # noqa: F401
 from .autograd.grad_mode import *  # noqa: F401,F403
@@ -110,3 +111,5 @@ def get_default_device():
 
 # the library layer, and torch.accelerator, torch.backends and torch.cuda's namesakes
 from . import accelerator, backends, cuda, nn, optim, utils, vision  # noqa: E402,F401
+
+_tune_malloc()

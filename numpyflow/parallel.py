@@ -1,29 +1,32 @@
 """Intra-op parallelism on the CPU: ``nf.set_num_threads`` / ``nf.get_num_threads``.
 
 numpy runs its ufuncs and copies on one core, and its BLAS keeps its worker threads
-spinning between calls, where they fight any other thread for the cores.  So the big ops
-(convolution, pooling, normalization, elementwise work on large arrays) split their work
-themselves: :func:`parallel_for` runs contiguous groups of work items on a small pool of
-threads, the calling thread included, with BLAS held at one thread meanwhile.  numpy
-releases the GIL inside ufunc loops, copies and BLAS calls, so the groups really run at
-the same time.
+spinning after each call, where they fight any other thread for the cores.  So the big
+ops (convolution, pooling, normalization, matrix products, elementwise work on large
+arrays) split their work themselves: :func:`parallel_for` runs contiguous groups of work
+items on a small pool of threads, the calling thread included, and from the first such
+split on (or ``set_num_threads``) numpy's BLAS stays on one thread, for the whole
+process.  numpy releases the GIL inside ufunc loops, copies and BLAS calls, so the
+groups really run at the same time.
 
 The thread count is ``NUMPYFLOW_NUM_THREADS`` when set, else the number of cores this
-process may run on.  Where the BLAS library's thread count cannot be set (a BLAS other
-than OpenBLAS or MKL), work runs on the calling thread alone and BLAS keeps its own
-threads.
+process may run on.  The BLAS library's thread count is set through ``threadpoolctl``'s
+handle on it (``_blas.py``); where it cannot be set (a BLAS other than OpenBLAS or MKL),
+work runs on the calling thread alone and BLAS keeps its own threads.
 """
 
 from __future__ import annotations
 
-import ctypes
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["get_num_threads", "set_num_threads", "parallel_for"]
+from ._blas import blas
+
+__all__ = ["get_num_threads", "set_num_threads", "parallel_for", "matmul"]
 
 
 def _cores() -> int:
@@ -41,53 +44,10 @@ def _env_threads() -> int:
         raise RuntimeError(f"NUMPYFLOW_NUM_THREADS must be a positive integer, got {value!r}") from None
 
 
-class _BlasThreads:
-    """Get and set the thread count of the BLAS library numpy loaded, through its C API."""
-
-    _NAMES = [
-        ("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
-        ("scipy_openblas_get_num_threads", "scipy_openblas_set_num_threads"),
-        ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
-        ("openblas_get_num_threads", "openblas_set_num_threads"),
-        ("MKL_Get_Max_Threads", "MKL_Set_Num_Threads"),
-    ]
-
-    def __init__(self):
-        self.get = self.set = None  # numpy, imported above, has loaded its BLAS library
-        for path in self._loaded_libraries():
-            try:
-                lib = ctypes.CDLL(path)
-            except OSError:
-                continue
-            for get_name, set_name in self._NAMES:
-                if hasattr(lib, get_name) and hasattr(lib, set_name):
-                    self.get, self.set = getattr(lib, get_name), getattr(lib, set_name)
-                    self.get.restype, self.get.argtypes = ctypes.c_int, []
-                    self.set.restype, self.set.argtypes = None, [ctypes.c_int]
-                    return
-
-    @staticmethod
-    def _loaded_libraries():
-        try:
-            with open("/proc/self/maps") as f:
-                paths = {line.split()[-1] for line in f if "blas" in line.lower() or "mkl" in line.lower()}
-        except OSError:  # pragma: no cover - not Linux
-            return []
-        return sorted(p for p in paths if p.startswith("/") and ".so" in p)
-
-
-_blas = None
 _threads = None
 _pool = None
 _local = threading.local()
 _lock = threading.Lock()
-
-
-def _blas_threads() -> _BlasThreads:
-    global _blas
-    if _blas is None:
-        _blas = _BlasThreads()
-    return _blas
 
 
 def get_num_threads() -> int:
@@ -99,10 +59,13 @@ def get_num_threads() -> int:
 
 
 def set_num_threads(n: int) -> None:
-    """Use ``n`` threads in NumpyFlow's CPU ops (as ``torch.set_num_threads``)."""
+    """Use ``n`` threads in NumpyFlow's CPU ops (as ``torch.set_num_threads``); numpy's
+    BLAS runs on one thread from then on (NumpyFlow's threads split the big products)."""
     global _threads, _pool
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive integer, but got {n!r}")
+    if blas().set_threads is not None:
+        _hold_blas_single(blas())
     with _lock:
         _threads = n
         if _pool is not None:
@@ -126,31 +89,73 @@ def _run_group(fn, group):
         _local.busy = False
 
 
+def _hold_blas_single(lib) -> None:
+    """Keep numpy's BLAS on one thread: its idle workers spin for a while after each
+    multithreaded call, taking the cores from NumpyFlow's threads (measured: a stride-1
+    convolution on two threads ran 1.8x slower after one two-thread GEMM than after none)."""
+    if lib.get_threads() != 1:
+        lib.set_threads(1)
+
+
 def parallel_for(items, fn) -> None:
     """Call ``fn(group)`` for contiguous groups of ``items`` (a sequence) that together
     cover it, one group per thread, and wait for all of them.  ``fn`` must write to
     disjoint places for different items.  An exception in any group is raised here."""
     n = min(get_num_threads(), len(items))
-    blas = _blas_threads()
-    if n <= 1 or blas.set is None or getattr(_local, "busy", False):
+    lib = blas()
+    if n <= 1 or lib.set_threads is None or getattr(_local, "busy", False):
         fn(items)
         return
     bounds = [len(items) * k // n for k in range(n + 1)]
     groups = [items[bounds[k] : bounds[k + 1]] for k in range(n)]
-    previous = blas.get()
-    blas.set(1)
+    _hold_blas_single(lib)
+    pool = _executor()
+    futures = [pool.submit(_run_group, fn, g) for g in groups[1:]]
     try:
-        pool = _executor()
-        futures = [pool.submit(_run_group, fn, g) for g in groups[1:]]
-        try:
-            _run_group(fn, groups[0])
-        finally:
-            for f in futures:
-                f.exception()  # wait for every group before anything is raised
-        for f in futures:
-            f.result()
+        _run_group(fn, groups[0])
     finally:
-        blas.set(previous)
+        for f in futures:
+            f.exception()  # wait for every group before anything is raised
+    for f in futures:
+        f.result()
+
+
+def matmul(a, b):
+    """``numpy.matmul(a, b)``, split over the threads by batch entries or by rows (or
+    columns) of the result when the product is large enough to pay for the hand-off."""
+    n = get_num_threads()
+    if type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim < 2 or b.ndim < 2 or n == 1:
+        return np.matmul(a, b)
+    m, k = a.shape[-2:]
+    cols = b.shape[-1]
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    count = math.prod(batch)
+    if 2 * count * m * k * cols < _MIN_PARALLEL_FLOPS:
+        return np.matmul(a, b)
+    out = np.empty(batch + (m, cols), np.result_type(a, b))
+    flat = out.reshape(-1, m, cols)
+    if b.ndim == 2 and count * m >= max(n, cols):  # rows of the (flattened) left operand
+        a2, out2 = a.reshape(-1, k), out.reshape(-1, cols)
+        parallel_for(range(count * m), lambda r: np.matmul(a2[r.start : r.stop], b, out=out2[r.start : r.stop]))
+    elif count >= n and a.shape[:-2] in (batch, ()) and b.shape[:-2] in (batch, ()):  # batch entries
+        a3 = a.reshape(-1, m, k) if a.ndim > 2 else a[None]
+        b3 = b.reshape(-1, k, cols) if b.ndim > 2 else b[None]
+
+        def entries(r):
+            sa = a3[r.start : r.stop] if len(a3) > 1 else a3
+            sb = b3[r.start : r.stop] if len(b3) > 1 else b3
+            np.matmul(sa, sb, out=flat[r.start : r.stop])
+
+        parallel_for(range(count), entries)
+    elif count == 1 and cols >= n:  # columns of the right operand (the longer side)
+        a2, b2, out2 = a.reshape(m, k), b.reshape(k, cols), out.reshape(m, cols)
+        parallel_for(range(cols), lambda c: np.matmul(a2, b2[:, c.start : c.stop], out=out2[:, c.start : c.stop]))
+    else:
+        np.matmul(a, b, out=out)
+    return out
+
+
+_MIN_PARALLEL_FLOPS = 1 << 23
 
 
 # Elementwise work splits into blocks of about this many bytes: small enough that the

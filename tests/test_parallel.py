@@ -97,16 +97,38 @@ def test_nested_parallel_for_runs_inline(threads):
     assert len(inner) == 2  # one inline call per outer group
 
 
-def test_blas_thread_count_is_restored(threads):
-    blas = parallel._blas_threads()
-    if blas.get is None:
+def test_blas_runs_on_one_thread_from_the_first_parallel_work(threads):
+    blas = parallel.blas()
+    if blas.get_threads is None:
         pytest.skip("this BLAS's thread count can't be read")
-    before = blas.get()
     threads(2)
+    blas.set_threads(2)
     seen = []
-    parallel.parallel_for([0, 1], lambda g: seen.append(blas.get()))
+    parallel.parallel_for([0, 1], lambda g: seen.append(blas.get_threads()))
     assert seen == [1, 1]
-    assert blas.get() == before
+    assert blas.get_threads() == 1  # its spinning workers would take the cores between ops
+
+
+@pytest.mark.parametrize("n_threads", [1, 2, 3])
+@pytest.mark.parametrize(
+    "a_shape,b_shape",
+    [
+        ((300, 200), (200, 150)),
+        ((2, 300, 200), (200, 150)),
+        ((4, 100, 200), (4, 200, 90)),
+        ((1, 200), (200, 5000)),
+        ((3, 1, 70, 80), (5, 80, 60)),
+        ((200,), (200, 300)),
+    ],
+)
+def test_threaded_matmul_equals_numpy(threads, n_threads, a_shape, b_shape):
+    threads(n_threads)
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
+    np.testing.assert_allclose(parallel.matmul(a, b), np.matmul(a, b), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(
+        parallel.matmul(a.astype(np.int64), b.astype(np.int64)), np.matmul(a.astype(np.int64), b.astype(np.int64))
+    )
 
 
 @pytest.mark.parametrize("n_threads", [1, 2])

@@ -7,6 +7,7 @@ import string
 
 import numpy as np
 
+from .. import parallel
 from .._errors import broadcast_error
 from ..autograd.function import Function
 from ..backend import array_module
@@ -33,7 +34,11 @@ class MatMul(Function):
     def forward(ctx, a, b, ta=False, tb=False):
         ctx.flags = (ta, tb)
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
-        return array_module(a, b).matmul(_t(a, ta), _t(b, tb))
+        return (
+            parallel.matmul(_t(a, ta), _t(b, tb))
+            if array_module(a, b) is np
+            else array_module(a, b).matmul(_t(a, ta), _t(b, tb))
+        )
 
     @staticmethod
     def backward(ctx, grad):

@@ -312,7 +312,8 @@ STRATEGIES = [
     ("kernel_rows_few_channels", (1, 2, 4, 4), (3, 2, 3, 3), dict(padding=1), ("KernelRows", False)),
     ("kernel_rows_input_grad_by_conv", (1, 3, 4, 4), (2, 3, 3, 3), dict(padding=1), ("KernelRows", True)),
     ("im2col_strided", (1, 2, 5, 4), (3, 2, 3, 3), dict(stride=2, padding=1), ("Im2col", False)),
-    ("im2col_many_channels", (1, 17, 4, 4), (2, 17, 3, 3), dict(padding=1), ("Im2col", True)),
+    ("taps_many_channels", (1, 17, 4, 4), (2, 17, 3, 3), dict(padding=1), ("Taps/Im2col", True)),
+    ("taps_few_channels", (2, 16, 4, 3), (3, 16, 3, 2), dict(padding=(1, 0)), ("Taps/KernelRows", True)),
     ("grouped", (1, 2, 4, 4), (4, 1, 3, 3), dict(groups=2, padding=1), ("Im2col", False)),
     ("grouped_input_grad_by_conv", (1, 4, 4, 4), (4, 2, 3, 3), dict(groups=2, padding=1), ("Im2col", True)),
     ("dilated", (1, 2, 6, 6), (3, 2, 3, 3), dict(dilation=2, padding=2), ("KernelRows", False)),
@@ -328,7 +329,9 @@ def chosen_strategies(monkeypatch):
 
     def spy(*args):
         kernels = real(*args)
-        picked.append((type(kernels).__name__, getattr(kernels, "input_grad_by_conv", None)))
+        rest = getattr(kernels, "rest", None)  # Taps: the forward's, and its gradients' strategy
+        name = type(kernels).__name__ + (f"/{type(rest).__name__}" if rest is not None else "")
+        picked.append((name, getattr(rest or kernels, "input_grad_by_conv", None)))
         return kernels
 
     monkeypatch.setattr(conv_module, "strategy_for", spy)

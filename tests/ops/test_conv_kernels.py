@@ -9,8 +9,9 @@ import pytest
 from reference import needs_torch, torch
 
 import numpyflow as nf
+from numpyflow._blas import Blas
 from numpyflow.ops import _conv_kernels as kernels
-from numpyflow.ops._conv_kernels import ConvGeometry, Im2col, KernelRows, Pointwise, strategy_for
+from numpyflow.ops._conv_kernels import ConvGeometry, Im2col, strategy_for
 
 
 def _geometry(x_shape, w_shape, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
@@ -49,32 +50,41 @@ def _all_kernels(strategy, x, w, gy):
     ]
 
 
+def _kind(strategy):
+    """The strategy's class name, and its gradient strategy's after a slash (``Taps``)."""
+    rest = getattr(strategy, "rest", None)
+    return type(strategy).__name__ + (f"/{type(rest).__name__}" if rest is not None else "")
+
+
 # (name, x shape, w shape, geometry keywords, expected strategy, input gradient by convolution)
 CASES = [
-    ("1x1", (2, 8, 5, 5), (4, 8, 1, 1), {}, Pointwise, None),
-    ("1x1_strided", (2, 4, 7, 6), (6, 4, 1, 1), dict(stride=(2, 2)), Pointwise, None),
-    ("1x1_padded", (2, 4, 5, 5), (3, 4, 1, 1), dict(padding=(1, 1)), Im2col, True),
-    ("3x3_few_channels_more_out", (2, 3, 6, 6), (8, 3, 3, 3), dict(padding=(1, 1)), KernelRows, False),
-    ("3x3_few_channels_same_out", (2, 16, 6, 6), (16, 16, 3, 3), dict(padding=(1, 1)), KernelRows, True),
-    ("3x3_many_channels", (2, 17, 5, 5), (8, 17, 3, 3), dict(padding=(1, 1)), Im2col, True),
-    ("3x3_strided", (2, 3, 8, 7), (4, 3, 3, 3), dict(stride=(2, 2), padding=(1, 1)), Im2col, False),
-    ("grouped", (2, 4, 6, 6), (4, 2, 3, 3), dict(padding=(1, 1), groups=2), Im2col, True),
-    ("dilated", (2, 3, 9, 9), (4, 3, 3, 3), dict(padding=(2, 2), dilation=(2, 2)), KernelRows, False),
+    ("1x1", (2, 8, 5, 5), (4, 8, 1, 1), {}, "Pointwise", None),
+    ("1x1_strided", (2, 4, 7, 6), (6, 4, 1, 1), dict(stride=(2, 2)), "Pointwise", None),
+    ("1x1_padded", (2, 4, 5, 5), (3, 4, 1, 1), dict(padding=(1, 1)), "Im2col", True),
+    ("3x3_few_channels_more_out", (2, 3, 6, 6), (8, 3, 3, 3), dict(padding=(1, 1)), "KernelRows", False),
+    ("3x3_few_channels_same_out", (2, 16, 6, 6), (16, 16, 3, 3), dict(padding=(1, 1)), "Taps/KernelRows", True),
+    ("3x3_many_channels", (2, 17, 5, 5), (8, 17, 3, 3), dict(padding=(1, 1)), "Taps/Im2col", True),
+    ("3x3_many_channels_more_out", (2, 20, 5, 4), (24, 20, 3, 3), dict(padding=(1, 1)), "Taps/Im2col", False),
+    ("3x3_strided", (2, 3, 8, 7), (4, 3, 3, 3), dict(stride=(2, 2), padding=(1, 1)), "Im2col", False),
+    ("grouped", (2, 4, 6, 6), (4, 2, 3, 3), dict(padding=(1, 1), groups=2), "Im2col", True),
+    ("dilated", (2, 3, 9, 9), (4, 3, 3, 3), dict(padding=(2, 2), dilation=(2, 2)), "KernelRows", False),
+    ("dilated_taps", (2, 16, 9, 8), (4, 16, 2, 3), dict(padding=(2, 1), dilation=(2, 3)), "Taps/KernelRows", True),
+    ("unpadded_taps", (2, 16, 6, 7), (24, 16, 3, 4), {}, "Taps/Im2col", False),
 ]
 
 
 @pytest.mark.parametrize("name,xs,ws,kw,cls,by_conv", CASES, ids=[c[0] for c in CASES])
 def test_strategy_for_picks_by_geometry_and_channels(name, xs, ws, kw, cls, by_conv):
     picked = strategy_for(_geometry(xs, ws, **kw), xs[1], ws[0])
-    assert type(picked) is cls
-    assert getattr(picked, "input_grad_by_conv", None) == by_conv
+    assert _kind(picked) == cls
+    assert getattr(getattr(picked, "rest", picked), "input_grad_by_conv", None) == by_conv
 
 
 def test_kernel_rows_stop_where_the_gemm_gets_deep():
     geom = _geometry((1, 16, 6, 6), (4, 16, 3, 3), padding=(1, 1))
-    assert type(strategy_for(geom, 16, 4)) is KernelRows  # depth 16*9 = 144
+    assert _kind(strategy_for(geom, 16, 4)) == "Taps/KernelRows"  # depth 16*9 = 144
     geom = _geometry((1, 17, 6, 6), (4, 17, 3, 3), padding=(1, 1))
-    assert type(strategy_for(geom, 17, 4)) is Im2col  # depth 153
+    assert _kind(strategy_for(geom, 17, 4)) == "Taps/Im2col"  # depth 153
 
 
 @pytest.mark.parametrize("name,xs,ws,kw,cls,by_conv", CASES, ids=[c[0] for c in CASES])
@@ -157,3 +167,15 @@ def test_tap_views_see_the_padded_input_under_each_tap():
         seen = view.reshape(2, geom.Ho, Wq)[:, :, : geom.Wo]
         expected = padded[0, :, i : i + 2 * geom.Ho : 2, j : j + 2 * geom.Wo : 2]
         np.testing.assert_array_equal(seen, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_taps_without_blas_gemm_fall_back_to_the_gradient_strategy(monkeypatch, dtype):
+    geom = _geometry((3, 16, 6, 5), (8, 16, 3, 3), padding=(1, 1))
+    x, w, _ = (a.astype(dtype) for a in _arrays((3, 16, 6, 5), (8, 16, 3, 3), geom))
+    picked = strategy_for(geom, 16, 8)
+    by_taps = picked.forward(x, w, None)
+    tol = 1e-4 if dtype == np.float32 else 1e-12
+    monkeypatch.setattr(kernels, "blas", lambda: Blas())  # a BLAS whose gemm can't be reached
+    np.testing.assert_allclose(picked.forward(x, w, None), by_taps, rtol=tol, atol=tol)
+    np.testing.assert_allclose(picked.rest.forward(x, w, None), by_taps, rtol=tol, atol=tol)

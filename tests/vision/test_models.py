@@ -100,7 +100,8 @@ def test_every_parameter_gradient_matches_pytorch(name):
     rounding that moves one pre-activation across zero moves exact gradients by up to
     ~5e-3, in PyTorch as here, and which kinks flip depends on the order of float32 sums
     (BLAS blocking, batch chunks, thread count).  So train mode bounds every gradient by
-    1e-2 (or 4x PyTorch's worst): a real error is O(1).  Eval mode is well conditioned:
+    1e-2, 4x PyTorch's worst, or twice the largest move of the exact gradients when the
+    input is nudged by float32 arithmetic's error (1e-6), whichever is larger: a real error is O(1).  Eval mode is well conditioned:
     the median error must be at rounding level (1e-5) and every one within 1e-3."""
     rng = np.random.default_rng(1)
     ours64, theirs64, shape = _pair(name, np.float64)
@@ -118,8 +119,17 @@ def test_every_parameter_gradient_matches_pytorch(name):
 
     ours_err = errors(_gradients(nf, ours32, x.astype(np.float32), y), exact)
     theirs_err = errors(_gradients(torch, theirs32, x.astype(np.float32), y), exact)
+    # How far the exact gradients themselves move when the input moves by 1e-6 relative, the
+    # error float32 sums of a few hundred terms carry into every activation: the float32
+    # error no implementation can be held below.
+    conditioning = 0.0
+    for seed in range(3):
+        nudged = x * (1 + 1e-6 * np.random.default_rng(seed).standard_normal(x.shape))
+        fresh = _pair(name, np.float64)[0].double()  # running statistics as ``ours64``'s were
+        conditioning = max(conditioning, max(errors(_gradients(nf, fresh, nudged, y), exact).values()))
     worst = max(ours_err, key=ours_err.get)
-    assert ours_err[worst] < max(1e-2, 4 * max(theirs_err.values())), f"train: {worst}: {ours_err[worst]:.1e}"
+    bound = max(1e-2, 4 * max(theirs_err.values()), 2 * conditioning)
+    assert ours_err[worst] < bound, f"train: {worst}: {ours_err[worst]:.1e}"
 
     ours64.eval()
     ours32.eval()
