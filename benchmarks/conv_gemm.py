@@ -7,6 +7,10 @@ the same number of threads.
     python -m benchmarks.conv_gemm [--threads 2] [--repeats 7] [--model resnet20]
 
 The last columns are each kernel's share of the sgemm rate; a star marks one under 50%.
+The floor lines add up every layer's time at the sgemm rate (forward alone, and forward,
+input and weight gradients) and compare it with PyTorch's whole inference and training
+step at the same batch, measured here: what no GEMM-based convolution with this BLAS can
+go below.
 """
 
 from __future__ import annotations
@@ -110,11 +114,28 @@ def layer_rates(layer, batch, threads, repeats):
     return flop / 1e9, rates, sgemm
 
 
+def pytorch_seconds(model, batch, repeats):
+    """PyTorch's median inference and training-step seconds for ``model`` at ``batch``."""
+    import torch
+
+    from benchmarks.common import MODELS, build, infer_fn, train_step_fn
+
+    time.sleep(SETTLE_SECONDS)
+    spec = MODELS[model]
+    m, _ = build("pytorch", model)
+    forward = median_seconds(infer_fn(torch, m, batch, spec["image"]), repeats)
+    m, _ = build("pytorch", model)
+    step = median_seconds(train_step_fn(torch, m, batch, spec["image"], spec["classes"]), repeats)
+    time.sleep(SETTLE_SECONDS)
+    return forward, step
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--model", choices=sorted(LAYERS), action="append")
+    parser.add_argument("--batch", type=int, default=None, help="instead of each model's own")
     args = parser.parse_args(argv)
     set_threads(args.threads)
     print(f"convolution GFLOP/s, float32, {args.threads} threads, median of {args.repeats}; {machine_line()}")
@@ -123,11 +144,17 @@ def main(argv=None):
         f"   {'share of the sgemm rate':s}"
     )
     lowest = 1.0
+    floors = []
     for model in args.model or ["resnet20", "resnet18"]:
         batch, layers = LAYERS[model]
+        batch = args.batch or batch
         print(f"-- {model}, batch {batch}")
+        floor_forward = floor_step = 0.0
         for layer in layers:
             gflop, rates, sgemm = layer_rates(layer, batch, args.threads, args.repeats)
+            count, first = layer[7], layer[0].startswith("conv1")
+            floor_forward += count * gflop / sgemm
+            floor_step += count * gflop * (2 if first else 3) / sgemm
             shares = {kernel: rate / sgemm for kernel, rate in rates.items()}
             # conv1's input gradient is never computed in training (the input is data)
             counted = {k: v for k, v in shares.items() if not (layer[0].startswith("conv1") and k == "input grad")}
@@ -138,7 +165,15 @@ def main(argv=None):
                 f"{rates['weight grad']:9.0f} {sgemm:6.0f}   {marks}",
                 flush=True,
             )
+        floors.append((model, batch, floor_forward, floor_step, *pytorch_seconds(model, batch, args.repeats)))
     print(f"lowest share (conv1's unused input gradient aside): {lowest:.0%}")
+    print("floor: every convolution at numpy's sgemm rate and no other work, against PyTorch's whole model")
+    for model, batch, forward, step, pt_forward, pt_step in floors:
+        print(
+            f"  {model} batch {batch}: inference {1e3 * forward:.1f} ms = {forward / pt_forward:.2f}x PyTorch's "
+            f"{1e3 * pt_forward:.1f} ms; training step {1e3 * step:.1f} ms = {step / pt_step:.2f}x PyTorch's "
+            f"{1e3 * pt_step:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

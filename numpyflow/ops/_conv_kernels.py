@@ -1,5 +1,6 @@
 """Raw-array kernels of 2-D convolution (NCHW): the stride-phase layout, im2col/col2im,
-the kernel-rows and pointwise paths, and batch chunking over threads.  The Functions in
+the tall layout of the taps and kernel-rows kernels, the pointwise path, and batch
+chunking over threads.  The Functions in
 ``conv.py`` call them; pooling reuses the layout (``ConvGeometry``, ``to_phases``,
 ``from_phases``, ``tap_views``, ``plane_dims``).
 
@@ -7,7 +8,8 @@ One strategy object per geometry, each with ``forward``, ``input_grad``, ``weigh
 and ``input_and_weight_grad`` (one fused pass where the strategy has one):
 
 * ``Pointwise``: a 1x1 convolution without padding or groups, a matmul over channels;
-* ``KernelRows``: stride 1, few channels: ``kh`` GEMMs over a matrix of column shifts;
+* ``Taps``: stride 1, no groups, 8 to 128 channels: the forward as ``kh*kw`` GEMMs
+  summed by BLAS over the padded input, the weight gradient by kernel rows;
 * ``Im2col``: everything else: a column matrix and one GEMM per batch chunk.
 
 ``strategy_for`` is the one place the choice is made.  Everything here works on numpy or
@@ -343,7 +345,7 @@ def _cols_bytes(C, geom: ConvGeometry, itemsize):
     return C * geom.kh * geom.kw * geom.Ho * plane_dims(geom)[1] * itemsize
 
 
-# -- stride-1 convolutions by kernel rows ------------------------------------------------
+# -- the tall layout, and weight gradients by kernel rows ---------------------------------
 #
 # For stride 1, a chunk's padded input goes channel-major and "tall": ``(C, n, Hq, Wq)``,
 # the images one under another, each row followed by ``Wq - W`` zeros that serve as the
@@ -351,12 +353,13 @@ def _cols_bytes(C, geom: ConvGeometry, itemsize):
 # zero rows that pad it below and the next one above (one shared gap, not two: a 3x3
 # convolution of an 8x8 plane then computes 81 positions per 64 outputs, not 100).
 # Output position ``m`` of that tall, wide grid reads, under tap ``(i, j)``, element
-# ``m + i*dh*Wq + j*dw`` of each channel's run.  So one matrix ``R`` of the ``kw``
-# column shifts (``C*kw`` rows: 3x the input where im2col makes 9x) serves every kernel
-# row ``i`` as a column-offset view, and the convolution is ``kh`` GEMMs of depth
-# ``C*kw``, summed.  Junk rows and columns (where a window straddles a gap) are computed
-# and dropped.  Measured 7-25% faster than im2col on ResNet's 16-channel layers (forward
-# and both gradients).
+# ``m + i*dh*Wq + j*dw`` of each channel's run.  Junk rows and columns (where a window
+# straddles a gap) are computed and dropped.  The forward by taps reads that layout as
+# it stands (below).  The weight gradient uses one matrix ``R`` of the ``kw`` column
+# shifts (``C*kw`` rows: 3x the input where im2col makes 9x), every kernel row ``i``
+# a column-offset view of it: ``kh`` GEMMs of ``R`` against the gradient laid out as
+# the output grid (measured as fast as im2col from 12 channels, 12% faster at 128; from
+# 8 channels down im2col's one deeper GEMM wins, up to 2x at 1 and 3).
 
 
 def _rows_dims(geom: ConvGeometry):
@@ -420,24 +423,6 @@ def _rows_bytes(C, geom: ConvGeometry, itemsize):
     return C * geom.kw * Hq * Wq * itemsize
 
 
-def _rows_forward(x, w_rows, geom: ConvGeometry, out, bias):
-    """``out (n, O, Ho, Wo) = conv(x)`` for one chunk; ``w_rows[i]`` is ``w[:, :, i, :]``
-    as ``(O, C*kw)``."""
-    xp = array_module(x)
-    n = x.shape[0]
-    O = w_rows[0].shape[0]
-    Hq, Wq = _rows_dims(geom)
-    R, S = _row_shifts(x, geom)
-    acc = xp.empty((O, S), x.dtype)
-    tmp = xp.empty((O, S), x.dtype)
-    xp.matmul(w_rows[0], R[:, :S], out=acc)
-    for i in range(1, geom.kh):
-        off = i * geom.dh * Wq
-        xp.matmul(w_rows[i], R[:, off : off + S], out=tmp)
-        acc += tmp
-    _wide_to_nchw(acc.reshape(O, n, Hq, Wq), out, bias)
-
-
 def _rows_weight_grad(x, gy, geom: ConvGeometry):
     """One chunk's weight gradient as ``(kh, C*kw, O)``: per kernel row, the shifted
     input against the gradient laid out like the forward's output grid."""
@@ -478,13 +463,14 @@ def _taps_forward(lib, x, w_taps, geom: ConvGeometry, out, bias):
 
 
 class Taps:
-    """Stride 1, no groups, enough channels: the forward by taps (see above), the weight
-    gradient by kernel rows; the input gradient, and any forward BLAS can't take, are
-    those of ``rest``."""
+    """Stride 1, no groups, 8 to 128 channels: the forward by taps (see above), the
+    weight gradient by kernel rows from ``ROWS_MIN_CHANNELS`` channels; the input
+    gradient, and whatever else, are those of ``rest`` (an ``Im2col``)."""
 
-    def __init__(self, geom: ConvGeometry, rest):
+    def __init__(self, geom: ConvGeometry, rest, in_channels):
         self.geom = geom
         self.rest = rest
+        self.rows_weight_grad = in_channels >= ROWS_MIN_CHANNELS
 
     def forward(self, x, w, bias):
         """Per batch chunk, ``kh*kw`` accumulating GEMMs over the padded chunk."""
@@ -509,12 +495,12 @@ class Taps:
         return self.rest.input_grad(gy, w, x_shape, bias)
 
     def weight_grad(self, x, gy, w_shape):
-        """By kernel rows, as ``KernelRows`` (measured as fast as im2col or faster, to
-        12% at 128 channels: its layout wastes less on padding)."""
-        return _weight_grad_by_rows(x, gy, self.geom, w_shape)
+        if self.rows_weight_grad:
+            return _weight_grad_by_rows(x, gy, self.geom, w_shape)
+        return self.rest.weight_grad(x, gy, w_shape)
 
     def input_and_weight_grad(self, x, gy, w):
-        if self.rest.input_grad_by_conv:
+        if self.rest.input_grad_by_conv or self.rows_weight_grad:
             return self.input_grad(gy, w, x.shape), self.weight_grad(x, gy, w.shape)
         return self.rest.input_and_weight_grad(x, gy, w)
 
@@ -608,30 +594,6 @@ class Im2col:
         return gx, _weight_grad_total(total, w.shape, x.dtype, xp)
 
 
-class KernelRows(Im2col):
-    """Stride 1, few channels: the forward and the weight gradient run by kernel rows
-    (see above); the input gradient, and the fused pass, are ``Im2col``'s."""
-
-    def forward(self, x, w, bias):
-        """Per batch chunk, ``kh`` GEMMs of ``w``'s kernel rows with the column shifts."""
-        geom = self.geom
-        xp = array_module(x, w)
-        N, C = x.shape[:2]
-        out = xp.empty((N, w.shape[0], geom.Ho, geom.Wo), x.dtype)
-        w_rows = [xp.ascontiguousarray(w[:, :, i, :]).reshape(w.shape[0], -1) for i in range(geom.kh)]
-
-        def work(chunks):
-            for n0, n1 in chunks:
-                _rows_forward(x[n0:n1], w_rows, geom, out[n0:n1], bias)
-
-        _for_chunks(xp, _batch_chunks(N, _rows_bytes(C, geom, x.itemsize)), work)
-        return out
-
-    def weight_grad(self, x, gy, w_shape):
-        """Per batch chunk and kernel row, the column shifts against ``gy``, summed."""
-        return _weight_grad_by_rows(x, gy, self.geom, w_shape)
-
-
 class Pointwise:
     """A 1x1 convolution without padding or groups: a matmul over channels per image
     (the input sampled at the stride first)."""
@@ -693,20 +655,6 @@ def _is_pointwise(geom: ConvGeometry):
     return geom.kh == 1 and geom.kw == 1 and geom.groups == 1 and geom.pt == geom.pb == geom.pl == geom.pr == 0
 
 
-def _fits_kernel_rows(geom: ConvGeometry, in_channels):
-    """Stride 1, no groups, no cropping, and im2col's GEMM depth ``C*kh*kw`` at most 144
-    (deeper GEMMs run efficiently enough that the extra GEMM calls cost more than the
-    copy saves: measured equal at 288, 17% slower at 576)."""
-    return (
-        geom.sh == 1
-        and geom.sw == 1
-        and geom.groups == 1
-        and geom.kh > 1
-        and in_channels * geom.kh * geom.kw <= 144
-        and min(geom.pt, geom.pb, geom.pl, geom.pr) >= 0
-    )
-
-
 def _input_grad_by_conv(geom: ConvGeometry, in_channels, out_channels):
     """Whether the input gradient is best a stride-1 convolution of the padded gradient
     with the flipped weight (its column matrix has ``O*kh*kw`` rows) rather than col2im
@@ -717,9 +665,9 @@ def _input_grad_by_conv(geom: ConvGeometry, in_channels, out_channels):
 def _fits_taps(geom: ConvGeometry, in_channels):
     """Stride 1, no groups, no cropping, the taps' GEMMs (depth ``C``) deep enough to pay
     for their number, and im2col's (depth ``C*kh*kw``) shallow enough to lose to them.
-    Measured on ResNet layers (3x3, batch 64-128, 1 and 2 threads): taps 5-25% faster
-    from 16 to 128 channels, im2col 20-35% faster at 256 and 512 (whose small planes
-    also waste the most on padding)."""
+    Measured on 3x3 layers (batch 64-128, 1 and 2 threads): taps 10-60% faster than
+    im2col from 8 to 128 channels, im2col faster at 1 and 3 channels and, by 20-35%, at
+    256 and 512 (whose small planes also waste the most on padding)."""
     return (
         geom.sh == 1
         and geom.sw == 1
@@ -730,8 +678,9 @@ def _fits_taps(geom: ConvGeometry, in_channels):
     )
 
 
-TAPS_MIN_CHANNELS = 16
+TAPS_MIN_CHANNELS = 8
 TAPS_MAX_DEPTH = 1152
+ROWS_MIN_CHANNELS = 12
 
 
 def strategy_for(geom: ConvGeometry, in_channels, out_channels):
@@ -739,9 +688,5 @@ def strategy_for(geom: ConvGeometry, in_channels, out_channels):
     (forward, input and weight gradients): the one place they are chosen."""
     if _is_pointwise(geom):
         return Pointwise(geom)
-    by_conv = _input_grad_by_conv(geom, in_channels, out_channels)
-    if _fits_kernel_rows(geom, in_channels):
-        rest = KernelRows(geom, by_conv)
-    else:
-        rest = Im2col(geom, by_conv)
-    return Taps(geom, rest) if _fits_taps(geom, in_channels) else rest
+    rest = Im2col(geom, _input_grad_by_conv(geom, in_channels, out_channels))
+    return Taps(geom, rest, in_channels) if _fits_taps(geom, in_channels) else rest

@@ -61,14 +61,18 @@ CASES = [
     ("1x1", (2, 8, 5, 5), (4, 8, 1, 1), {}, "Pointwise", None),
     ("1x1_strided", (2, 4, 7, 6), (6, 4, 1, 1), dict(stride=(2, 2)), "Pointwise", None),
     ("1x1_padded", (2, 4, 5, 5), (3, 4, 1, 1), dict(padding=(1, 1)), "Im2col", True),
-    ("3x3_few_channels_more_out", (2, 3, 6, 6), (8, 3, 3, 3), dict(padding=(1, 1)), "KernelRows", False),
-    ("3x3_few_channels_same_out", (2, 16, 6, 6), (16, 16, 3, 3), dict(padding=(1, 1)), "Taps/KernelRows", True),
+    ("3x3_few_channels_more_out", (2, 3, 6, 6), (8, 3, 3, 3), dict(padding=(1, 1)), "Im2col", False),
+    ("3x3_eight_channels", (2, 8, 6, 6), (8, 8, 3, 3), dict(padding=(1, 1)), "Taps/Im2col", True),
+    ("3x3_eight_channels_more_out", (2, 8, 6, 5), (10, 8, 3, 3), dict(padding=(1, 1)), "Taps/Im2col", False),
+    ("3x3_few_channels_same_out", (2, 16, 6, 6), (16, 16, 3, 3), dict(padding=(1, 1)), "Taps/Im2col", True),
+    ("3x3_rows_more_out", (2, 12, 5, 6), (16, 12, 3, 3), dict(padding=(1, 2)), "Taps/Im2col", False),
     ("3x3_many_channels", (2, 17, 5, 5), (8, 17, 3, 3), dict(padding=(1, 1)), "Taps/Im2col", True),
     ("3x3_many_channels_more_out", (2, 20, 5, 4), (24, 20, 3, 3), dict(padding=(1, 1)), "Taps/Im2col", False),
     ("3x3_strided", (2, 3, 8, 7), (4, 3, 3, 3), dict(stride=(2, 2), padding=(1, 1)), "Im2col", False),
     ("grouped", (2, 4, 6, 6), (4, 2, 3, 3), dict(padding=(1, 1), groups=2), "Im2col", True),
-    ("dilated", (2, 3, 9, 9), (4, 3, 3, 3), dict(padding=(2, 2), dilation=(2, 2)), "KernelRows", False),
-    ("dilated_taps", (2, 16, 9, 8), (4, 16, 2, 3), dict(padding=(2, 1), dilation=(2, 3)), "Taps/KernelRows", True),
+    ("dilated", (2, 3, 9, 9), (4, 3, 3, 3), dict(padding=(2, 2), dilation=(2, 2)), "Im2col", False),
+    ("dilated_taps", (2, 16, 9, 8), (4, 16, 2, 3), dict(padding=(2, 1), dilation=(2, 3)), "Taps/Im2col", True),
+    ("uneven_padding_taps", (2, 16, 7, 6), (20, 16, 3, 3), dict(padding=(0, 2)), "Taps/Im2col", False),
     ("unpadded_taps", (2, 16, 6, 7), (24, 16, 3, 4), {}, "Taps/Im2col", False),
 ]
 
@@ -80,11 +84,12 @@ def test_strategy_for_picks_by_geometry_and_channels(name, xs, ws, kw, cls, by_c
     assert getattr(getattr(picked, "rest", picked), "input_grad_by_conv", None) == by_conv
 
 
-def test_kernel_rows_stop_where_the_gemm_gets_deep():
-    geom = _geometry((1, 16, 6, 6), (4, 16, 3, 3), padding=(1, 1))
-    assert _kind(strategy_for(geom, 16, 4)) == "Taps/KernelRows"  # depth 16*9 = 144
-    geom = _geometry((1, 17, 6, 6), (4, 17, 3, 3), padding=(1, 1))
-    assert _kind(strategy_for(geom, 17, 4)) == "Taps/Im2col"  # depth 153
+def test_taps_cover_8_to_128_channels():
+    for channels, kind in [(7, "Im2col"), (8, "Taps/Im2col"), (128, "Taps/Im2col"), (129, "Im2col")]:
+        geom = _geometry((1, channels, 6, 6), (4, channels, 3, 3), padding=(1, 1))
+        assert _kind(strategy_for(geom, channels, 4)) == kind, channels
+    assert not strategy_for(_geometry((1, 8, 6, 6), (4, 8, 3, 3)), 8, 4).rows_weight_grad
+    assert strategy_for(_geometry((1, 12, 6, 6), (4, 12, 3, 3)), 12, 4).rows_weight_grad
 
 
 @pytest.mark.parametrize("name,xs,ws,kw,cls,by_conv", CASES, ids=[c[0] for c in CASES])
