@@ -370,21 +370,84 @@ def _rows_dims(geom: ConvGeometry):
     return geom.H + gap_h, geom.W + gap_w
 
 
-def _tall_padded(x, geom: ConvGeometry):
-    """``(buf, S, ld)``: the chunk ``x (n, C, H, W)`` in the tall layout, flat: channel
-    ``c``'s run from ``c*ld``, its output grid of ``S = n*Hq*Wq`` positions reading
-    ``ld`` elements (the top and left padding of the first image, the grid, the furthest
-    tap's reach)."""
+class TallLayout(NamedTuple):
+    """Where a chunk of ``n`` images lives in the tall layout (stride 1: the shared-gap
+    layout above; strided: one tall block per stride phase, see the taps below): channel
+    ``c``'s run of ``ld`` elements from ``c*ld``; the output grid ``(n, Hq, Wq)`` of ``S``
+    positions; tap ``t = i*kw + j`` reads (or, for the input gradient, writes) the
+    ``(C, S)`` matrix at column ``offsets[t]`` of the runs."""
+
+    Hq: int
+    Wq: int
+    S: int
+    ld: int
+    offsets: list
+
+
+def _tall_layout(geom: ConvGeometry, n) -> TallLayout:
+    taps = [divmod(t, geom.kw) for t in range(geom.kh * geom.kw)]
+    if geom.sh == geom.sw == 1:
+        Hq, Wq = _rows_dims(geom)
+        S = n * Hq * Wq
+        lead = geom.pt * Wq + geom.pl
+        ld = lead + S + (geom.kh - 1) * geom.dh * Wq + (geom.kw - 1) * geom.dw
+        return TallLayout(Hq, Wq, S, ld, [i * geom.dh * Wq + j * geom.dw for i, j in taps])
+    Hq, Wq = plane_dims(geom)
+    S = n * Hq * Wq
+    reach = (geom.kh - 1) * geom.dh // geom.sh * Wq + (geom.kw - 1) * geom.dw // geom.sw
+    offsets = []
+    for i, j in taps:
+        r0, a = divmod(i * geom.dh, geom.sh)
+        c0, b = divmod(j * geom.dw, geom.sw)
+        offsets.append((a * geom.sw + b) * S + r0 * Wq + c0)
+    return TallLayout(Hq, Wq, S, geom.sh * geom.sw * S + reach, offsets)
+
+
+def _tall_blocks(buf, geom: ConvGeometry, layout: TallLayout, n, C):
+    """``(view, rows, cols)``: views of the flat tall ``buf`` as ``(C, n, h, w)`` blocks,
+    each holding the input (channel-first, ``x.transpose(1, 0, 2, 3)``) at
+    ``[:, :, rows, cols]``; together they hold all of it, each position once."""
+    Hq, Wq, S, ld = layout.Hq, layout.Wq, layout.S, layout.ld
+    runs = buf.reshape(C, ld)
+    if geom.sh == geom.sw == 1:
+        lead = geom.pt * Wq + geom.pl
+        yield runs[:, lead : lead + S].reshape(C, n, Hq, Wq)[:, :, : geom.H, : geom.W], slice(None), slice(None)
+        return
+    planes = runs[:, : geom.sh * geom.sw * S].reshape(C, geom.sh, geom.sw, n, Hq, Wq)
+    for a, b, (h0, h1, r), (w0, w1, c) in _phase_ranges(geom, Hq, Wq):
+        if h1 > h0 and w1 > w0:
+            rows = slice(r, r + (h1 - h0 - 1) * geom.sh + 1, geom.sh)
+            yield planes[:, a, b, :, h0:h1, w0:w1], rows, slice(c, c + (w1 - w0 - 1) * geom.sw + 1, geom.sw)
+
+
+def _to_tall(x, geom: ConvGeometry):
+    """``(buf, layout)``: the chunk ``x (n, C, H, W)`` padded with zeros in the tall
+    layout."""
     xp = array_module(x)
     n, C = x.shape[:2]
-    Hq, Wq = _rows_dims(geom)
-    S = n * Hq * Wq
-    lead = geom.pt * Wq + geom.pl
-    ld = lead + S + (geom.kh - 1) * geom.dh * Wq + (geom.kw - 1) * geom.dw
-    buf = xp.zeros((C * ld,), x.dtype)
-    grid = buf.reshape(C, ld)[:, lead : lead + S].reshape(C, n, Hq, Wq)
-    grid[:, :, : geom.H, : geom.W] = x.transpose(1, 0, 2, 3)
-    return buf, S, ld
+    layout = _tall_layout(geom, n)
+    buf = xp.zeros((C * layout.ld,), x.dtype)
+    xt = x.transpose(1, 0, 2, 3)
+    for view, rows, cols in _tall_blocks(buf, geom, layout, n, C):
+        view[...] = xt[:, :, rows, cols]
+    return buf, layout
+
+
+def _from_tall(buf, geom: ConvGeometry, layout: TallLayout, out):
+    """The inverse of ``_to_tall``: fills ``out (n, C, H, W)`` (padding dropped)."""
+    n, C = out.shape[:2]
+    out_t = out.transpose(1, 0, 2, 3)
+    for view, rows, cols in _tall_blocks(buf, geom, layout, n, C):
+        out_t[:, :, rows, cols] = view
+    return out
+
+
+def _grid(gy, layout: TallLayout):
+    """``gy (n, O, Ho, Wo)`` as the output grid ``(O, S)``, zero at the junk positions."""
+    n, O, Ho, Wo = gy.shape
+    G = array_module(gy).zeros((O, n, layout.Hq, layout.Wq), gy.dtype)
+    G[:, :, :Ho, :Wo] = gy.transpose(1, 0, 2, 3)
+    return G.reshape(O, layout.S)
 
 
 def _row_shifts(x, geom: ConvGeometry):
@@ -392,12 +455,12 @@ def _row_shifts(x, geom: ConvGeometry):
     ``S = n*Hq*Wq`` is the size of the chunk's tall, wide output grid."""
     xp = array_module(x)
     C = x.shape[1]
-    Wq = _rows_dims(geom)[1]
-    buf, S, ld = _tall_padded(x, geom)
-    L = S + (geom.kh - 1) * geom.dh * Wq
+    buf, layout = _to_tall(x, geom)
+    S = layout.S
+    L = S + (geom.kh - 1) * geom.dh * layout.Wq
     R = xp.empty((C, geom.kw, L), x.dtype)
     item = x.itemsize
-    xp.copyto(R, _strided(buf, 0, (C, geom.kw, L), (ld * item, geom.dw * item, item)))
+    xp.copyto(R, _strided(buf, 0, (C, geom.kw, L), (layout.ld * item, geom.dw * item, item)))
     return R.reshape(C * geom.kw, L), S
 
 
@@ -430,20 +493,21 @@ def _rows_weight_grad(x, gy, geom: ConvGeometry):
     n, O = gy.shape[:2]
     Hq, Wq = _rows_dims(geom)
     R, S = _row_shifts(x, geom)
-    G = xp.zeros((O, n, Hq, Wq), gy.dtype)
-    G[:, :, : geom.Ho, : geom.Wo] = gy.transpose(1, 0, 2, 3)
-    G = G.reshape(O, S)
+    G = _grid(gy, _tall_layout(geom, n))
     return xp.stack([R[:, i * geom.dh * Wq : i * geom.dh * Wq + S] @ G.T for i in range(geom.kh)])
 
 
-# -- stride-1 convolutions by taps -----------------------------------------------------------
+# -- convolutions by taps ---------------------------------------------------------------------
 #
 # In the tall layout above, kernel tap ``(i, j)`` reads column offset ``i*dh*Wq + j*dw``
 # of the one ``(C, S)`` matrix of the padded chunk: a BLAS operand as it stands (leading
-# dimension ``S``).  So the forward is ``kh*kw`` GEMMs of depth ``C`` that BLAS sums into
-# one output grid through its ``beta``, with no column matrix: the input is copied once
-# (padding) where im2col copies it ``kh*kw`` times.  It needs BLAS's own ``gemm``
-# (``_blas.py``); without it the forward is the gradient strategy's.
+# dimension: the channel's run).  So the forward is ``kh*kw`` GEMMs of depth ``C`` that
+# BLAS sums into one output grid through its ``beta``, with no column matrix: the input
+# is copied once (padding) where im2col copies it ``kh*kw`` times.  A strided
+# convolution reads its input as stride phases (see the layout at the top), each phase
+# tall in the same way, ``(C, sh, sw, n, Hq, Wq)``: tap ``(i, j)`` is then a column
+# offset into one phase.  It needs BLAS's own ``gemm`` (``_blas.py``); without it the
+# forward is the gradient strategy's.
 
 
 def _taps_forward(lib, x, w_taps, geom: ConvGeometry, out, bias):
@@ -451,26 +515,38 @@ def _taps_forward(lib, x, w_taps, geom: ConvGeometry, out, bias):
     ``(kh, kw, O, C)`` weight."""
     n, C = x.shape[:2]
     O = out.shape[1]
-    Hq, Wq = _rows_dims(geom)
-    buf, S, ld = _tall_padded(x, geom)
+    buf, layout = _to_tall(x, geom)
+    S = layout.S
     acc = np.empty((O, S), x.dtype)
     flat = acc.reshape(-1)
-    for t in range(geom.kh * geom.kw):
-        i, j = divmod(t, geom.kw)
-        offset = i * geom.dh * Wq + j * geom.dw
-        lib.gemm((w_taps, t * O * C, C), (buf, offset, ld), (flat, 0, S), O, S, C, beta=float(t > 0))
-    _wide_to_nchw(acc.reshape(O, n, Hq, Wq), out, bias)
+    for t, offset in enumerate(layout.offsets):
+        lib.gemm((w_taps, t * O * C, C), (buf, offset, layout.ld), (flat, 0, S), O, S, C, beta=float(t > 0))
+    _wide_to_nchw(acc.reshape(O, n, layout.Hq, layout.Wq), out, bias)
+
+
+def _taps_input_grad(lib, gy, w_taps_t, geom: ConvGeometry, out):
+    """``out (n, C, H, W) =`` the input gradient of one chunk: each tap's ``w^T @ grid``
+    added by BLAS (``beta = 1``) into the tall layout where that tap reads, then taken
+    out of it; ``w_taps_t`` is the flat ``(kh, kw, C, O)`` weight."""
+    n, C = out.shape[:2]
+    O = gy.shape[1]
+    layout = _tall_layout(geom, n)
+    G = _grid(gy, layout).reshape(-1)
+    buf = np.zeros((C * layout.ld,), gy.dtype)
+    for t, offset in enumerate(layout.offsets):
+        lib.gemm((w_taps_t, t * C * O, O), (G, 0, layout.S), (buf, offset, layout.ld), C, layout.S, O, beta=1.0)
+    _from_tall(buf, geom, layout, out)
 
 
 class Taps:
-    """Stride 1, no groups, 8 to 128 channels: the forward by taps (see above), the
+    """No groups, 8 to 128 channels: the forward by taps (see above); at stride 1 the
     weight gradient by kernel rows from ``ROWS_MIN_CHANNELS`` channels; the input
     gradient, and whatever else, are those of ``rest`` (an ``Im2col``)."""
 
     def __init__(self, geom: ConvGeometry, rest, in_channels):
         self.geom = geom
         self.rest = rest
-        self.rows_weight_grad = in_channels >= ROWS_MIN_CHANNELS
+        self.rows_weight_grad = in_channels >= ROWS_MIN_CHANNELS and geom.sh == geom.sw == 1
 
     def forward(self, x, w, bias):
         """Per batch chunk, ``kh*kw`` accumulating GEMMs over the padded chunk."""
@@ -482,17 +558,39 @@ class Taps:
         O = w.shape[0]
         out = np.empty((N, O, geom.Ho, geom.Wo), x.dtype)
         w_taps = np.ascontiguousarray(w.transpose(2, 3, 0, 1)).reshape(-1)
-        Hq, Wq = _rows_dims(geom)
 
         def work(chunks):
             for n0, n1 in chunks:
                 _taps_forward(lib, x[n0:n1], w_taps, geom, out[n0:n1], bias)
 
-        parallel_for(_batch_chunks(N, (C + O) * Hq * Wq * x.itemsize), work)
+        parallel_for(_batch_chunks(N, self._bytes_per_image(C, O, x.itemsize)), work)
         return out
 
+    def _bytes_per_image(self, C, O, itemsize):
+        """Scratch per image: the tall input and the output grid."""
+        layout = _tall_layout(self.geom, 1)
+        return (C * self.geom.sh * self.geom.sw + O) * layout.Hq * layout.Wq * itemsize
+
     def input_grad(self, gy, w, x_shape, bias=None):
-        return self.rest.input_grad(gy, w, x_shape, bias)
+        """By the flipped convolution where ``rest`` makes it so (stride 1, no more
+        output than input channels), else by taps added into the tall layout."""
+        lib = blas()
+        usable = type(gy) is np.ndarray and type(w) is np.ndarray and lib.has_gemm(gy.dtype)
+        if self.rest.input_grad_by_conv or not usable:
+            return self.rest.input_grad(gy, w, x_shape, bias)
+        N, C = x_shape[:2]
+        O = w.shape[0]
+        out = np.empty(x_shape, gy.dtype)
+        w_taps_t = np.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(-1)
+
+        def work(chunks):
+            for n0, n1 in chunks:
+                _taps_input_grad(lib, gy[n0:n1], w_taps_t, self.geom, out[n0:n1])
+
+        parallel_for(_batch_chunks(N, self._bytes_per_image(C, O, gy.itemsize)), work)
+        if bias is not None:
+            out += bias.reshape(C, 1, 1)
+        return out
 
     def weight_grad(self, x, gy, w_shape):
         if self.rows_weight_grad:
@@ -500,9 +598,7 @@ class Taps:
         return self.rest.weight_grad(x, gy, w_shape)
 
     def input_and_weight_grad(self, x, gy, w):
-        if self.rest.input_grad_by_conv or self.rows_weight_grad:
-            return self.input_grad(gy, w, x.shape), self.weight_grad(x, gy, w.shape)
-        return self.rest.input_and_weight_grad(x, gy, w)
+        return self.input_grad(gy, w, x.shape), self.weight_grad(x, gy, w.shape)
 
 
 def _matmul(a, b):
@@ -669,9 +765,7 @@ def _fits_taps(geom: ConvGeometry, in_channels):
     im2col from 8 to 128 channels, im2col faster at 1 and 3 channels and, by 20-35%, at
     256 and 512 (whose small planes also waste the most on padding)."""
     return (
-        geom.sh == 1
-        and geom.sw == 1
-        and geom.groups == 1
+        geom.groups == 1
         and TAPS_MIN_CHANNELS <= in_channels
         and in_channels * geom.kh * geom.kw <= TAPS_MAX_DEPTH
         and min(geom.pt, geom.pb, geom.pl, geom.pr) >= 0

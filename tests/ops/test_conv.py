@@ -315,6 +315,7 @@ STRATEGIES = [
     ("taps_many_channels", (1, 17, 4, 4), (2, 17, 3, 3), dict(padding=1), ("Taps/Im2col", True)),
     ("taps_few_channels", (2, 16, 4, 3), (3, 16, 3, 2), dict(padding=(1, 0)), ("Taps/Im2col", True)),
     ("taps_im2col_weight_grad", (2, 8, 4, 3), (9, 8, 3, 3), dict(padding=1), ("Taps/Im2col", False)),
+    ("taps_strided", (1, 8, 5, 4), (3, 8, 3, 3), dict(stride=2, padding=1), ("Taps/Im2col", False)),
     ("grouped", (1, 2, 4, 4), (4, 1, 3, 3), dict(groups=2, padding=1), ("Im2col", False)),
     ("grouped_input_grad_by_conv", (1, 4, 4, 4), (4, 2, 3, 3), dict(groups=2, padding=1), ("Im2col", True)),
     ("dilated", (1, 2, 6, 6), (3, 2, 3, 3), dict(dilation=2, padding=2), ("Im2col", False)),

@@ -73,6 +73,16 @@ CASES = [
     ("dilated", (2, 3, 9, 9), (4, 3, 3, 3), dict(padding=(2, 2), dilation=(2, 2)), "Im2col", False),
     ("dilated_taps", (2, 16, 9, 8), (4, 16, 2, 3), dict(padding=(2, 1), dilation=(2, 3)), "Taps/Im2col", True),
     ("uneven_padding_taps", (2, 16, 7, 6), (20, 16, 3, 3), dict(padding=(0, 2)), "Taps/Im2col", False),
+    ("strided_taps", (2, 8, 9, 8), (6, 8, 3, 3), dict(stride=(2, 2), padding=(1, 1)), "Taps/Im2col", False),
+    (
+        "strided_dilated_taps",
+        (2, 12, 11, 9),
+        (5, 12, 3, 2),
+        dict(stride=(2, 3), padding=(2, 1), dilation=(2, 2)),
+        "Taps/Im2col",
+        False,
+    ),
+    ("strided_unpadded_taps", (2, 8, 7, 7), (4, 8, 2, 2), dict(stride=(2, 2)), "Taps/Im2col", False),
     ("unpadded_taps", (2, 16, 6, 7), (24, 16, 3, 4), {}, "Taps/Im2col", False),
 ]
 
@@ -175,12 +185,14 @@ def test_tap_views_see_the_padded_input_under_each_tap():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_taps_without_blas_gemm_fall_back_to_the_gradient_strategy(monkeypatch, dtype):
-    geom = _geometry((3, 16, 6, 5), (8, 16, 3, 3), padding=(1, 1))
-    x, w, _ = (a.astype(dtype) for a in _arrays((3, 16, 6, 5), (8, 16, 3, 3), geom))
-    picked = strategy_for(geom, 16, 8)
-    by_taps = picked.forward(x, w, None)
+@pytest.mark.parametrize("stride", [(1, 1), (2, 2)])
+def test_taps_without_blas_gemm_fall_back_to_the_gradient_strategy(monkeypatch, dtype, stride):
+    geom = _geometry((3, 16, 6, 5), (20, 16, 3, 3), stride=stride, padding=(1, 1))
+    x, w, gy = (a.astype(dtype) for a in _arrays((3, 16, 6, 5), (20, 16, 3, 3), geom))
+    picked = strategy_for(geom, 16, 20)
+    by_taps = picked.forward(x, w, None), picked.input_grad(gy, w, x.shape)
     tol = 1e-4 if dtype == np.float32 else 1e-12
     monkeypatch.setattr(kernels, "blas", lambda: Blas())  # a BLAS whose gemm can't be reached
-    np.testing.assert_allclose(picked.forward(x, w, None), by_taps, rtol=tol, atol=tol)
-    np.testing.assert_allclose(picked.rest.forward(x, w, None), by_taps, rtol=tol, atol=tol)
+    for strategy in (picked, picked.rest):
+        np.testing.assert_allclose(strategy.forward(x, w, None), by_taps[0], rtol=tol, atol=tol)
+        np.testing.assert_allclose(strategy.input_grad(gy, w, x.shape), by_taps[1], rtol=tol, atol=tol)
