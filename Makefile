@@ -37,6 +37,8 @@ demo: $(VENV)/.train
 bench: $(VENV)/.test
 	$(PY) -m benchmarks.resnet_step
 	$(PY) -m benchmarks.resnet_infer
+	$(PY) -m benchmarks.threads
+	$(PY) -m benchmarks.conv_gemm
 	$(PY) -m benchmarks.ops
 	$(PY) -m benchmarks.autograd_overhead
 
