@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reference import needs_torch, torch
 
 import numpyflow as nf
@@ -196,3 +198,39 @@ def test_taps_without_blas_gemm_fall_back_to_the_gradient_strategy(monkeypatch, 
     for strategy in (picked, picked.rest):
         np.testing.assert_allclose(strategy.forward(x, w, None), by_taps[0], rtol=tol, atol=tol)
         np.testing.assert_allclose(strategy.input_grad(gy, w, x.shape), by_taps[1], rtol=tol, atol=tol)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    channels=st.integers(8, 20),
+    out_channels=st.integers(1, 24),
+    size=st.tuples(st.integers(1, 9), st.integers(1, 9)),
+    kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)),
+    padding=st.tuples(st.integers(0, 3), st.integers(0, 3)),
+    batch=st.integers(0, 3),
+)
+def test_taps_match_im2col_on_any_geometry(channels, out_channels, size, kernel, stride, dilation, padding, batch):
+    """The tall layouts (shared gaps at stride 1, one block per phase when strided) against
+    the general path, every kernel, over random geometries; chunks of one image."""
+    (H, W), (kh, kw) = size, kernel
+    if H + 2 * padding[0] < dilation[0] * (kh - 1) + 1 or W + 2 * padding[1] < dilation[1] * (kw - 1) + 1:
+        return  # the window does not fit
+    xs, ws = (batch, channels, H, W), (out_channels, channels, kh, kw)
+    geom = _geometry(xs, ws, stride=stride, padding=padding, dilation=dilation)
+    picked = strategy_for(geom, channels, out_channels)
+    if getattr(picked, "rest", None) is None:
+        return  # 1x1 without padding: Pointwise
+    x, w, gy = _arrays(xs, ws, geom, seed=batch)
+    before = kernels.CHUNK_BYTES
+    kernels.CHUNK_BYTES = 1
+    try:
+        ours = _all_kernels(picked, x, w, gy)
+    finally:
+        kernels.CHUNK_BYTES = before
+    general = _all_kernels(Im2col(geom, input_grad_by_conv=False), x, w, gy)
+    for what, a, b in zip(
+        ["forward", "input grad", "weight grad", "fused input grad", "fused weight grad"], ours, general
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10, err_msg=what)
