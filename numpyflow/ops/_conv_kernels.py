@@ -1,15 +1,15 @@
 """Raw-array kernels of 2-D convolution (NCHW): the stride-phase layout, im2col/col2im,
 the tall layout of the taps and kernel-rows kernels, the pointwise path, and batch
-chunking over threads.  The Functions in
-``conv.py`` call them; pooling reuses the layout (``ConvGeometry``, ``to_phases``,
-``from_phases``, ``tap_views``, ``plane_dims``).
+chunking over threads.  The Functions in ``conv.py`` call them; pooling reuses the
+layout (``ConvGeometry``, ``to_phases``, ``from_phases``, ``tap_views``, ``plane_dims``).
 
 One strategy object per geometry, each with ``forward``, ``input_grad``, ``weight_grad``
 and ``input_and_weight_grad`` (one fused pass where the strategy has one):
 
 * ``Pointwise``: a 1x1 convolution without padding or groups, a matmul over channels;
-* ``Taps``: stride 1, no groups, 8 to 128 channels: the forward as ``kh*kw`` GEMMs
-  summed by BLAS over the padded input, the weight gradient by kernel rows;
+* ``Taps``: no groups, 8 to 128 input channels: the forward as ``kh*kw`` GEMMs summed
+  by BLAS over the padded input, the input gradient as taps BLAS adds back into it (or a
+  flipped convolution), the stride-1 weight gradient by kernel rows;
 * ``Im2col``: everything else: a column matrix and one GEMM per batch chunk.
 
 ``strategy_for`` is the one place the choice is made.  Everything here works on numpy or
@@ -548,9 +548,11 @@ def _taps_input_grad(lib, gy, w_taps_t, geom: ConvGeometry, out):
 
 
 class Taps:
-    """No groups, 8 to 128 channels: the forward by taps (see above); at stride 1 the
-    weight gradient by kernel rows from ``ROWS_MIN_CHANNELS`` channels; the input
-    gradient, and whatever else, are those of ``rest`` (an ``Im2col``)."""
+    """No groups, 8 to 128 input channels: the forward by taps (see above), the input
+    gradient by taps added into the tall layout (or, where ``rest`` says so, as a flipped
+    convolution), at stride 1 the weight gradient by kernel rows from
+    ``ROWS_MIN_CHANNELS`` channels; everything else, and whatever BLAS can't take, is
+    ``rest``'s (an ``Im2col``)."""
 
     def __init__(self, geom: ConvGeometry, rest, in_channels):
         self.geom = geom
