@@ -7,7 +7,7 @@ One strategy object per geometry, each with ``forward``, ``input_grad``, ``weigh
 and ``input_and_weight_grad`` (one fused pass where the strategy has one):
 
 * ``Pointwise``: a 1x1 convolution without padding or groups, a matmul over channels;
-* ``Taps``: no groups, 8 to 128 input channels: the forward as ``kh*kw`` GEMMs summed
+* ``Taps``: no groups, 8 to 256 input channels: the forward as ``kh*kw`` GEMMs summed
   by BLAS over the padded input, the input gradient as taps BLAS adds back into it (or a
   flipped convolution), the stride-1 weight gradient by kernel rows;
 * ``Im2col``: everything else: a column matrix and one GEMM per batch chunk.
@@ -548,7 +548,7 @@ def _taps_input_grad(lib, gy, w_taps_t, geom: ConvGeometry, out):
 
 
 class Taps:
-    """No groups, 8 to 128 input channels: the forward by taps (see above), the input
+    """No groups, 8 to 256 input channels: the forward by taps (see above), the input
     gradient by taps added into the tall layout (or, where ``rest`` says so, as a flipped
     convolution), at stride 1 the weight gradient by kernel rows from
     ``ROWS_MIN_CHANNELS`` channels; everything else, and whatever BLAS can't take, is
@@ -764,27 +764,38 @@ def _is_pointwise(geom: ConvGeometry):
 
 def _input_grad_by_conv(geom: ConvGeometry, in_channels, out_channels):
     """Whether the input gradient is best a stride-1 convolution of the padded gradient
-    with the flipped weight (its column matrix has ``O*kh*kw`` rows) rather than col2im
-    (``C*kh*kw`` rows, and nine adds back; measured slower on ResNet layers with O = C)."""
-    return geom.sh == 1 and geom.sw == 1 and out_channels <= in_channels
+    with the flipped weight rather than col2im (by taps, or im2col's), for no more output
+    than input channels and up to depth ``BY_CONV_MAX_DEPTH``.  Measured on 3x3 layers
+    with O = C (2 threads): at 64 channels the flipped convolution 8% faster than col2im
+    by taps (64% than im2col's), at 128 within 5%, at 256 col2im by taps 20% faster, at
+    512 im2col's col2im 20% faster."""
+    return (
+        geom.sh == 1
+        and geom.sw == 1
+        and out_channels <= in_channels
+        and in_channels * geom.kh * geom.kw <= BY_CONV_MAX_DEPTH
+    )
 
 
 def _fits_taps(geom: ConvGeometry, in_channels):
     """Stride 1, no groups, no cropping, the taps' GEMMs (depth ``C``) deep enough to pay
     for their number, and im2col's (depth ``C*kh*kw``) shallow enough to lose to them.
-    Measured on 3x3 layers (batch 64-128, 1 and 2 threads): taps 10-60% faster than
-    im2col from 8 to 128 channels, im2col faster at 1 and 3 channels and, by 20-35%, at
-    256 and 512 (whose small planes also waste the most on padding)."""
+    Measured on 3x3 layers (batch 32-128, 1 and 2 threads): taps 5-60% faster than
+    im2col from 8 to 128 channels, even at 256 (where their input gradient is 15% faster),
+    im2col faster at 1 and 3 channels and by 20-30% at 512 (a 4x4 plane wastes the most
+    on padding); strided, taps up to 128 channels."""
     return (
         geom.groups == 1
         and TAPS_MIN_CHANNELS <= in_channels
-        and in_channels * geom.kh * geom.kw <= TAPS_MAX_DEPTH
+        and in_channels * geom.kh * geom.kw <= (TAPS_MAX_DEPTH if geom.sh == geom.sw == 1 else TAPS_MAX_DEPTH_STRIDED)
         and min(geom.pt, geom.pb, geom.pl, geom.pr) >= 0
     )
 
 
 TAPS_MIN_CHANNELS = 8
-TAPS_MAX_DEPTH = 1152
+TAPS_MAX_DEPTH = 2304
+TAPS_MAX_DEPTH_STRIDED = 1152  # a 256-channel stride-2 layer ran 30-45% slower by taps
+BY_CONV_MAX_DEPTH = 1152
 ROWS_MIN_CHANNELS = 12
 
 

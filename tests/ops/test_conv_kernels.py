@@ -96,9 +96,21 @@ def test_strategy_for_picks_by_geometry_and_channels(name, xs, ws, kw, cls, by_c
     assert getattr(getattr(picked, "rest", picked), "input_grad_by_conv", None) == by_conv
 
 
-def test_taps_cover_8_to_128_channels():
-    for channels, kind in [(7, "Im2col"), (8, "Taps/Im2col"), (128, "Taps/Im2col"), (129, "Im2col")]:
+def test_taps_cover_8_to_256_channels_and_the_flipped_convolution_up_to_128():
+    for channels, kind, by_conv in [
+        (7, "Im2col", True),
+        (8, "Taps/Im2col", True),
+        (128, "Taps/Im2col", True),
+        (129, "Taps/Im2col", False),
+        (256, "Taps/Im2col", False),
+        (257, "Im2col", False),
+    ]:
         geom = _geometry((1, channels, 6, 6), (4, channels, 3, 3), padding=(1, 1))
+        picked = strategy_for(geom, channels, 4)
+        assert _kind(picked) == kind, channels
+        assert getattr(picked, "rest", picked).input_grad_by_conv == by_conv, channels
+    for channels, kind in [(128, "Taps/Im2col"), (129, "Im2col")]:
+        geom = _geometry((1, channels, 6, 6), (4, channels, 3, 3), stride=(2, 2), padding=(1, 1))
         assert _kind(strategy_for(geom, channels, 4)) == kind, channels
     assert not strategy_for(_geometry((1, 8, 6, 6), (4, 8, 3, 3)), 8, 4).rows_weight_grad
     assert strategy_for(_geometry((1, 12, 6, 6), (4, 12, 3, 3)), 12, 4).rows_weight_grad
