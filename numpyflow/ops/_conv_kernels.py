@@ -10,6 +10,7 @@ and ``input_and_weight_grad`` (one fused pass where the strategy has one):
 * ``Taps``: no groups, 8 to 256 input channels: the forward as ``kh*kw`` GEMMs summed
   by BLAS over the padded input, the input gradient as taps BLAS adds back into it (or a
   flipped convolution), the stride-1 weight gradient by kernel rows;
+* ``FewChannels``: fewer than 8 input channels, no groups: im2col per image;
 * ``Im2col``: everything else: a column matrix and one GEMM per batch chunk.
 
 ``strategy_for`` is the one place the choice is made.  Everything here works on numpy or
@@ -18,6 +19,7 @@ CuPy arrays and keeps their dtype.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -26,7 +28,6 @@ import numpy as np
 from .._blas import blas
 from ..backend import array_module
 from ..parallel import get_num_threads, parallel_for
-from ..parallel import matmul as _threaded_matmul
 
 
 class ConvGeometry(NamedTuple):
@@ -86,13 +87,64 @@ def _tap(geom: ConvGeometry, i, j, Hq, Wq):
     return ((a * geom.sw + b) * Hq + r0) * Wq + c0
 
 
-def _phase_ranges(geom: ConvGeometry, Hq, Wq):
-    """For each phase (a, b): the plane rows/cols that hold input values, and where."""
-    for a in range(geom.sh):
-        h0, h1, r = _valid_range(a - geom.pt, geom.sh, Hq, geom.H)
-        for b in range(geom.sw):
-            w0, w1, c = _valid_range(b - geom.pl, geom.sw, Wq, geom.W)
-            yield a, b, (h0, h1, r), (w0, w1, c)
+def _axis_groups(stride, ranges, merge):
+    """The phases of one axis as copy groups ``(phases, count, first)``: ``phases`` the
+    ``(phase, start)`` pairs a copy covers (in the order of their first input index),
+    ``count`` positions each, ``first`` the input index of the group's first one.  At
+    stride 2, where both phases hold as many positions, they are one group (their inputs
+    interleave: one copy reads the input once instead of once per phase)."""
+    valid = [(r, a, o0, o1 - o0) for a, (o0, o1, r) in enumerate(ranges) if o1 > o0]
+    if merge and stride == 2 and len(valid) == 2 and valid[0][3] == valid[1][3]:
+        (r0, a0, o0, count), (_, a1, o1, _) = sorted(valid)
+        return [([(a0, o0), (a1, o1)], count, r0)]
+    return [([(a, o0)], count, r) for r, a, o0, count in valid]
+
+
+@functools.lru_cache(maxsize=256)
+def _phase_copies(geom: ConvGeometry, Hq, Wq, strides, merge):
+    """The copies of ``_phase_pairs``: ``(offset, phase strides, input rows, input
+    columns, (E, F, rows, cols))`` each, in elements (the same for every call with one
+    geometry and layout, so kept)."""
+    rows = _axis_groups(geom.sh, [_valid_range(a - geom.pt, geom.sh, Hq, geom.H) for a in range(geom.sh)], merge)
+    cols = _axis_groups(geom.sw, [_valid_range(b - geom.pl, geom.sw, Wq, geom.W) for b in range(geom.sw)], merge)
+    s0, s1, sa, sb, sq, sp = strides
+    copies = []
+    for row_phases, n_rows, r in rows:
+        (a, h0), *rest_a = row_phases
+        step_a = (rest_a[0][0] - a) * sa + (rest_a[0][1] - h0) * sq if rest_a else 0
+        # merged phases read consecutive rows (columns): split off as an axis of 2
+        rows_read = slice(r, r + 2 * n_rows) if rest_a else slice(r, r + (n_rows - 1) * geom.sh + 1, geom.sh)
+        for col_phases, n_cols, c in cols:
+            (b, w0), *rest_b = col_phases
+            step_b = (rest_b[0][0] - b) * sb + (rest_b[0][1] - w0) * sp if rest_b else 0
+            cols_read = slice(c, c + 2 * n_cols) if rest_b else slice(c, c + (n_cols - 1) * geom.sw + 1, geom.sw)
+            offset = a * sa + b * sb + h0 * sq + w0 * sp
+            dims = (len(row_phases), len(col_phases), n_rows, n_cols)
+            copies.append((offset, (s0, s1, step_a, step_b, sq, sp), rows_read, cols_read, dims))
+    return copies
+
+
+def _phase_pairs(x4, buf, strides, geom: ConvGeometry, Hq, Wq, gather):
+    """``(phase_view, input_view)`` pairs that together cover the input ``x4 (D0, D1, H,
+    W)`` once, each position next to its place in the phase planes: the flat ``buf``
+    with element ``strides`` for ``(D0, D1, sh, sw, Hq, Wq)``.  Both views are ``(D0,
+    D1, rows phases, cols phases, rows, cols)``.  Stride-2 phases are merged only to
+    ``gather`` the input into the planes (measured 15-40% faster than per phase on
+    16-64 channel planes); scattered back, merged copies ran slower."""
+    D0, D1 = x4.shape[:2]
+    item = buf.itemsize
+    for offset, phase_strides, rows_read, cols_read, (E, F, n_rows, n_cols) in _phase_copies(
+        geom, Hq, Wq, strides, gather and type(buf) is np.ndarray
+    ):
+        phase_view = _strided(buf, offset, (D0, D1, E, F, n_rows, n_cols), tuple(k * item for k in phase_strides))
+        input_view = x4[:, :, rows_read, cols_read].reshape(D0, D1, n_rows, E, n_cols, F).transpose(0, 1, 3, 5, 2, 4)
+        yield phase_view, input_view
+
+
+def _phase_strides(geom: ConvGeometry, C, Hq, Wq):
+    """Element strides of the phase buffer as ``(N, C, sh, sw, Hq, Wq)``."""
+    block = geom.sh * geom.sw * Hq * Wq
+    return C * block, block, geom.sw * Hq * Wq, Hq * Wq, Wq, 1
 
 
 def to_phases(x, geom: ConvGeometry, fill=0):
@@ -105,12 +157,8 @@ def to_phases(x, geom: ConvGeometry, fill=0):
     size = N * C * geom.sh * geom.sw * Hq * Wq
     buf = xp.empty((size + Wq,), x.dtype)
     buf.fill(fill)  # one pass over a cache-sized buffer costs less than per-edge fills
-    P = buf[:size].reshape(N, C, geom.sh, geom.sw, Hq, Wq)
-    for a, b, (h0, h1, r), (w0, w1, c) in _phase_ranges(geom, Hq, Wq):
-        if h1 > h0 and w1 > w0:
-            P[:, :, a, b, h0:h1, w0:w1] = x[
-                :, :, r : r + (h1 - h0 - 1) * geom.sh + 1 : geom.sh, c : c + (w1 - w0 - 1) * geom.sw + 1 : geom.sw
-            ]
+    for phase_view, input_view in _phase_pairs(x, buf, _phase_strides(geom, C, Hq, Wq), geom, Hq, Wq, gather=True):
+        xp.copyto(phase_view, input_view)
     return buf
 
 
@@ -118,14 +166,10 @@ def from_phases(buf, geom: ConvGeometry, out):
     """The inverse of ``to_phases``: fills ``out (N, C, H, W)`` (padding dropped)."""
     N, C = out.shape[:2]
     Hq, Wq = plane_dims(geom)
-    P = buf[: N * C * geom.sh * geom.sw * Hq * Wq].reshape(N, C, geom.sh, geom.sw, Hq, Wq)
     if min(geom.pt, geom.pb, geom.pl, geom.pr) < 0:  # cropped-away positions get no value
         out.fill(0)
-    for a, b, (h0, h1, r), (w0, w1, c) in _phase_ranges(geom, Hq, Wq):
-        if h1 > h0 and w1 > w0:
-            out[:, :, r : r + (h1 - h0 - 1) * geom.sh + 1 : geom.sh, c : c + (w1 - w0 - 1) * geom.sw + 1 : geom.sw] = P[
-                :, :, a, b, h0:h1, w0:w1
-            ]
+    for phase_view, output_view in _phase_pairs(out, buf, _phase_strides(geom, C, Hq, Wq), geom, Hq, Wq, gather=False):
+        array_module(out).copyto(output_view, phase_view)
     return out
 
 
@@ -403,21 +447,17 @@ def _tall_layout(geom: ConvGeometry, n) -> TallLayout:
     return TallLayout(Hq, Wq, S, geom.sh * geom.sw * S + reach, offsets)
 
 
-def _tall_blocks(buf, geom: ConvGeometry, layout: TallLayout, n, C):
-    """``(view, rows, cols)``: views of the flat tall ``buf`` as ``(C, n, h, w)`` blocks,
-    each holding the input (channel-first, ``x.transpose(1, 0, 2, 3)``) at
-    ``[:, :, rows, cols]``; together they hold all of it, each position once."""
+def _tall_pairs(buf, geom: ConvGeometry, layout: TallLayout, xt, gather):
+    """``(tall_view, input_view)`` pairs of the flat tall ``buf`` and ``xt (C, n, H, W)``
+    (the chunk channel-first, ``x.transpose(1, 0, 2, 3)``): together they cover ``xt``
+    once, each position next to its place in the tall layout."""
+    C, n = xt.shape[:2]
     Hq, Wq, S, ld = layout.Hq, layout.Wq, layout.S, layout.ld
-    runs = buf.reshape(C, ld)
     if geom.sh == geom.sw == 1:
         lead = geom.pt * Wq + geom.pl
-        yield runs[:, lead : lead + S].reshape(C, n, Hq, Wq)[:, :, : geom.H, : geom.W], slice(None), slice(None)
+        yield buf.reshape(C, ld)[:, lead : lead + S].reshape(C, n, Hq, Wq)[:, :, : geom.H, : geom.W], xt
         return
-    planes = runs[:, : geom.sh * geom.sw * S].reshape(C, geom.sh, geom.sw, n, Hq, Wq)
-    for a, b, (h0, h1, r), (w0, w1, c) in _phase_ranges(geom, Hq, Wq):
-        if h1 > h0 and w1 > w0:
-            rows = slice(r, r + (h1 - h0 - 1) * geom.sh + 1, geom.sh)
-            yield planes[:, a, b, :, h0:h1, w0:w1], rows, slice(c, c + (w1 - w0 - 1) * geom.sw + 1, geom.sw)
+    yield from _phase_pairs(xt, buf, (ld, Hq * Wq, geom.sw * S, S, Wq, 1), geom, Hq, Wq, gather)
 
 
 def _to_tall(x, geom: ConvGeometry):
@@ -427,18 +467,15 @@ def _to_tall(x, geom: ConvGeometry):
     n, C = x.shape[:2]
     layout = _tall_layout(geom, n)
     buf = xp.zeros((C * layout.ld,), x.dtype)
-    xt = x.transpose(1, 0, 2, 3)
-    for view, rows, cols in _tall_blocks(buf, geom, layout, n, C):
-        view[...] = xt[:, :, rows, cols]
+    for tall_view, input_view in _tall_pairs(buf, geom, layout, x.transpose(1, 0, 2, 3), gather=True):
+        xp.copyto(tall_view, input_view)
     return buf, layout
 
 
 def _from_tall(buf, geom: ConvGeometry, layout: TallLayout, out):
     """The inverse of ``_to_tall``: fills ``out (n, C, H, W)`` (padding dropped)."""
-    n, C = out.shape[:2]
-    out_t = out.transpose(1, 0, 2, 3)
-    for view, rows, cols in _tall_blocks(buf, geom, layout, n, C):
-        out_t[:, :, rows, cols] = view
+    for tall_view, output_view in _tall_pairs(buf, geom, layout, out.transpose(1, 0, 2, 3), gather=False):
+        array_module(out).copyto(output_view, tall_view)
     return out
 
 
@@ -612,11 +649,6 @@ class Taps:
         return self.input_grad(gy, w, x.shape), self.weight_grad(x, gy, w.shape)
 
 
-def _matmul(a, b):
-    """``a @ b``, split over the threads on the CPU."""
-    return _threaded_matmul(a, b) if array_module(a, b) is np else array_module(a, b).matmul(a, b)
-
-
 # -- strategies -----------------------------------------------------------------------------
 
 
@@ -701,25 +733,115 @@ class Im2col:
         return gx, _weight_grad_total(total, w.shape, x.dtype, xp)
 
 
+def _image_cols(x, geom: ConvGeometry):
+    """Per image, the column matrix ``(N, C*kh*kw, Ho*Wo)`` of ``x (N, C, H, W)``: image
+    ``n``'s at ``[n]``, exactly ``Ho*Wo`` columns (no wide junk).  One strided copy at
+    stride 1, one per tap otherwise."""
+    xp = array_module(x)
+    N, C = x.shape[:2]
+    Hq, Wq = plane_dims(geom)
+    buf = to_phases(x, geom)
+    item = buf.itemsize
+    block = geom.sh * geom.sw * Hq * Wq
+    cols = xp.empty((N, C, geom.kh, geom.kw, geom.Ho, geom.Wo), x.dtype)
+    plane = (geom.Ho, geom.Wo)
+    plane_strides = (Wq * item, item)
+    if geom.sh == 1 and geom.sw == 1:
+        strides = (C * block * item, block * item, geom.dh * Wq * item, geom.dw * item) + plane_strides
+        xp.copyto(cols, _strided(buf, 0, cols.shape, strides))
+    else:
+        for i in range(geom.kh):
+            for j in range(geom.kw):
+                view = _strided(
+                    buf, _tap(geom, i, j, Hq, Wq), (N, C) + plane, (C * block * item, block * item) + plane_strides
+                )
+                xp.copyto(cols[:, :, i, j], view)
+    return cols.reshape(N, C * geom.kh * geom.kw, geom.Ho * geom.Wo)
+
+
+class FewChannels(Im2col):
+    """Fewer than ``TAPS_MIN_CHANNELS`` input channels, no groups (input stems, most
+    conv1d layers): im2col per image, so that the forward's GEMMs write the
+    ``(N, O, Ho, Wo)`` output where it goes and the weight gradient reads the gradient as
+    it is, where the shared column matrix of ``Im2col`` needs both transposed (most of the
+    work when the output has several times the input's channels).  Measured against
+    ``Im2col`` (1 and 2 threads): forward up to 2.7x and weight gradient up to 4.2x faster
+    on 1- to 4-channel layers from 8x8 planes to 32x32 and conv1d lengths 16-64, even at
+    4x4; a 7x7 stride-2 224x224 stem equal forward, weight gradient 7-11% slower.  The
+    input gradient is ``Im2col``'s."""
+
+    def _chunks(self, N, C, itemsize, result_bytes=0):
+        geom = self.geom
+        return _batch_chunks(N, C * geom.kh * geom.kw * geom.Ho * geom.Wo * itemsize, result_bytes)
+
+    def forward(self, x, w, bias):
+        geom = self.geom
+        xp = array_module(x, w)
+        N, C = x.shape[:2]
+        O = w.shape[0]
+        w2 = w.reshape(O, -1)
+        out = xp.empty((N, O, geom.Ho, geom.Wo), x.dtype)
+
+        def work(chunks):
+            for n0, n1 in chunks:
+                xp.matmul(w2, _image_cols(x[n0:n1], geom), out=out[n0:n1].reshape(n1 - n0, O, -1))
+
+        _for_chunks(xp, self._chunks(N, C, x.itemsize), work)
+        if bias is not None:
+            out += bias.reshape(-1, 1, 1)
+        return out
+
+    def weight_grad(self, x, gy, w_shape):
+        geom = self.geom
+        xp = array_module(x, gy)
+        N, C = x.shape[:2]
+        O = w_shape[0]
+
+        def part(n0, n1):
+            gy3 = gy[n0:n1].reshape(n1 - n0, O, -1)
+            return xp.matmul(gy3, _image_cols(x[n0:n1], geom).transpose(0, 2, 1)).sum(axis=0)
+
+        total = _chunk_sum(xp, self._chunks(N, C, x.itemsize, math.prod(w_shape) * x.itemsize), part)
+        return xp.zeros(w_shape, x.dtype) if total is None else total.reshape(w_shape)
+
+    def input_and_weight_grad(self, x, gy, w):
+        return self.input_grad(gy, w, x.shape), self.weight_grad(x, gy, w.shape)
+
+
 class Pointwise:
-    """A 1x1 convolution without padding or groups: a matmul over channels per image
-    (the input sampled at the stride first)."""
+    """A 1x1 convolution without padding or groups: a matmul over channels, per batch
+    chunk (the chunk's input sampled at the stride first, inside the thread that uses
+    it).  Measured on ResNet-18's stride-2 shortcuts (2 threads): forward 22-32%, input
+    gradient 26-38% and weight gradient 28-36% faster than one threaded matmul over the
+    sampled batch."""
 
     def __init__(self, geom: ConvGeometry):
         self.geom = geom
 
     def _sampled(self, x):
-        """``x (N, C, H, W)`` at the positions the kernel reads: ``(N, C, Ho*Wo)``."""
+        """``x (n, C, H, W)`` at the positions the kernel reads, as a view ``(n, C, Ho, Wo)``."""
         geom = self.geom
-        xs = x[:, :, : (geom.Ho - 1) * geom.sh + 1 : geom.sh, : (geom.Wo - 1) * geom.sw + 1 : geom.sw]
-        return array_module(x).ascontiguousarray(xs).reshape(x.shape[0], x.shape[1], geom.Ho * geom.Wo)
+        return x[:, :, : (geom.Ho - 1) * geom.sh + 1 : geom.sh, : (geom.Wo - 1) * geom.sw + 1 : geom.sw]
+
+    def _chunks(self, N, C, O, itemsize, result_bytes=0):
+        return _batch_chunks(N, (C + O) * self.geom.Ho * self.geom.Wo * itemsize, result_bytes)
 
     def forward(self, x, w, bias):
         """``w (O, C) @ x`` sampled, per image, plus ``bias``."""
         geom = self.geom
+        xp = array_module(x, w)
         N, C = x.shape[:2]
-        out = _matmul(w.reshape(w.shape[0], C), self._sampled(x))
-        out = out.reshape(N, w.shape[0], geom.Ho, geom.Wo)
+        O = w.shape[0]
+        P = geom.Ho * geom.Wo
+        w2 = w.reshape(O, C)
+        out = xp.empty((N, O, geom.Ho, geom.Wo), x.dtype)
+
+        def work(chunks):
+            for n0, n1 in chunks:
+                xs = xp.ascontiguousarray(self._sampled(x[n0:n1])).reshape(n1 - n0, C, P)
+                xp.matmul(w2, xs, out=out[n0:n1].reshape(n1 - n0, O, P))
+
+        _for_chunks(xp, self._chunks(N, C, O, x.itemsize), work)
         if bias is not None:
             out += bias.reshape(-1, 1, 1)
         return out
@@ -728,29 +850,45 @@ class Pointwise:
         """``w.T @ gy`` per image, spread back to the sampled positions (zeros between)."""
         geom = self.geom
         xp = array_module(gy, w)
-        N, C = x_shape[0], x_shape[1]
-        gx = _matmul(w.reshape(w.shape[0], C).T, gy.reshape(N, w.shape[0], geom.Ho * geom.Wo))
-        gx = gx.reshape(N, C, geom.Ho, geom.Wo)
-        if (geom.Ho, geom.Wo, geom.sh, geom.sw) != (geom.H, geom.W, 1, 1):
-            full = xp.zeros(x_shape, gy.dtype)
-            full[:, :, : (geom.Ho - 1) * geom.sh + 1 : geom.sh, : (geom.Wo - 1) * geom.sw + 1 : geom.sw] = gx
-            gx = full
+        N, C = x_shape[:2]
+        O = w.shape[0]
+        wt = w.reshape(O, C).T
+        gy3 = gy.reshape(N, O, geom.Ho * geom.Wo)
+        gx = xp.empty(x_shape, gy.dtype)
+        sampled_everywhere = (geom.Ho, geom.Wo, geom.sh, geom.sw) == (geom.H, geom.W, 1, 1)
+
+        def work(chunks):
+            for n0, n1 in chunks:
+                if sampled_everywhere:
+                    xp.matmul(wt, gy3[n0:n1], out=gx[n0:n1].reshape(n1 - n0, C, -1))
+                else:
+                    part = xp.matmul(wt, gy3[n0:n1])
+                    gx[n0:n1] = 0
+                    self._sampled(gx[n0:n1])[...] = part.reshape(n1 - n0, C, geom.Ho, geom.Wo)
+
+        _for_chunks(xp, self._chunks(N, C, O, gy.itemsize), work)
         if bias is not None:
             gx += bias.reshape(C, 1, 1)
         return gx
 
     def weight_grad(self, x, gy, w_shape):
-        """``gy`` against the sampled input, contracted over images and positions."""
+        """Per chunk, one product of depth ``n*Ho*Wo``: the gradient and the sampled input
+        each copied channel-major, ``(O, n*P) @ (C, n*P).T`` (one GEMM per chunk ran
+        10-25% faster than one per image)."""
         geom = self.geom
         xp = array_module(x, gy)
-        N = x.shape[0]
-        gy3 = gy.reshape(N, w_shape[0], geom.Ho * geom.Wo)
-        xs = self._sampled(x)
-        total = _chunk_sum(
-            xp,
-            _batch_chunks(N, x.shape[1] * geom.Ho * geom.Wo * x.itemsize, math.prod(w_shape) * x.itemsize),
-            lambda n0, n1: xp.tensordot(gy3[n0:n1], xs[n0:n1], axes=([0, 2], [0, 2])),
-        )
+        N, C = x.shape[:2]
+        O = w_shape[0]
+
+        def part(n0, n1):
+            n = n1 - n0
+            xs = xp.empty((C, n, geom.Ho, geom.Wo), x.dtype)
+            xs[...] = self._sampled(x[n0:n1]).transpose(1, 0, 2, 3)
+            g = xp.empty((O, n, geom.Ho, geom.Wo), gy.dtype)
+            g[...] = gy[n0:n1].transpose(1, 0, 2, 3)
+            return g.reshape(O, -1) @ xs.reshape(C, -1).T
+
+        total = _chunk_sum(xp, self._chunks(N, C, O, x.itemsize, O * C * x.itemsize), part)
         return xp.zeros(w_shape, x.dtype) if total is None else total.reshape(w_shape)
 
     def input_and_weight_grad(self, x, gy, w):
@@ -804,5 +942,8 @@ def strategy_for(geom: ConvGeometry, in_channels, out_channels):
     (forward, input and weight gradients): the one place they are chosen."""
     if _is_pointwise(geom):
         return Pointwise(geom)
-    rest = Im2col(geom, _input_grad_by_conv(geom, in_channels, out_channels))
+    by_conv = _input_grad_by_conv(geom, in_channels, out_channels)
+    if in_channels < TAPS_MIN_CHANNELS and geom.groups == 1:
+        return FewChannels(geom, by_conv)
+    rest = Im2col(geom, by_conv)
     return Taps(geom, rest, in_channels) if _fits_taps(geom, in_channels) else rest

@@ -309,18 +309,19 @@ def test_gradgradcheck_with_only_the_weight_requiring_grad():
 STRATEGIES = [
     ("1x1", (1, 2, 3, 3), (3, 2, 1, 1), {}, ("Pointwise", None)),
     ("1x1_strided", (1, 2, 5, 4), (2, 2, 1, 1), dict(stride=2), ("Pointwise", None)),
-    ("im2col_few_channels", (1, 2, 4, 4), (3, 2, 3, 3), dict(padding=1), ("Im2col", False)),
-    ("im2col_input_grad_by_conv", (1, 3, 4, 4), (2, 3, 3, 3), dict(padding=1), ("Im2col", True)),
-    ("im2col_strided", (1, 2, 5, 4), (3, 2, 3, 3), dict(stride=2, padding=1), ("Im2col", False)),
+    ("few_channels", (1, 2, 4, 4), (3, 2, 3, 3), dict(padding=1), ("FewChannels", False)),
+    ("few_channels_input_grad_by_conv", (1, 3, 4, 4), (2, 3, 3, 3), dict(padding=1), ("FewChannels", True)),
+    ("few_channels_strided", (1, 2, 5, 4), (3, 2, 3, 3), dict(stride=2, padding=1), ("FewChannels", False)),
     ("taps_many_channels", (1, 17, 4, 4), (2, 17, 3, 3), dict(padding=1), ("Taps/Im2col", True)),
     ("taps_few_channels", (2, 16, 4, 3), (3, 16, 3, 2), dict(padding=(1, 0)), ("Taps/Im2col", True)),
     ("taps_im2col_weight_grad", (2, 8, 4, 3), (9, 8, 3, 3), dict(padding=1), ("Taps/Im2col", False)),
     ("taps_strided", (1, 8, 5, 4), (3, 8, 3, 3), dict(stride=2, padding=1), ("Taps/Im2col", False)),
     ("grouped", (1, 2, 4, 4), (4, 1, 3, 3), dict(groups=2, padding=1), ("Im2col", False)),
     ("grouped_input_grad_by_conv", (1, 4, 4, 4), (4, 2, 3, 3), dict(groups=2, padding=1), ("Im2col", True)),
-    ("dilated", (1, 2, 6, 6), (3, 2, 3, 3), dict(dilation=2, padding=2), ("Im2col", False)),
+    ("dilated", (1, 2, 6, 6), (3, 2, 3, 3), dict(dilation=2, padding=2), ("FewChannels", False)),
     ("dilated_taps", (1, 12, 6, 6), (3, 12, 3, 3), dict(dilation=2, padding=2), ("Taps/Im2col", True)),
-    ("dilated_strided", (1, 2, 7, 6), (3, 2, 3, 2), dict(dilation=(2, 1), stride=2, padding=1), ("Im2col", False)),
+    ("dilated_strided", (1, 2, 7, 6), (3, 2, 3, 2), dict(dilation=(2, 1), stride=2, padding=1), ("FewChannels", False)),
+    ("im2col_deep_strided", (1, 129, 3, 2), (2, 129, 3, 3), dict(stride=2, padding=1), ("Im2col", False)),
 ]
 
 

@@ -62,17 +62,27 @@ def _kind(strategy):
 CASES = [
     ("1x1", (2, 8, 5, 5), (4, 8, 1, 1), {}, "Pointwise", None),
     ("1x1_strided", (2, 4, 7, 6), (6, 4, 1, 1), dict(stride=(2, 2)), "Pointwise", None),
-    ("1x1_padded", (2, 4, 5, 5), (3, 4, 1, 1), dict(padding=(1, 1)), "Im2col", True),
-    ("3x3_few_channels_more_out", (2, 3, 6, 6), (8, 3, 3, 3), dict(padding=(1, 1)), "Im2col", False),
+    ("1x1_padded", (2, 4, 5, 5), (3, 4, 1, 1), dict(padding=(1, 1)), "FewChannels", True),
+    ("3x3_few_channels_more_out", (2, 3, 6, 6), (8, 3, 3, 3), dict(padding=(1, 1)), "FewChannels", False),
     ("3x3_eight_channels", (2, 8, 6, 6), (8, 8, 3, 3), dict(padding=(1, 1)), "Taps/Im2col", True),
     ("3x3_eight_channels_more_out", (2, 8, 6, 5), (10, 8, 3, 3), dict(padding=(1, 1)), "Taps/Im2col", False),
     ("3x3_few_channels_same_out", (2, 16, 6, 6), (16, 16, 3, 3), dict(padding=(1, 1)), "Taps/Im2col", True),
     ("3x3_rows_more_out", (2, 12, 5, 6), (16, 12, 3, 3), dict(padding=(1, 2)), "Taps/Im2col", False),
     ("3x3_many_channels", (2, 17, 5, 5), (8, 17, 3, 3), dict(padding=(1, 1)), "Taps/Im2col", True),
     ("3x3_many_channels_more_out", (2, 20, 5, 4), (24, 20, 3, 3), dict(padding=(1, 1)), "Taps/Im2col", False),
-    ("3x3_strided", (2, 3, 8, 7), (4, 3, 3, 3), dict(stride=(2, 2), padding=(1, 1)), "Im2col", False),
+    ("3x3_strided", (2, 3, 8, 7), (4, 3, 3, 3), dict(stride=(2, 2), padding=(1, 1)), "FewChannels", False),
     ("grouped", (2, 4, 6, 6), (4, 2, 3, 3), dict(padding=(1, 1), groups=2), "Im2col", True),
-    ("dilated", (2, 3, 9, 9), (4, 3, 3, 3), dict(padding=(2, 2), dilation=(2, 2)), "Im2col", False),
+    ("dilated", (2, 3, 9, 9), (4, 3, 3, 3), dict(padding=(2, 2), dilation=(2, 2)), "FewChannels", False),
+    ("im2col_deep", (2, 257, 4, 3), (3, 257, 3, 3), dict(padding=(1, 1)), "Im2col", False),
+    ("im2col_deep_strided", (2, 129, 5, 4), (4, 129, 3, 3), dict(stride=(2, 2), padding=(1, 0)), "Im2col", False),
+    (
+        "few_channels_strided_dilated",
+        (2, 2, 9, 8),
+        (3, 2, 3, 2),
+        dict(stride=(2, 3), padding=(2, 1), dilation=(2, 2)),
+        "FewChannels",
+        False,
+    ),
     ("dilated_taps", (2, 16, 9, 8), (4, 16, 2, 3), dict(padding=(2, 1), dilation=(2, 3)), "Taps/Im2col", True),
     ("uneven_padding_taps", (2, 16, 7, 6), (20, 16, 3, 3), dict(padding=(0, 2)), "Taps/Im2col", False),
     ("strided_taps", (2, 8, 9, 8), (6, 8, 3, 3), dict(stride=(2, 2), padding=(1, 1)), "Taps/Im2col", False),
@@ -98,7 +108,7 @@ def test_strategy_for_picks_by_geometry_and_channels(name, xs, ws, kw, cls, by_c
 
 def test_taps_cover_8_to_256_channels_and_the_flipped_convolution_up_to_128():
     for channels, kind, by_conv in [
-        (7, "Im2col", True),
+        (7, "FewChannels", True),
         (8, "Taps/Im2col", True),
         (128, "Taps/Im2col", True),
         (129, "Taps/Im2col", False),
@@ -185,6 +195,32 @@ def test_phase_layout_round_trips(stride, padding):
     geom = _geometry(x.shape, (1, 3, 3, 3), stride=stride, padding=padding)
     out = kernels.from_phases(kernels.to_phases(x, geom, fill=np.nan), geom, np.empty_like(x))
     np.testing.assert_array_equal(out, x)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    size=st.tuples(st.integers(1, 9), st.integers(1, 9)),
+    stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    padding=st.tuples(st.integers(0, 3), st.integers(0, 3)),
+    transposed=st.booleans(),
+)
+def test_phase_buffer_holds_the_padded_input_by_stride_phase(size, stride, padding, transposed):
+    """Phase (a, b) of the buffer is the padded input's rows a, a+sh, ... and columns
+    b, b+sw, ... (merged stride-2 copies included), for contiguous and transposed inputs;
+    and from_phases takes it back."""
+    H, W = size
+    x = np.random.default_rng(H * W).standard_normal((3, 2, H, W))
+    if transposed:
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    geom = _geometry(x.shape, (1, 2, 1, 1), stride=stride, padding=padding)
+    Hq, Wq = kernels.plane_dims(geom)
+    (sh, sw), (ph, pw) = stride, padding
+    padded = np.full((3, 2, sh * Hq, sw * Wq), -1.0)
+    padded[:, :, ph : ph + H, pw : pw + W] = x
+    expected = padded.reshape(3, 2, Hq, sh, Wq, sw).transpose(0, 1, 3, 5, 2, 4)
+    buf = kernels.to_phases(x, geom, fill=-1.0)
+    np.testing.assert_array_equal(buf[: expected.size].reshape(expected.shape), expected)
+    np.testing.assert_array_equal(kernels.from_phases(buf, geom, np.empty_like(x)), x)
 
 
 def test_tap_views_see_the_padded_input_under_each_tap():
