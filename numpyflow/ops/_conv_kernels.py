@@ -129,8 +129,9 @@ def _phase_pairs(x4, buf, strides, geom: ConvGeometry, Hq, Wq, gather):
     W)`` once, each position next to its place in the phase planes: the flat ``buf``
     with element ``strides`` for ``(D0, D1, sh, sw, Hq, Wq)``.  Both views are ``(D0,
     D1, rows phases, cols phases, rows, cols)``.  Stride-2 phases are merged only to
-    ``gather`` the input into the planes (measured 15-40% faster than per phase on
-    16-64 channel planes); scattered back, merged copies ran slower."""
+    ``gather`` the input into the planes (measured up to 44% faster than per phase on
+    16-64 channel planes, equal on 32 channels of 16x16); scattered back, merged copies
+    ran slower."""
     D0, D1 = x4.shape[:2]
     item = buf.itemsize
     for offset, phase_strides, rows_read, cols_read, (E, F, n_rows, n_cols) in _phase_copies(
@@ -765,10 +766,10 @@ class FewChannels(Im2col):
     ``(N, O, Ho, Wo)`` output where it goes and the weight gradient reads the gradient as
     it is, where the shared column matrix of ``Im2col`` needs both transposed (most of the
     work when the output has several times the input's channels).  Measured against
-    ``Im2col`` (1 and 2 threads): forward up to 2.7x and weight gradient up to 4.2x faster
-    on 1- to 4-channel layers from 8x8 planes to 32x32 and conv1d lengths 16-64, even at
-    4x4; a 7x7 stride-2 224x224 stem equal forward, weight gradient 7-11% slower.  The
-    input gradient is ``Im2col``'s."""
+    ``Im2col`` (1 and 2 threads): forward 1.1-2.7x and weight gradient 1.1-4.2x faster on
+    1- to 4-channel layers from 8x8 to 32x32 planes and conv1d lengths 16-64; on 4x4
+    planes equal to 8% slower; a 7x7 stride-2 224x224 stem equal forward, weight
+    gradient 7-11% slower.  The input gradient is ``Im2col``'s."""
 
     def _chunks(self, N, C, itemsize, result_bytes=0):
         geom = self.geom
@@ -811,9 +812,9 @@ class FewChannels(Im2col):
 class Pointwise:
     """A 1x1 convolution without padding or groups: a matmul over channels, per batch
     chunk (the chunk's input sampled at the stride first, inside the thread that uses
-    it).  Measured on ResNet-18's stride-2 shortcuts (2 threads): forward 22-32%, input
-    gradient 26-38% and weight gradient 28-36% faster than one threaded matmul over the
-    sampled batch."""
+    it).  Measured on ResNet-18's stride-2 shortcuts (2 threads): forward, input and
+    weight gradient 10-25% faster than one threaded matmul over the whole sampled batch
+    (and a tensordot for the weight gradient)."""
 
     def __init__(self, geom: ConvGeometry):
         self.geom = geom
@@ -874,7 +875,7 @@ class Pointwise:
     def weight_grad(self, x, gy, w_shape):
         """Per chunk, one product of depth ``n*Ho*Wo``: the gradient and the sampled input
         each copied channel-major, ``(O, n*P) @ (C, n*P).T`` (one GEMM per chunk ran
-        10-25% faster than one per image)."""
+        8-19% faster than one per image)."""
         geom = self.geom
         xp = array_module(x, gy)
         N, C = x.shape[:2]
