@@ -29,6 +29,7 @@ from .creation import (  # noqa: F401
     empty,
     empty_like,
     eye,
+    from_dlpack,
     from_numpy,
     full,
     full_like,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import builtins
 import numbers
+import warnings
 
 import numpy as np
 
-from . import dtypes
+from . import _dlpack, dtypes
 from ._args import shape_arg
 from .autograd.function import Function
 from .backend import Device, array_module, is_array, module_for_device, to_device, to_numpy
@@ -126,11 +127,97 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor sharing ``array``'s memory (changes to one show in the other)."""
+    """A tensor sharing ``array``'s memory (changes to one show in the other), as
+    PyTorch's: a read-only array gives a warning (the tensor could still be written), a
+    non-native byte order is a ValueError.  Negative strides are kept (numpy's views
+    are NumpyFlow's own), where PyTorch asks for a copy."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
-    dtypes.from_numpy(array.dtype)  # raises for unsupported dtypes
+    if not array.dtype.isnative:
+        raise ValueError(
+            "given numpy array has byte order different from the native byte order. "
+            "Conversion between byte orders is currently not supported."
+        )
+    _check_dtype(array.dtype, "np.ndarray")
+    if not array.flags.writeable:
+        _warn_read_only()
     return Tensor._make(array)
+
+
+def _check_dtype(np_dtype, what):
+    try:
+        dtypes.from_numpy(np_dtype)
+    except TypeError:
+        supported = ", ".join(d.name for d in dtypes.ALL[:-1]) + f", and {dtypes.ALL[-1].name}"
+        raise TypeError(
+            f"can't convert {what} of type numpy.{np.dtype(np_dtype).type.__name__}. "
+            f"The only supported types are: {supported}."
+        ) from None
+
+
+_warned_read_only = False
+
+
+def _warn_read_only():
+    global _warned_read_only
+    if not _warned_read_only:
+        _warned_read_only = True
+        warnings.warn(
+            "The given NumPy array is not writable, and NumpyFlow does not support non-writable tensors. "
+            "This means writing to this tensor will result in undefined behavior. You may want to copy the "
+            "array to protect its data or make it writable before converting it to a tensor. This type of "
+            "warning will be suppressed for the rest of this program.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def from_dlpack(ext_tensor, *, device=None, copy=None) -> Tensor:
+    """A tensor sharing memory with ``ext_tensor``: any object with ``__dlpack__`` (a
+    PyTorch tensor, a numpy or CuPy array, another NumpyFlow tensor) or a DLPack capsule
+    (``torch.utils.dlpack.to_dlpack``'s).  ``copy=True`` copies; ``device`` must be
+    where the data is (``'cpu'``, or ``'cuda'`` with CuPy)."""
+    if isinstance(ext_tensor, Tensor):
+        ext_tensor = ext_tensor._data
+    elif _dlpack.is_capsule(ext_tensor):
+        return _from_capsule(ext_tensor, device, copy)
+    elif not hasattr(ext_tensor, "__dlpack__"):
+        raise TypeError(
+            f"from_dlpack: expected an object with __dlpack__ or a DLPack capsule, got {type(ext_tensor).__name__}"
+        )
+    xp = _dlpack_module(*ext_tensor.__dlpack_device__(), device)
+    kwargs = {} if copy is None else {"copy": copy}
+    return _dlpack_tensor(xp.from_dlpack(ext_tensor, **kwargs))
+
+
+def _from_capsule(capsule, device, copy):
+    xp = _dlpack_module(*_dlpack.capsule_device(capsule), device)
+    array = _dlpack.capsule_to_numpy(capsule) if xp is np else xp.from_dlpack(capsule)
+    return _dlpack_tensor(array.copy() if copy else array)
+
+
+def _dlpack_module(kind, index, device):
+    """numpy or CuPy, for data on DLPack device ``(kind, index)``; ``device`` (if given)
+    must name that place."""
+    if kind in (_DL_CPU, _DL_CUDA_HOST):
+        xp, here = np, Device("cpu")
+    elif kind == _DL_CUDA:
+        here = Device(f"cuda:{int(index)}")
+        xp = module_for_device(here, "from_dlpack")
+    else:
+        raise RuntimeError(f"from_dlpack: data on DLPack device type {int(kind)} is neither CPU nor CUDA memory")
+    if device is not None and Device(device) != here:
+        raise RuntimeError(f"from_dlpack: the data is on {here}, not on {Device(device)}; move it first")
+    return xp
+
+
+def _dlpack_tensor(array):
+    _check_dtype(array.dtype, "a DLPack tensor")
+    return Tensor._make(array)
+
+
+# DLPack's device types (dlpack.h, DLDeviceType)
+_DL_CPU, _DL_CUDA, _DL_CUDA_HOST = 1, 2, 3
 
 
 def _shape(size, op):

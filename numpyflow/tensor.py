@@ -377,6 +377,22 @@ class Tensor:
         """The values as (nested) Python lists, or a number for a 0-d tensor."""
         return to_numpy(self._data).tolist()
 
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """This tensor as a DLPack capsule (the array API's protocol): consumers such as
+        ``torch.from_dlpack``, ``np.from_dlpack`` and ``nf.from_dlpack`` share its
+        memory.  A tensor that requires grad is refused, as in PyTorch."""
+        if self._requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        kwargs = {"stream": stream} if stream is not None else {}
+        for name, value in (("max_version", max_version), ("dl_device", dl_device), ("copy", copy)):
+            if value is not None:
+                kwargs[name] = value
+        return self._data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        """``(device type, device index)`` in DLPack's numbering: ``(1, 0)`` on the CPU."""
+        return self._data.__dlpack_device__()
+
     def __array__(self, dtype=None, copy=None):
         arr = to_numpy(self._data)
         if dtype is not None:

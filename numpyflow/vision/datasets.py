@@ -153,7 +153,7 @@ class _TensorDataTargets:
 
     @property
     def data(self):
-        return nf.from_numpy(self._data)
+        return nf.as_tensor(self._data)
 
     @data.setter
     def data(self, value):
@@ -161,7 +161,7 @@ class _TensorDataTargets:
 
     @property
     def targets(self):
-        return nf.from_numpy(self._targets)
+        return nf.as_tensor(self._targets)
 
     @targets.setter
     def targets(self, value):

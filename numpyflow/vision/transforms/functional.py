@@ -108,7 +108,7 @@ def check_image(img, op):
 
 
 def _wrap_tensor(arr, like):
-    out = nf.from_numpy(np.ascontiguousarray(arr))
+    out = nf.as_tensor(np.ascontiguousarray(arr))
     return out if like.device.type == "cpu" else out.to(like.device)
 
 
@@ -169,8 +169,8 @@ def to_tensor(pic):
     if chw.dtype == np.uint8:
         out = np.empty(chw.shape, np.float32)
         np.divide(chw, np.float32(255), out=out)
-        return nf.from_numpy(out)
-    return nf.from_numpy(np.ascontiguousarray(chw))
+        return nf.as_tensor(out)
+    return nf.as_tensor(np.ascontiguousarray(chw))
 
 
 def pil_to_tensor(pic):
@@ -181,7 +181,7 @@ def pil_to_tensor(pic):
     arr = np.array(pic, copy=True)
     if arr.dtype == np.uint16 or arr.dtype.byteorder == ">":
         arr = arr.astype(np.int32)
-    return nf.from_numpy(np.ascontiguousarray(arr.reshape(pic.height, pic.width, -1).transpose(2, 0, 1)))
+    return nf.as_tensor(np.ascontiguousarray(arr.reshape(pic.height, pic.width, -1).transpose(2, 0, 1)))
 
 
 def _float_to_uint8(arr):
@@ -296,8 +296,8 @@ def normalize(tensor, mean, std, inplace=False):
     s = np.asarray(as_array(std), dtype=x.dtype).reshape(-1, 1, 1)
     _check_mean_std(m, s, channels, tensor.dtype)
     if inplace:
-        return tensor.sub_(nf.from_numpy(m)).div_(nf.from_numpy(s))
-    return nf.from_numpy((x - m) / s)
+        return tensor.sub_(nf.as_tensor(m)).div_(nf.as_tensor(s))
+    return nf.as_tensor((x - m) / s)
 
 
 def _check_mean_std(m, s, channels, dtype):
@@ -552,6 +552,6 @@ def erase(img, i, j, h, w, v, inplace=False):
     values = v.detach().numpy(force=True) if isinstance(v, nf.Tensor) else np.asarray(v)
     if inplace:
         with nf.no_grad():
-            img[..., i : i + h, j : j + w] = nf.from_numpy(np.ascontiguousarray(values, dtype=img.dtype.numpy))
+            img[..., i : i + h, j : j + w] = nf.as_tensor(np.ascontiguousarray(values, dtype=img.dtype.numpy))
         return img
     return _wrap_tensor(F_t.erase(img.detach().numpy(force=True), i, j, h, w, values), img)

@@ -627,7 +627,7 @@ class BatchRandomCrop(RandomCrop):
         tops, lefts, h, w = self.get_params(batch, self.size)
         x = batch.detach().numpy()
         windows = np.lib.stride_tricks.sliding_window_view(x, (h, w), axis=(2, 3))  # (N, C, top, left, h, w)
-        return nf.from_numpy(windows[np.arange(len(x)), :, tops.numpy(), lefts.numpy()])
+        return nf.as_tensor(windows[np.arange(len(x)), :, tops.numpy(), lefts.numpy()])
 
 
 class BatchRandomHorizontalFlip:
@@ -641,7 +641,7 @@ class BatchRandomHorizontalFlip:
         _check_batch(batch, "BatchRandomHorizontalFlip")
         flipped = nf.rand(batch.shape[0]).numpy() < self.p
         x = batch.detach().numpy()
-        return nf.from_numpy(np.where(flipped[:, None, None, None], x[..., ::-1], x))
+        return nf.as_tensor(np.where(flipped[:, None, None, None], x[..., ::-1], x))
 
     def __repr__(self):
         return f"{type(self).__name__}(p={self.p})"
