@@ -65,6 +65,7 @@ class Tensor:
     _vc_ = None  # the version counter, made on first need (see _vc)
     _acc = None  # weak reference to the AccumulateGrad node of a leaf
     _hooks = None
+    _post_accumulate_hooks = None
     _is_view = False
     __array_ufunc__ = None  # numpy defers ``ndarray + Tensor`` to Tensor.__radd__
     __array_priority__ = 1000
@@ -332,6 +333,17 @@ class Tensor:
                 fn._tensor_hooks = {}
             table = fn._tensor_hooks.setdefault(self._output_nr, {})
         return RemovableHandle(table, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` each time a backward has added a gradient into this leaf's
+        ``.grad``.  Returns a handle with ``remove()``."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = {}
+        return RemovableHandle(self._post_accumulate_hooks, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor with respect to the graph's leaves and add it

@@ -101,6 +101,7 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
 
     previous = grad_mode.state.enabled
     grad_mode.state.enabled = create_graph
+    _callbacks.append([])
     try:
         for node in order:
             grads = buffers.pop(node, None)
@@ -117,7 +118,11 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
                 if not any(e is not None and e[0] in run_only for e in node._next):
                     continue
             elif type(node) is AccumulateGrad:
-                accumulate(node.variable, grads[0], create_graph)
+                leaf = node.variable
+                accumulate(leaf, grads[0], create_graph)
+                if leaf is not None and leaf._post_accumulate_hooks:
+                    for hook in list(leaf._post_accumulate_hooks.values()):
+                        hook(leaf)
                 continue
             in_grads = node._run_backward(grads)
             for edge, g in zip(node._next, in_grads):
@@ -125,11 +130,29 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
                     _add_into(buffers, edge[0], edge[1], g)
             if not retain_graph:
                 node._release()
+        callbacks = _callbacks[-1]
+        while callbacks:  # a callback may queue more
+            callbacks.pop(0)()
     finally:
+        _callbacks.pop()
         grad_mode.state.enabled = previous
     if capture is not None:
         return list(capture.values())
     return None
+
+
+# The callbacks of the backward passes running now (a backward inside a hook nests).
+_callbacks: list = []
+
+
+def queue_callback(callback) -> None:
+    """Run ``callback()`` once the backward pass now running has computed every
+    gradient (PyTorch's ``Variable._execution_engine.queue_callback``): what
+    data-parallel training uses to wait for its gradient all-reduces before
+    ``backward()`` returns."""
+    if not _callbacks:
+        raise RuntimeError("queue_callback: no backward pass is running")
+    _callbacks[-1].append(callback)
 
 
 def _add_into(buffers, node, nr, g):

@@ -37,4 +37,5 @@ from .pooling_nd import (  # noqa: F401
     MaxUnpool3d,
 )
 from .sparse import Embedding  # noqa: F401
+from .sync_batchnorm import SyncBatchNorm  # noqa: F401
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401
