@@ -19,6 +19,7 @@ import contextlib
 import numpy as np
 
 from ...autograd.engine import queue_callback
+from ...autograd.grad_mode import is_grad_enabled
 from ...tensor import Tensor
 from ..module import Module
 
@@ -47,7 +48,7 @@ class DistributedDataParallel(Module):
     of ``nf.distributed``), with PyTorch's arguments: gradients are averaged across the
     processes in buckets of ``bucket_cap_mb`` during ``backward()``; ``no_sync()`` skips
     that for gradient accumulation; ``broadcast_buffers`` sends rank 0's buffers (batch
-    norm statistics) to all before each forward; ``find_unused_parameters`` lets some
+    norm statistics) to all before each forward that follows a synchronizing one; ``find_unused_parameters`` lets some
     parameters get no gradient in an iteration.  ``device_ids``, ``output_device`` and
     ``dim`` are accepted for PyTorch's scripts (CPU processes take none)."""
 
@@ -93,6 +94,7 @@ class DistributedDataParallel(Module):
         self.gradient_as_bucket_view = gradient_as_bucket_view
         self.static_graph = static_graph
         self.require_backward_grad_sync = True
+        self.require_forward_param_sync = True
         self.process_group = _group(process_group, "DistributedDataParallel")
         self._comm = self.process_group.comm
         self._dist = dist
@@ -145,11 +147,13 @@ class DistributedDataParallel(Module):
     # -- forward ---------------------------------------------------------------------------
 
     def forward(self, *inputs, **kwargs):
-        if self.broadcast_buffers and self._comm.Get_size() > 1:
+        # PyTorch's rule: buffers are broadcast before a forward that follows a forward
+        # whose backward synchronizes (not after one under no_sync or no_grad).
+        if self.broadcast_buffers and self.require_forward_param_sync and self._comm.Get_size() > 1:
             for b in self.module.buffers():
                 _broadcast_array(self._comm, b)
-        self._ready = set()
         output = self.module(*inputs, **kwargs)
+        self.require_forward_param_sync = is_grad_enabled() and self.require_backward_grad_sync
         if self.find_unused_parameters and self.require_backward_grad_sync:
             used = _reachable_leaves(output)
             self._unused = [p for p in self._params if id(p) not in used]

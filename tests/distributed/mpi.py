@@ -1,0 +1,40 @@
+"""Launching test workers under ``mpiexec``: the tests here start their own MPI jobs and
+skip cleanly where mpi4py (or its ``mpiexec``) is missing."""
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+WORKERS = Path(__file__).parent / "workers"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def mpiexec():
+    """The ``mpiexec`` beside this Python (the ``mpich`` wheel's), or on the PATH."""
+    here = Path(sys.executable).parent / "mpiexec"
+    return str(here) if here.exists() else shutil.which("mpiexec")
+
+
+needs_mpi = pytest.mark.skipif(
+    importlib.util.find_spec("mpi4py") is None or mpiexec() is None, reason="mpi4py and mpiexec are not installed"
+)
+
+
+def run(n, worker, *args, timeout=120, check=True, env=None):
+    """Run ``workers/<worker>`` on ``n`` processes; the finished process (stdout and
+    stderr as text).  A job that overruns ``timeout`` is a failure (a hang)."""
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(WORKERS)]), OMP_NUM_THREADS="1")
+    environment.pop("CI", None)
+    environment.update(NUMPYFLOW_NUM_THREADS="1", **(env or {}))
+    command = [mpiexec(), "-n", str(n), sys.executable, str(WORKERS / worker), *map(str, args)]
+    proc = subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout, env=environment, stdin=subprocess.DEVNULL
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
