@@ -9,13 +9,14 @@ without worker processes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import vision
 from ..random import Generator
-from ..utils.data import DataLoader, default_collate
+from ..utils.data import DataLoader, RandomSampler, default_collate
 from ..vision import transforms
 
 
@@ -100,23 +101,57 @@ class CollateAndTransform:
         return self.transform(images), labels
 
 
-def epoch_generator(seed: int, epoch: int) -> Generator:
-    """The generator of one epoch's shuffle and augmentation, a function of (seed, epoch)."""
-    return Generator().manual_seed(int(np.random.SeedSequence([seed, epoch]).generate_state(1, np.uint64)[0]))
+def epoch_generator(seed: int, epoch: int, *more: int) -> Generator:
+    """A generator that is a function of ``(seed, epoch, *more)`` alone."""
+    state = np.random.SeedSequence([seed, epoch, *more]).generate_state(1, np.uint64)[0]
+    return Generator().manual_seed(int(state))
+
+
+def epoch_order(seed: int, epoch: int, n: int) -> list:
+    """The order in which epoch ``epoch`` visits ``n`` images (all processes alike)."""
+    return list(RandomSampler(range(n), generator=epoch_generator(seed, epoch)))
+
+
+def shard(order: list, rank: int, world: int) -> list:
+    """Process ``rank``'s part of ``order`` out of ``world``: padded from its start to a
+    multiple of ``world``, then every ``world``-th index from ``rank``
+    (``DistributedSampler``'s rule), so a global batch ``j`` is the ``j``-th batch of
+    every process."""
+    if world == 1 or not order:
+        return order
+    padded = order + (order * -(-world // len(order)))[: -len(order) % world]
+    return padded[rank::world]
 
 
 def train_loader(
-    dataset, *, batch_size: int, seed: int, epoch: int, workers: int, augment=None, start_batch: int = 0
+    dataset,
+    *,
+    batch_size: int,
+    seed: int,
+    epoch: int,
+    workers: int,
+    augment=None,
+    start_batch: int = 0,
+    start: int = 0,
+    rank: int = 0,
+    world: int = 1,
 ) -> DataLoader:
-    """Epoch ``epoch`` of ``dataset``, shuffled, its batches transformed by ``augment``
-    (if given), from batch ``start_batch`` on."""
+    """Epoch ``epoch`` of ``dataset`` for process ``rank`` of ``world``: the epoch's order
+    from image ``start`` on, sharded, its batches transformed by ``augment`` (if given)
+    under seeds of ``(seed, epoch, rank, start)``, from batch ``start_batch`` on."""
     collate_fn = default_collate if augment is None else CollateAndTransform(augment)
+    indices = shard(epoch_order(seed, epoch, len(dataset))[start:], rank, world)
     return DataLoader(
         dataset,
         batch_size=batch_size,
-        shuffle=True,
-        generator=epoch_generator(seed, epoch),
+        sampler=indices,
+        generator=epoch_generator(seed, epoch, rank, start),
         num_workers=workers,
         collate_fn=collate_fn,
         start_batch=start_batch,
     )
+
+
+def steps(n: int, batch_size: int, world: int = 1) -> int:
+    """Batches of a pass over ``n`` images by ``world`` processes of ``batch_size`` each."""
+    return math.ceil(math.ceil(n / world) / batch_size) if n > 0 else 0

@@ -3,16 +3,23 @@
 Writes to ``--out``: ``last.pt`` (every epoch, and on Ctrl-C or SIGTERM), ``best.pt`` (best
 test accuracy), ``metrics.csv`` and ``curves.png``.  ``--resume`` continues a stopped run
 exactly where it stopped (same weights as an uninterrupted run).
+
+Under ``mpiexec -n N`` the run is data-parallel over the N processes
+(``DistributedDataParallel``; ``--batch-size`` is per process, as in PyTorch): each takes
+its shard of every epoch, rank 0 alone shows progress and writes the files, and a stop
+(Ctrl-C, SIGTERM) ends every process after the same batch.  A checkpoint resumes on the
+same number of processes exactly, or on another from the first image of the epoch not
+yet trained on.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import signal
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,11 +29,12 @@ from .. import nn, optim
 from ..autograd.grad_mode import no_grad
 from ..random import get_rng_state, manual_seed, set_rng_state
 from ..serialization import load, save
-from ..utils.data import DataLoader, Dataset
+from ..utils.data import DataLoader, Dataset, Subset
 from ..vision import models, transforms
 from . import data as cli_data
 from .progress import ProgressBar
 from .report import plot_curves, write_metrics
+from .world import World, join
 
 CHECKPOINT_FORMAT = "numpyflow-checkpoint-1"
 
@@ -70,8 +78,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 class _StopRequest:
     """Turns Ctrl-C / SIGTERM into a flag checked between batches (a second Ctrl-C aborts)."""
 
-    def __init__(self):
+    def __init__(self, quiet=False):
         self.signal = None
+        self.quiet = quiet
         self._previous = {}
 
     def __enter__(self):
@@ -83,6 +92,8 @@ class _StopRequest:
         if self.signal is not None and signum == signal.SIGINT:
             raise KeyboardInterrupt
         self.signal = signum
+        if self.quiet:
+            return
         name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
         print(
             f"\n{name}: finishing this batch, then saving a checkpoint (Ctrl-C again to abort)",
@@ -150,18 +161,24 @@ def load_data(args, spec):
     return train_set, test_set, black
 
 
-def evaluate(model, dataset, batch_size, workers, num_classes):
-    """Loss, accuracy and the confusion matrix (rows: true class) on ``dataset``."""
+def evaluate(model, dataset, batch_size, workers, num_classes, world=None):
+    """Loss, accuracy and the confusion matrix (rows: true class) on ``dataset``: every
+    process of ``world`` tests its share, and they add up their counts."""
+    world = world or World()
     model.eval()
     criterion = nn.CrossEntropyLoss(reduction="sum")
     confusion = np.zeros((num_classes, num_classes), np.int64)
     total_loss = 0.0
+    part = dataset if world.size == 1 else Subset(dataset, range(world.rank, len(dataset), world.size))
     with no_grad():
-        for x, y in DataLoader(dataset, batch_size=batch_size, num_workers=workers):
+        for x, y in DataLoader(part, batch_size=batch_size, num_workers=workers):
             out = model(x)
             total_loss += criterion(out, y).item()
             pred = out.argmax(1).numpy()
             np.add.at(confusion, (y.numpy(), pred), 1)
+    if world.size > 1:
+        summed = world.sum(np.append(confusion.ravel(), total_loss))
+        confusion, total_loss = summed[:-1].astype(np.int64).reshape(confusion.shape), float(summed[-1])
     n = int(confusion.sum())
     return total_loss / max(n, 1), float(np.trace(confusion)) / max(n, 1), confusion
 
@@ -180,6 +197,8 @@ class Training:
     test_set: Dataset
     augment: Callable | None  # a transform of a batch of images
     steps_per_epoch: int
+    world: World = field(default_factory=World)
+    net: nn.Module | None = None  # what trains: the model, or DistributedDataParallel over it
 
 
 @dataclass
@@ -191,17 +210,20 @@ class Progress:
     stats: dict | None = None  # running loss/accuracy sums of the epoch in progress
     history: list = field(default_factory=list)
     best_acc: float = -1.0
+    start: int = 0  # the image of the epoch's order this pass began at (0 unless resumed on another world)
 
 
-def build_training(args) -> Training:
+def build_training(args, world=None) -> Training:
     """The data, model, optimizer, schedule and loss ``args`` ask for (the model
-    initialised from ``--seed``)."""
+    initialised from ``--seed``), data-parallel over ``world``'s processes."""
+    world = world or World()
     spec = cli_data.DATASETS[args.dataset]
     train_set, test_set, black = load_data(args, spec)
     manual_seed(args.seed)
     model = build_model(args, spec)
     optimizer = build_optimizer(args, model)
-    steps_per_epoch = math.ceil(len(train_set) / args.batch_size)
+    steps_per_epoch = cli_data.steps(len(train_set), args.batch_size, world.size)
+    net = nn.parallel.DistributedDataParallel(model) if world.size > 1 else model
     return Training(
         args=args,
         spec=spec,
@@ -213,6 +235,8 @@ def build_training(args) -> Training:
         test_set=test_set,
         augment=cli_data.augmentation(spec, fill=black) if args.augment else None,
         steps_per_epoch=steps_per_epoch,
+        world=world,
+        net=net,
     )
 
 
@@ -247,19 +271,35 @@ def load_resume_checkpoint(args, explicit):
 
 
 def restore(training: Training, checkpoint) -> Progress:
-    """Put the model, optimizer, scheduler and random stream back as ``checkpoint`` has them."""
+    """Put the model, optimizer, scheduler and random stream back as ``checkpoint`` has
+    them.  Saved by another number of processes, the epoch goes on from its first image
+    not yet trained on, and the schedule from the matching step."""
     training.model.load_state_dict(checkpoint["model"])
     training.optimizer.load_state_dict(checkpoint["optimizer"])
-    if training.scheduler is not None:
-        training.scheduler.load_state_dict(checkpoint["scheduler"])
     set_rng_state(checkpoint["rng"])
-    return Progress(
+    progress = Progress(
         epoch=checkpoint["epoch"],
         batch=checkpoint["batch"],
         stats=checkpoint["epoch_stats"],
         history=checkpoint["history"],
         best_acc=checkpoint["best_acc"],
+        start=checkpoint.get("start", 0),
     )
+    saved_world, world = checkpoint.get("world_size", 1), training.world.size
+    if saved_world == world:
+        if training.scheduler is not None:
+            training.scheduler.load_state_dict(checkpoint["scheduler"])
+        return progress
+    n, batch_size = len(training.train_set), training.args.batch_size
+    progress.start = min(n, progress.start + progress.batch * batch_size * saved_world)
+    progress.batch = 0
+    if training.scheduler is not None:
+        left = cli_data.steps(n - progress.start, batch_size, world)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range((progress.epoch + 1) * training.steps_per_epoch - left):
+                training.scheduler.step()
+    return progress
 
 
 # -- training ----------------------------------------------------------------------------
@@ -267,7 +307,7 @@ def restore(training: Training, checkpoint) -> Progress:
 
 def train_step(training: Training, x, y):
     """One optimisation step on the batch (x, y); the model's output and the loss."""
-    out = training.model(x)
+    out = (training.net or training.model)(x)
     loss = training.criterion(out, y)
     training.optimizer.zero_grad()
     loss.backward()
@@ -277,17 +317,23 @@ def train_step(training: Training, x, y):
     return out, loss
 
 
-def _record_batch(stats, out, loss, y):
+def _record_batch(world, stats, out, loss, y, stop) -> bool:
+    """Add the batch to the epoch's statistics (summed over the processes); whether any
+    process was asked to stop."""
     n = y.shape[0]
-    stats["loss"] += loss.item() * n
-    stats["correct"] += int((out.argmax(1) == y).sum().item())
-    stats["seen"] += n
+    mine = [loss.item() * n, int((out.argmax(1) == y).sum().item()), n, stop.signal is not None]
+    total_loss, correct, seen, stopping = world.sum(mine) if world.size > 1 else mine
+    stats["loss"] += float(total_loss)
+    stats["correct"] += int(correct)
+    stats["seen"] += int(seen)
+    return bool(stopping)
 
 
-def train_epoch(training: Training, progress: Progress, stop) -> None:
+def train_epoch(training: Training, progress: Progress, stop) -> bool:
     """Train on epoch ``progress.epoch`` from batch ``progress.batch`` on, adding to
-    ``progress``; returns early, after a whole batch, when ``stop.signal`` is set."""
-    args = training.args
+    ``progress``; returns True early, after a whole batch, when a stop was asked for
+    (in any process)."""
+    args, world = training.args, training.world
     if progress.batch == 0 or progress.stats is None:  # a fresh epoch
         progress.batch, progress.stats = 0, {"loss": 0.0, "correct": 0, "seen": 0, "seconds": 0.0}
     stats = progress.stats
@@ -299,33 +345,41 @@ def train_epoch(training: Training, progress: Progress, stop) -> None:
         workers=args.workers,
         augment=training.augment,
         start_batch=progress.batch,
+        start=progress.start,
+        rank=world.rank,
+        world=world.size,
     )
-    bar = ProgressBar(training.steps_per_epoch, f"epoch {progress.epoch + 1}/{args.epochs}")
+    total = cli_data.steps(len(training.train_set) - progress.start, args.batch_size, world.size)
+    bar = ProgressBar(total, f"epoch {progress.epoch + 1}/{args.epochs}") if world.main else None
     training.model.train()
     tick = time.perf_counter()
+    stopping = False
     for x, y in loader:
         out, loss = train_step(training, x, y)
         progress.batch += 1
-        _record_batch(stats, out, loss, y)
+        stopping = _record_batch(world, stats, out, loss, y, stop)
         now = time.perf_counter()
         stats["seconds"] += now - tick
         tick = now
-        bar.update(
-            progress.batch,
-            loss=stats["loss"] / stats["seen"],
-            acc=stats["correct"] / stats["seen"],
-            **{"img/s": stats["seen"] / max(stats["seconds"], 1e-9)},
-        )
-        if stop.signal is not None:
+        if bar is not None:
+            bar.update(
+                progress.batch,
+                loss=stats["loss"] / stats["seen"],
+                acc=stats["correct"] / stats["seen"],
+                **{"img/s": stats["seen"] / max(stats["seconds"], 1e-9)},
+            )
+        if stopping:
             break
-    bar.close()
+    if bar is not None:
+        bar.close()
+    return stopping or stop.signal is not None
 
 
 def evaluate_epoch(training: Training, progress: Progress) -> dict:
     """Test the model after epoch ``progress.epoch``; its metrics row."""
     args, stats = training.args, progress.stats
     test_loss, test_acc, _ = evaluate(
-        training.model, training.test_set, args.eval_batch_size, args.workers, training.spec.classes
+        training.model, training.test_set, args.eval_batch_size, args.workers, training.spec.classes, training.world
     )
     row = {
         "epoch": progress.epoch + 1,
@@ -337,14 +391,19 @@ def evaluate_epoch(training: Training, progress: Progress) -> dict:
         "epoch_seconds": stats["seconds"],
         "images_per_second": stats["seen"] / max(stats["seconds"], 1e-9),
     }
-    print(
+    say(
+        training.world,
         f"epoch {row['epoch']}/{args.epochs}: train loss {row['train_loss']:.4f} acc "
         f"{100 * row['train_acc']:.2f}% | test loss {test_loss:.4f} acc {100 * test_acc:.2f}% | "
         f"{row['epoch_seconds']:.1f}s, {row['images_per_second']:.0f} img/s",
-        file=sys.stderr,
-        flush=True,
     )
     return row
+
+
+def say(world, message):
+    """A line on stderr from the main process."""
+    if world.main:
+        print(message, file=sys.stderr, flush=True)
 
 
 # -- checkpoints -------------------------------------------------------------------------
@@ -363,17 +422,23 @@ def _checkpoint(training: Training, progress: Progress) -> dict:
         "history": progress.history,
         "best_acc": progress.best_acc,
         "rng": get_rng_state(),
+        "start": progress.start,
+        "world_size": training.world.size,
     }
 
 
 def save_stopped(training: Training, progress: Progress, signum) -> None:
-    """Save the run stopped mid-epoch to last.pt and exit as the signal asks."""
+    """Save the run stopped mid-epoch to last.pt and exit as the signal asks (a process
+    stopped because another was asked to exits as for SIGTERM)."""
     path = os.path.join(training.args.out, "last.pt")
-    save(_checkpoint(training, progress), path)
-    print(
+    checkpoint = _checkpoint(training, progress)
+    if training.world.main:
+        save(checkpoint, path)
+    training.world.barrier()
+    say(
+        training.world,
         f"stopped at epoch {progress.epoch + 1}, batch {progress.batch}; checkpoint saved to {path}; "
         "continue with --resume",
-        file=sys.stderr,
     )
     raise SystemExit(130 if signum == signal.SIGINT else 143)
 
@@ -384,9 +449,11 @@ def finish_epoch(training: Training, progress: Progress, row: dict) -> None:
     args = training.args
     improved = row["test_acc"] > progress.best_acc
     progress.history.append(row)
-    progress.epoch, progress.batch, progress.stats = progress.epoch + 1, 0, None
+    progress.epoch, progress.batch, progress.stats, progress.start = progress.epoch + 1, 0, None, 0
     progress.best_acc = max(progress.best_acc, row["test_acc"])
     checkpoint = _checkpoint(training, progress)
+    if not training.world.main:
+        return
     if improved:
         save(checkpoint, os.path.join(args.out, "best.pt"))
     save(checkpoint, os.path.join(args.out, "last.pt"))
@@ -400,30 +467,33 @@ def finish_epoch(training: Training, progress: Progress, row: dict) -> None:
 def run(args, explicit=frozenset()) -> dict:
     """Train as ``args`` say; returns the final metrics row.  ``explicit`` names the
     options given on the command line (a resume refuses a different model or data set)."""
+    world = join()
     checkpoint, args = load_resume_checkpoint(args, explicit)
-    training = build_training(args)
-    os.makedirs(args.out, exist_ok=True)
+    training = build_training(args, world)
+    if world.main:
+        os.makedirs(args.out, exist_ok=True)
     progress = Progress() if checkpoint is None else restore(training, checkpoint)
     if checkpoint is not None:
-        print(f"resuming {args.out}: epoch {progress.epoch + 1}, batch {progress.batch}", file=sys.stderr)
+        say(world, f"resuming {args.out}: epoch {progress.epoch + 1}, batch {progress.batch}")
     n_params = sum(p.numel() for p in training.model.parameters())
-    with _StopRequest() as stop:
-        print(
+    batch = f"batch {args.batch_size}"
+    if world.size > 1:
+        batch += f" per process x {world.size} processes = {args.batch_size * world.size}"
+    with _StopRequest(quiet=not world.main) as stop:
+        say(
+            world,
             f"{args.model} ({n_params:,} parameters) on {args.dataset}: {len(training.train_set)} train / "
-            f"{len(training.test_set)} test images, {args.epochs} epochs, batch {args.batch_size}, "
+            f"{len(training.test_set)} test images, {args.epochs} epochs, {batch}, "
             f"{args.optimizer} lr {args.lr}, {args.scheduler} schedule, out {args.out}",
-            file=sys.stderr,
-            flush=True,
         )
         while progress.epoch < args.epochs:
-            train_epoch(training, progress, stop)
-            if stop.signal is not None:
-                save_stopped(training, progress, stop.signal)
+            if train_epoch(training, progress, stop):
+                save_stopped(training, progress, stop.signal or signal.SIGTERM)
             finish_epoch(training, progress, evaluate_epoch(training, progress))
-    print(
+    say(
+        world,
         f"done: best test accuracy {100 * progress.best_acc:.2f}%; {args.out}/best.pt, last.pt, metrics.csv, "
         "curves.png",
-        file=sys.stderr,
     )
     return progress.history[-1] if progress.history else {}
 

@@ -5,6 +5,7 @@ first use."""
 from __future__ import annotations
 
 import sys
+import time
 
 __all__ = [
     "GroupMember",
@@ -134,6 +135,7 @@ def _abort_on_uncaught_exceptions(comm):
             sys.stderr.write(f"rank {comm.Get_rank()}: aborting the MPI job after an uncaught {kind.__name__}\n")
         sys.stderr.flush()
         sys.stdout.flush()
+        time.sleep(0.5)  # the launcher forwards output asynchronously: let the traceback reach the user
         comm.Abort(1)
 
     hook._aborts_mpi_job = True

@@ -32,9 +32,19 @@ def run(n, worker, *args, timeout=120, check=True, env=None):
     environment.pop("CI", None)
     environment.update(NUMPYFLOW_NUM_THREADS="1", **(env or {}))
     command = [mpiexec(), "-n", str(n), sys.executable, str(WORKERS / worker), *map(str, args)]
-    proc = subprocess.run(
-        command, capture_output=True, text=True, timeout=timeout, env=environment, stdin=subprocess.DEVNULL
-    )
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment, stdin=subprocess.DEVNULL
+    ) as job:
+        try:
+            stdout, stderr = job.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:  # a hang: stop the job (mpiexec passes SIGTERM on), then fail
+            job.terminate()
+            try:
+                job.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                job.kill()
+            raise
+    proc = subprocess.CompletedProcess(command, job.returncode, stdout, stderr)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(command)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
     return proc

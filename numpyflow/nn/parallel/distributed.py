@@ -15,6 +15,7 @@ averaged and written back into the ``.grad`` of its parameters.
 from __future__ import annotations
 
 import contextlib
+import time
 
 import numpy as np
 
@@ -112,6 +113,7 @@ class DistributedDataParallel(Module):
         self._in_backward = False
         self._ready = set()
         self._unused = []
+        self._wait_seconds = 0.0
 
     # -- construction ----------------------------------------------------------------------
 
@@ -220,10 +222,13 @@ class DistributedDataParallel(Module):
                 f"participate in calculating loss. Parameters that received no gradient: {', '.join(missing)}"
             )
         size = self._comm.Get_size()
+        start = time.perf_counter()
         for b in self._buckets:
             if b.request is not None:
                 b.request.Wait()
-            if size > 1:
+        self._wait_seconds = time.perf_counter() - start  # communication the backward did not hide
+        if size > 1:
+            for b in self._buckets:
                 b.flat /= size
         used_somewhere = self._used_somewhere()
         for b in self._buckets:
