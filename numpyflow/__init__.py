@@ -111,6 +111,6 @@ def get_default_device():
 
 
 # the library layer, and torch.accelerator, torch.backends and torch.cuda's namesakes
-from . import accelerator, backends, cuda, nn, optim, utils, vision  # noqa: E402,F401
+from . import accelerator, backends, cuda, nn, onnx, optim, utils, vision  # noqa: E402,F401
 
 _tune_malloc()

@@ -1,13 +1,15 @@
-"""``python -m numpyflow train ...`` and ``python -m numpyflow evaluate ...``."""
+"""``python -m numpyflow train ...``, ``python -m numpyflow evaluate ...`` and
+``python -m numpyflow export ...``."""
 
 from __future__ import annotations
 
 import sys
 
-USAGE = """usage: python -m numpyflow {train,evaluate} [options]
+USAGE = """usage: python -m numpyflow {train,evaluate,export} [options]
 
   train      train a model on an image data set (python -m numpyflow train --help)
   evaluate   accuracy, per-class accuracy and confusion matrix of a checkpoint
+  export     a checkpoint as an ONNX model (python -m numpyflow export --help)
 """
 
 
@@ -25,6 +27,10 @@ def main(argv=None) -> int:
         from .cli.evaluate import main as evaluate
 
         return evaluate(rest)
+    if command == "export":
+        from .cli.export import main as export
+
+        return export(rest)
     print(f"unknown command '{command}'\n\n{USAGE}", file=sys.stderr)
     return 2
 

@@ -6,6 +6,9 @@ flushed, synced and then renamed over the target, so an interrupted save leaves 
 file intact and the new one complete or absent.  Loading checks the header, so a
 truncated or foreign file is a clear error, and by default only unpickles tensors,
 numpy arrays and plain containers (``weights_only=False`` lifts that).
+
+``nf.load`` also reads what ``torch.save`` writes (its zip archive and its legacy
+format) without PyTorch installed; see ``numpyflow/_torch_format.py``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import pickle
 import struct
 import tempfile
 import zlib
+
+from . import _torch_format
 
 MAGIC = b"NUMPYFLOW"
 VERSION = 1
@@ -65,28 +70,13 @@ def _fsync_folder(folder):
 class _SafeUnpickler(pickle.Unpickler):
     """Unpickles only what checkpoints contain: tensors, arrays, numbers and containers."""
 
-    _ALLOWED = {
+    _ALLOWED = _torch_format.PLAIN_GLOBALS | {
         ("numpyflow.tensor", "_rebuild"),
         ("numpyflow.nn.parameter", "_rebuild_parameter"),
         ("numpyflow.dtypes", "_by_name"),
-        ("collections", "OrderedDict"),
-        ("builtins", "set"),
-        ("builtins", "frozenset"),
-        ("builtins", "slice"),
-        ("builtins", "complex"),
-        ("builtins", "range"),
-        ("numpy", "dtype"),
-        ("numpy", "ndarray"),
-        ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy.core.multiarray", "scalar"),
-        ("numpy._core.multiarray", "scalar"),
-        ("numpy._core.numeric", "_frombuffer"),
-        ("numpy.core.numeric", "_frombuffer"),
         ("numpy.dtypes", None),
         ("numpy.random._pickle", None),
         ("numpy.random._pcg64", "PCG64"),
-        ("collections", "Counter"),
     }
 
     def find_class(self, module, name):
@@ -99,19 +89,48 @@ class _SafeUnpickler(pickle.Unpickler):
 
 
 def load(f, map_location=None, weights_only: bool = True):
-    """Read an object written by ``nf.save`` from the path or binary file ``f``.
+    """Read an object written by ``nf.save`` or by ``torch.save`` from the path or binary
+    file ``f`` (a file object is read from its current position).
 
-    ``map_location`` may name a device (``'cpu'``) to put every tensor on.
+    Files from ``torch.save`` (the zip format of PyTorch >= 1.6 and the legacy format)
+    load without PyTorch: their tensors come back as NumpyFlow tensors, ``nn.Parameter``
+    as ``nn.Parameter``, and tensors that shared memory in PyTorch share it here.
+
+    ``weights_only=True`` unpickles only tensors, numbers, strings, numpy arrays and plain
+    containers (and, from PyTorch files, storages, dtypes, devices and ``torch.Size``); any
+    other global is refused with ``pickle.UnpicklingError``.  ``weights_only=False`` loads
+    any Python object, which can run arbitrary code: use it only for files you trust.
+    PyTorch objects other than the ones above (a pickled ``nn.Module``) need PyTorch.
+
+    ``map_location`` follows ``torch.load``: None keeps each tensor's saved device; a
+    string (``'cpu'``) or ``nf.device`` puts every tensor there; a dict maps saved
+    locations to new ones (``{'cuda:0': 'cpu'}``); a callable ``fn(storage, location)``
+    returns the storage moved (``storage``, ``storage.cpu()``, ``storage.cuda(1)``) or
+    None to keep ``location``.  For NumpyFlow's own files the callable gets each tensor.
     """
-    where = getattr(f, "name", None) if hasattr(f, "read") else os.fspath(f)
     if hasattr(f, "read"):
-        data = f.read()
-    else:
-        with open(where, "rb") as fh:
-            data = fh.read()
+        where = getattr(f, "name", None) or f"the {type(f).__name__} given"
+        try:
+            seekable = f.seekable()
+        except (AttributeError, OSError):
+            seekable = False
+        return _load_file(f if seekable else io.BytesIO(f.read()), str(where), map_location, weights_only)
+    where = os.fspath(f)
+    with open(where, "rb") as fh:
+        return _load_file(fh, where, map_location, weights_only)
+
+
+def _load_file(fh, where, map_location, weights_only):
+    start = fh.tell()
+    head = fh.read(len(MAGIC))
+    fh.seek(start)
+    if head != MAGIC and _torch_format.sniff(fh) is not None:
+        return _torch_format.load(fh, where, map_location, weights_only)
+    data = fh.read()
     if len(data) < _HEADER.size or data[: len(MAGIC)] != MAGIC:
         raise RuntimeError(
-            f"nf.load: {where} is not a NumpyFlow file (no '{MAGIC.decode()}' header); it was not written by nf.save"
+            f"nf.load: {where} is not a NumpyFlow file (no '{MAGIC.decode()}' header) nor a PyTorch file "
+            "(torch.save's zip archive or legacy format); it was not written by nf.save or torch.save"
         )
     magic, version, length, crc = _HEADER.unpack_from(data)
     if version > VERSION:
@@ -131,23 +150,25 @@ def load(f, map_location=None, weights_only: bool = True):
     except Exception as e:  # pragma: no cover - header and checksum catch damage first
         raise RuntimeError(f"nf.load: could not read {where}: {e}") from None
     if map_location is not None:
-        obj = _move(obj, map_location)
+        obj = _move(obj, map_location, where)
     return obj
 
 
-def _move(obj, location):
+def _move(obj, location, where):
+    """``obj`` with each tensor on the device ``location`` maps its own device to."""
     from .tensor import Tensor
 
-    if callable(location) and not isinstance(location, str):
-        return obj
     if isinstance(obj, Tensor):
-        return obj.to(location) if not obj.requires_grad or obj.is_leaf else obj
+        device = _torch_format.target_device(location, str(obj.device), obj, where)
+        if device == obj.device or (obj.requires_grad and not obj.is_leaf):
+            return obj
+        return obj.to(device)
     if isinstance(obj, collections.OrderedDict):
-        return collections.OrderedDict((k, _move(v, location)) for k, v in obj.items())
+        return collections.OrderedDict((k, _move(v, location, where)) for k, v in obj.items())
     if isinstance(obj, dict):
-        return {k: _move(v, location) for k, v in obj.items()}
+        return {k: _move(v, location, where) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return type(obj)(_move(v, location) for v in obj)
+        return type(obj)(_move(v, location, where) for v in obj)
     return obj
 
 

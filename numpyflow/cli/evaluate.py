@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 import numpy as np
 
-from ..serialization import load
-from . import data as cli_data
-from .train import CHECKPOINT_FORMAT, build_model, evaluate, load_data
+from .train import evaluate, load_data, load_trained
 
 
 def main(argv=None) -> int:
@@ -24,17 +21,7 @@ def main(argv=None) -> int:
     parser.add_argument("--json", default=None, help="also write the results to this JSON file")
     args = parser.parse_args(argv)
 
-    if not os.path.exists(args.checkpoint):
-        raise FileNotFoundError(f"evaluate: no checkpoint at {args.checkpoint}")
-    ckpt = load(args.checkpoint)
-    if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
-        raise RuntimeError(f"evaluate: {args.checkpoint} is not a checkpoint written by 'python -m numpyflow train'")
-    run_args = argparse.Namespace(**ckpt["args"])
-    if args.data_dir is not None:
-        run_args.data_dir = args.data_dir
-    spec = cli_data.DATASETS[run_args.dataset]
-    model = build_model(run_args, spec)
-    model.load_state_dict(ckpt["model"])
+    ckpt, run_args, spec, model = load_trained(args.checkpoint, "evaluate", args.data_dir)
     _, test_set, _ = load_data(run_args, spec)
     loss, acc, confusion = evaluate(model, test_set, args.batch_size, args.workers, spec.classes)
 

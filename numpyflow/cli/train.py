@@ -240,6 +240,24 @@ def build_training(args, world=None) -> Training:
     )
 
 
+def load_trained(path, who, data_dir=None):
+    """``(checkpoint, run arguments, data spec, model with its weights)`` of a checkpoint
+    written by this command (``data_dir`` overrides the run's data folder); ``who`` names
+    the command in errors."""
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{who}: no checkpoint at {path}")
+    checkpoint = load(path)
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
+        raise RuntimeError(f"{who}: {path} is not a checkpoint written by 'python -m numpyflow train'")
+    run_args = argparse.Namespace(**checkpoint["args"])
+    if data_dir is not None:
+        run_args.data_dir = data_dir
+    spec = cli_data.DATASETS[run_args.dataset]
+    model = build_model(run_args, spec)
+    model.load_state_dict(checkpoint["model"])
+    return checkpoint, run_args, spec, model
+
+
 # -- resume ------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ import enum
 import numpy as np
 
 from ..tensor import Tensor
-from .process_group import _group, _mpi
+from .process_group import mpi, resolve_group
 
 __all__ = [
     "ReduceOp",
@@ -58,7 +58,7 @@ class ReduceOp(enum.Enum):
 
 
 def _mpi_op(op, dtype, who):
-    MPI = _mpi()
+    MPI = mpi()
     if not isinstance(op, ReduceOp):
         raise TypeError(f"{who}: op must be a ReduceOp, got {op!r}")
     if dtype.kind == "b":
@@ -92,7 +92,7 @@ class Work:
     def __init__(self, requests=(), finish=None, receive=False):
         self._requests = list(requests)
         self._finish = finish
-        self._statuses = [_mpi().Status() for _ in self._requests] if receive else None
+        self._statuses = [mpi().Status() for _ in self._requests] if receive else None
         self._done = False
         if not self._requests:
             self._complete()
@@ -106,13 +106,13 @@ class Work:
     def wait(self, timeout=None) -> bool:
         """Block until the collective has finished; True."""
         if not self._done:
-            _mpi().Request.Waitall(self._requests, self._statuses)
+            mpi().Request.Waitall(self._requests, self._statuses)
             self._complete()
         return True
 
     def is_completed(self) -> bool:
         """Whether it has finished (never blocks)."""
-        if not self._done and _mpi().Request.Testall(self._requests, self._statuses):
+        if not self._done and mpi().Request.Testall(self._requests, self._statuses):
             self._complete()
         return self._done
 
@@ -176,7 +176,7 @@ def _check_alike(comm, who, *tensors):
         ]  # int hashes are the same in every process
     mine = np.array(codes + [-c for c in codes], np.int64)
     seen = np.empty_like(mine)
-    comm.Allreduce(mine, seen, op=_mpi().MAX)
+    comm.Allreduce(mine, seen, op=mpi().MAX)
     n = len(codes)
     if not np.array_equal(seen[:n], -seen[n:]):
         described = ", ".join(f"{tuple(t.shape)} {t.dtype}" for t in tensors)
@@ -193,7 +193,7 @@ def _run(async_op, start, finish):
     if async_op:
         return Work(requests, finish)
     if requests:
-        _mpi().Request.Waitall(requests)
+        mpi().Request.Waitall(requests)
     finish()
     return None
 
@@ -222,20 +222,20 @@ def _after(buffers, scale=None):
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """Combine ``tensor`` across the ranks with ``op``; every rank's ``tensor`` then
     holds the result (in place)."""
-    comm = _group(group, "all_reduce").comm
+    comm = resolve_group(group, "all_reduce").comm
     buf = _Buffer(tensor, "all_reduce")
     mpi_op = _mpi_op(op, buf.dtype, "all_reduce")
     if op is ReduceOp.AVG and buf.dtype.kind not in "fc":
         raise ValueError(f"all_reduce does not support ReduceOp.AVG on {buf.dtype} tensors")
     _check_alike(comm, "all_reduce", tensor)
-    MPI = _mpi()
+    MPI = mpi()
     scale = comm.Get_size() if op is ReduceOp.AVG else None
     return _run(async_op, lambda: [comm.Iallreduce(MPI.IN_PLACE, buf.array, op=mpi_op)], _after([buf], scale))
 
 
 def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
     """Copy rank ``src``'s ``tensor`` into every rank's ``tensor``."""
-    comm = _group(group, "broadcast").comm
+    comm = resolve_group(group, "broadcast").comm
     src = _root(src if src is not None else group_src, comm, "broadcast", "src")
     buf = _Buffer(tensor, "broadcast")
     _check_alike(comm, "broadcast", tensor)
@@ -245,12 +245,12 @@ def broadcast(tensor, src=None, group=None, async_op=False, group_src=None):
 def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_dst=None):
     """Combine ``tensor`` across the ranks into rank ``dst``'s ``tensor`` (the others'
     are left as they were)."""
-    comm = _group(group, "reduce").comm
+    comm = resolve_group(group, "reduce").comm
     dst = _root(dst if dst is not None else group_dst, comm, "reduce", "dst")
     buf = _Buffer(tensor, "reduce")
     mpi_op = _mpi_op(op, buf.dtype, "reduce")
     _check_alike(comm, "reduce", tensor)
-    MPI = _mpi()
+    MPI = mpi()
     scale = comm.Get_size() if op is ReduceOp.AVG else None
     if comm.Get_rank() == dst:
         return _run(
@@ -262,7 +262,7 @@ def reduce(tensor, dst=None, op=ReduceOp.SUM, group=None, async_op=False, group_
 
 def all_gather(tensor_list, tensor, group=None, async_op=False):
     """Every rank's ``tensor``, in rank order, into each rank's ``tensor_list``."""
-    comm = _group(group, "all_gather").comm
+    comm = resolve_group(group, "all_gather").comm
     size = comm.Get_size()
     if len(tensor_list) != size:
         raise ValueError(f"all_gather: tensor_list has {len(tensor_list)} tensors for a group of {size}")
@@ -284,7 +284,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
     """Every rank's ``input_tensor`` concatenated (along the first dimension) or stacked
     into ``output_tensor``, in rank order."""
-    comm = _group(group, "all_gather_into_tensor").comm
+    comm = resolve_group(group, "all_gather_into_tensor").comm
     size = comm.Get_size()
     shape, out_shape = tuple(input_tensor.shape), tuple(output_tensor.shape)
     stacked = (size,) + shape
@@ -303,7 +303,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
 def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
     """Combine ``input`` across the ranks with ``op`` and give rank ``r`` the ``r``-th
     slice of the result (``input`` is ``output`` concatenated or stacked ``world`` times)."""
-    comm = _group(group, "reduce_scatter_tensor").comm
+    comm = resolve_group(group, "reduce_scatter_tensor").comm
     size = comm.Get_size()
     shape, in_shape = tuple(output.shape), tuple(input.shape)
     if not shape or in_shape not in ((size,) + shape, (size * shape[0],) + shape[1:]) or output.dtype != input.dtype:
@@ -321,7 +321,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
 
 def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, group_src=None):
     """Give rank ``r`` the ``r``-th tensor of rank ``src``'s ``scatter_list``."""
-    comm = _group(group, "scatter").comm
+    comm = resolve_group(group, "scatter").comm
     src = _root(src if src is not None else (group_src if group_src is not None else 0), comm, "scatter", "src")
     out = _Buffer(tensor, "scatter")
     _check_alike(comm, "scatter", tensor)
@@ -339,7 +339,7 @@ def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, gro
 
 def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):
     """Every rank's ``tensor``, in rank order, into rank ``dst``'s ``gather_list``."""
-    comm = _group(group, "gather").comm
+    comm = resolve_group(group, "gather").comm
     dst = _root(dst if dst is not None else (group_dst if group_dst is not None else 0), comm, "gather", "dst")
     send = _Buffer(tensor, "gather")
     _check_alike(comm, "gather", tensor)
@@ -363,7 +363,7 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
 
 def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
     """Start sending ``tensor`` to rank ``dst``; a ``Work`` handle."""
-    comm = _group(group, "isend").comm
+    comm = resolve_group(group, "isend").comm
     dst = _root(dst if dst is not None else group_dst, comm, "isend", "dst")
     buf = _Buffer(tensor, "isend")
     return Work([comm.Isend(buf.array, dest=dst, tag=tag)])
@@ -372,9 +372,9 @@ def isend(tensor, dst=None, group=None, tag=0, group_dst=None):
 def irecv(tensor, src=None, group=None, tag=0, group_src=None):
     """Start receiving into ``tensor`` from rank ``src`` (any rank when None); a ``Work``
     handle whose ``source_rank()`` says who sent it."""
-    comm = _group(group, "irecv").comm
+    comm = resolve_group(group, "irecv").comm
     src = src if src is not None else group_src
-    source = _mpi().ANY_SOURCE if src is None else _root(src, comm, "irecv", "src")
+    source = mpi().ANY_SOURCE if src is None else _root(src, comm, "irecv", "src")
     buf = _Buffer(tensor, "irecv")
     return Work([comm.Irecv(buf.array, source=source, tag=tag)], buf.store, receive=True)
 
@@ -393,7 +393,7 @@ def recv(tensor, src=None, group=None, tag=0, group_src=None) -> int:
 
 def barrier(group=None, async_op=False, device_ids=None, timeout=None):
     """Wait until every rank of ``group`` has reached this call."""
-    comm = _group(group, "barrier").comm
+    comm = resolve_group(group, "barrier").comm
     return _run(async_op, lambda: [comm.Ibarrier()], lambda: None)
 
 
@@ -402,13 +402,13 @@ def barrier(group=None, async_op=False, device_ids=None, timeout=None):
 
 def all_gather_object(object_list, obj, group=None) -> None:
     """Every rank's ``obj`` into each rank's ``object_list`` (as long as the world)."""
-    comm = _group(group, "all_gather_object").comm
+    comm = resolve_group(group, "all_gather_object").comm
     object_list[:] = comm.allgather(obj)
 
 
 def gather_object(obj, object_gather_list=None, dst=0, group=None) -> None:
     """Every rank's ``obj`` into rank ``dst``'s ``object_gather_list``."""
-    comm = _group(group, "gather_object").comm
+    comm = resolve_group(group, "gather_object").comm
     gathered = comm.gather(obj, root=dst)
     if comm.Get_rank() == dst:
         object_gather_list[:] = gathered
@@ -416,7 +416,7 @@ def gather_object(obj, object_gather_list=None, dst=0, group=None) -> None:
 
 def broadcast_object_list(object_list, src=None, group=None, device=None, group_src=None) -> None:
     """Rank ``src``'s ``object_list`` items into every rank's ``object_list``."""
-    comm = _group(group, "broadcast_object_list").comm
+    comm = resolve_group(group, "broadcast_object_list").comm
     src = _root(
         src if src is not None else (group_src if group_src is not None else 0), comm, "broadcast_object_list", "src"
     )

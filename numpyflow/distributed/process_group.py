@@ -70,7 +70,7 @@ def is_initialized() -> bool:
     return GroupMember.WORLD is not None
 
 
-def _mpi():
+def mpi():
     try:
         from mpi4py import MPI
     except ImportError as e:
@@ -108,7 +108,7 @@ def init_process_group(
         raise RuntimeError("Distributed package doesn't have NCCL built in")
     if name not in _CPU_BACKENDS:
         raise ValueError(f"Invalid backend: '{backend}'; NumpyFlow's process groups run on MPI ('mpi' or 'gloo')")
-    MPI = _mpi()
+    MPI = mpi()
     comm = MPI.COMM_WORLD
     if world_size not in (-1, None) and world_size != comm.Get_size():
         raise ValueError(
@@ -144,11 +144,11 @@ def _abort_on_uncaught_exceptions(comm):
 
 def destroy_process_group(group=None) -> None:
     """Leave the default process group (MPI itself stays up until the process ends)."""
-    _group(group, "destroy_process_group")
+    resolve_group(group, "destroy_process_group")
     GroupMember.WORLD = None
 
 
-def _group(group, who="") -> ProcessGroup:
+def resolve_group(group, who="") -> ProcessGroup:
     """The process group to run on (``None``: the default one), initialized."""
     if GroupMember.WORLD is None:
         raise ValueError("Default process group has not been initialized, please make sure to call init_process_group.")
@@ -161,13 +161,13 @@ def _group(group, who="") -> ProcessGroup:
 
 def get_rank(group=None) -> int:
     """This process's rank in ``group`` (the default group: 0 .. world size - 1)."""
-    return _group(group, "get_rank").rank()
+    return resolve_group(group, "get_rank").rank()
 
 
 def get_world_size(group=None) -> int:
     """How many processes ``group`` spans."""
-    return _group(group, "get_world_size").size()
+    return resolve_group(group, "get_world_size").size()
 
 
 def get_backend(group=None) -> str:
-    return _group(group, "get_backend").name()
+    return resolve_group(group, "get_backend").name()

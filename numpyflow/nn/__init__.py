@@ -17,7 +17,7 @@ from .loss import *  # noqa: F401,F403
 from .lp_pool import LPPool1d, LPPool2d, LPPool3d  # noqa: F401
 from .margin_multi_loss import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss  # noqa: F401
 from .module import Module  # noqa: F401
-from .norm import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm, RMSNorm  # noqa: F401
+from .norm import BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, LayerNorm, RMSNorm, SyncBatchNorm  # noqa: F401
 from .padding import *  # noqa: F401,F403
 from .parallel import DataParallel  # noqa: F401
 from .parameter import Buffer, Parameter  # noqa: F401
@@ -37,5 +37,4 @@ from .pooling_nd import (  # noqa: F401
     MaxUnpool3d,
 )
 from .sparse import Embedding  # noqa: F401
-from .sync_batchnorm import SyncBatchNorm  # noqa: F401
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401

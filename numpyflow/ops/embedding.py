@@ -18,10 +18,12 @@ __all__ = ["embedding", "one_hot"]
 class Embedding(Function):
     """Rows of ``weight`` at integer ``indices`` (any shape); the gradient of the weight
     adds up over repeated indices.  ``row_scale`` (per index position, or None) scales
-    the gradient: 0 at ``padding_idx``, ``1 / count`` with ``scale_grad_by_freq``."""
+    the gradient: 0 at ``padding_idx``, ``1 / count`` with ``scale_grad_by_freq``.
+    ``indices`` is the index Tensor ``gather`` was planned from: unused here, it is passed
+    so that hooks that watch the op (the ONNX tracer) see the lookup's input."""
 
     @staticmethod
-    def forward(ctx, weight, shape, gather, row_scale):
+    def forward(ctx, weight, shape, gather, row_scale, indices=None):
         ctx.meta = (shape, gather, row_scale)
         return gather.take(weight, 0).reshape(shape + weight.shape[1:])
 
@@ -31,7 +33,7 @@ class Embedding(Function):
         g = grad
         if row_scale is not None:
             g = g * Tensor._make(row_scale.reshape(shape + (1,) * (grad.ndim - len(shape))))
-        return EmbeddingBackward.apply(g, shape, gather), None, None, None
+        return EmbeddingBackward.apply(g, shape, gather), None, None, None, None
 
 
 class EmbeddingBackward(Function):
@@ -94,7 +96,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             row_scale /= counts[host]
         if padding_idx is not None:
             row_scale[host == padding_idx] = 0
-    return Embedding.apply(weight, tuple(idx.shape), TakePlan(host, num), row_scale)
+    return Embedding.apply(weight, tuple(idx.shape), TakePlan(host, num), row_scale, input)
 
 
 def _renorm_rows(weight, rows, max_norm, norm_type):

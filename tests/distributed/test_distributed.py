@@ -18,8 +18,8 @@ def _free_port():
 
 @pytest.mark.parametrize("n", [2, 3])
 def test_every_collective_and_dtype_matches_numpy(n):
-    out = run(n, "collectives.py").stdout
-    assert sorted(line for line in out.splitlines() if line.endswith("ok")) == [f"rank {r}: ok" for r in range(n)]
+    out = run(n, "collectives.py").stdout  # the ranks' lines may interleave
+    assert all(out.count(f"rank {r}: ok") == 1 for r in range(n)), out
 
 
 @needs_torch

@@ -73,7 +73,7 @@ class DistributedDataParallel(Module):
     ):
         super().__init__()
         import numpyflow.distributed as dist
-        from numpyflow.distributed.process_group import _group
+        from numpyflow.distributed.process_group import resolve_group
 
         if device_ids:
             raise ValueError(
@@ -96,7 +96,7 @@ class DistributedDataParallel(Module):
         self.static_graph = static_graph
         self.require_backward_grad_sync = True
         self.require_forward_param_sync = True
-        self.process_group = _group(process_group, "DistributedDataParallel")
+        self.process_group = resolve_group(process_group, "DistributedDataParallel")
         self._comm = self.process_group.comm
         self._dist = dist
         self.bucket_bytes_cap = int((25 if bucket_cap_mb is None else bucket_cap_mb) * (1 << 20))
