@@ -20,6 +20,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -49,18 +50,25 @@ def _free_port():
 
 
 def _launch(processes, threads, *worker_args):
-    command = [sys.executable, "-m", "benchmarks.distributed", "--worker", *map(str, worker_args)]
-    if processes > 1:
-        command = [_mpiexec(), "-n", str(processes), *command]
-    env = dict(os.environ, NUMPYFLOW_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
-    out = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=True).stdout
-    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    """Run a worker on ``processes`` processes of ``threads`` threads; each rank's result
+    (every rank writes its own file: their stdout lines would interleave)."""
+    with tempfile.TemporaryDirectory() as results:
+        command = [sys.executable, "-m", "benchmarks.distributed", "--worker", results, *map(str, worker_args)]
+        if processes > 1:
+            command = [_mpiexec(), "-n", str(processes), *command]
+        env = dict(os.environ, NUMPYFLOW_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+        subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+        return [json.loads(Path(results, name).read_text()) for name in sorted(os.listdir(results))]
+
+
+def _report(results, rank, value):
+    Path(results, f"{rank:04d}.json").write_text(json.dumps(value))
 
 
 # -- workers (one process of a configuration) -----------------------------------------------
 
 
-def _worker_step(framework, model_name, batch, steps, port):
+def _worker_step(results, framework, model_name, batch, steps, port):
     from benchmarks.common import MODELS, build
 
     rank, size = int(os.environ.get("PMI_RANK", 0)), int(os.environ.get("PMI_SIZE", 1))
@@ -94,13 +102,14 @@ def _worker_step(framework, model_name, batch, steps, port):
         if i >= 2:  # two warm-up steps
             times.append(time.perf_counter() - start)
             waits.append(getattr(model, "_wait_seconds", 0.0))
-    print(json.dumps({"rank": rank, "step": statistics.median(times), "wait": statistics.median(waits)}))
+    _report(results, rank, {"step": statistics.median(times), "wait": statistics.median(waits)})
 
 
-def _worker_allreduce():
+def _worker_allreduce(results):
     from mpi4py import MPI
 
     comm = MPI.COMM_WORLD
+    rows = []
     for size in [1 << k for k in range(10, 27, 2)]:  # 1 KiB .. 64 MiB
         a = np.ones(size // 4, np.float32)
         times = []
@@ -109,8 +118,9 @@ def _worker_allreduce():
             start = time.perf_counter()
             comm.Allreduce(MPI.IN_PLACE, a, op=MPI.SUM)
             times.append(time.perf_counter() - start)
-        if comm.Get_rank() == 0:
-            print(json.dumps({"bytes": size, "seconds": statistics.median(times)}))
+        rows.append({"bytes": size, "seconds": statistics.median(times)})
+    if comm.Get_rank() == 0:
+        _report(results, 0, rows)
 
 
 # -- the report -------------------------------------------------------------------------------
@@ -124,10 +134,11 @@ def main(argv=None):
     parser.add_argument("--worker", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker is not None:
-        if args.worker[0] == "allreduce":
-            return _worker_allreduce()
-        framework, model_name, batch, steps, port = args.worker
-        return _worker_step(framework, model_name, int(batch), int(steps), port)
+        results, kind, *rest = args.worker
+        if kind == "allreduce":
+            return _worker_allreduce(results)
+        model_name, batch, steps, port = rest
+        return _worker_step(results, kind, model_name, int(batch), int(steps), port)
 
     from benchmarks.common import machine_line
 
@@ -157,7 +168,7 @@ def main(argv=None):
 
     print("\nMPI all-reduce between 2 processes here (float32, in place):")
     bandwidth = []
-    for row in _launch(2, 1, "allreduce"):
+    for row in _launch(2, 1, "allreduce")[0]:
         bus = row["bytes"] / row["seconds"]  # 2 processes: each sends and receives the message once
         bandwidth.append(bus)
         print(f"  {row['bytes'] / 1024:10.0f} KiB {1e6 * row['seconds']:10.1f} us {bus / 1e9:6.2f} GB/s")
