@@ -36,5 +36,6 @@ from .pooling_nd import (  # noqa: F401
     MaxUnpool2d,
     MaxUnpool3d,
 )
+from .rnn_cells import GRUCell, LSTMCell, RNNCell  # noqa: F401
 from .sparse import Embedding  # noqa: F401
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: F401
