@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from ..autograd.grad_mode import no_grad
-from ..tensor import Tensor
+from ...autograd.grad_mode import no_grad
+from ...tensor import Tensor
 
 
 def _grads(parameters):
@@ -53,7 +53,7 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
 
 def parameters_to_vector(parameters) -> Tensor:
     """All parameters flattened and joined into one 1-D tensor (differentiable)."""
-    from ..ops.shape import cat
+    from ...ops.shape import cat
 
     return cat([p.reshape(-1) for p in parameters])
 
@@ -68,3 +68,6 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
             n = p.numel()
             p.copy_(vec[offset : offset + n].reshape(p.shape))
             offset += n
+
+
+from . import rnn  # noqa: E402,F401  (nn.utils.rnn)
