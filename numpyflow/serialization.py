@@ -32,7 +32,13 @@ def save(obj, f, pickle_protocol: int = pickle.HIGHEST_PROTOCOL) -> None:
     """Write ``obj`` (tensors, state dicts, nested containers, numbers, ...) to the path or
     binary file ``f``.  Saving to a path is atomic."""
     payload = pickle.dumps(obj, protocol=pickle_protocol)
-    data = _HEADER.pack(MAGIC, VERSION, len(payload), zlib.crc32(payload)) + payload
+    write_bytes(_HEADER.pack(MAGIC, VERSION, len(payload), zlib.crc32(payload)) + payload, f)
+
+
+def write_bytes(data: bytes, f) -> None:
+    """Write ``data`` to the binary file ``f`` or, atomically, to the path ``f``: into a
+    synced temporary file in the same folder, then renamed over the target, so an
+    interruption leaves the old file whole and the new one complete or absent."""
     if hasattr(f, "write"):
         f.write(data)
         return
@@ -172,4 +178,4 @@ def _move(obj, location, where):
     return obj
 
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "write_bytes"]

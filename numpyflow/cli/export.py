@@ -20,6 +20,7 @@ import sys
 
 import numpy as np
 
+from ..serialization import write_bytes
 from . import data as cli_data
 from .train import load_trained
 
@@ -81,7 +82,8 @@ def main(argv=None) -> int:
     onnx.helper.set_model_props(proto, meta)
     data = proto.SerializeToString()
     checked = None if args.no_verify else _verify(data, model, shape, args.dynamic_batch)
-    _write(data, args.out)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    write_bytes(data, args.out)
 
     batch = "any batch size" if args.dynamic_batch else f"batch {args.batch_size}"
     print(
@@ -141,19 +143,6 @@ def _verify(data: bytes, model, shape, dynamic: bool):
             )
         worst = max(worst, float(np.max(np.abs(got - want))))
     return worst
-
-
-def _write(data: bytes, path: str):
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _fmt(values) -> str:

@@ -55,11 +55,11 @@ from __future__ import annotations
 
 import enum
 import inspect
-import os
 import warnings
 from contextlib import contextmanager
 
 from .. import __version__
+from ..serialization import write_bytes
 from ..tensor import Tensor
 from . import errors
 from .errors import OnnxExporterError, UnsupportedOperatorError
@@ -247,7 +247,7 @@ def export(
         _verify(proto, [t._data for t in inputs], probe_out, in_names, out_names)
     if f is None:
         return proto
-    _write(proto.SerializeToString(), f)
+    write_bytes(proto.SerializeToString(), f)
     return None
 
 
@@ -445,18 +445,3 @@ def _verify(proto, inputs, expected, in_names, out_names):
                 f"numpyflow.onnx.export(verify=True): onnxruntime's output '{name}' differs from the model's "
                 f"(max |difference| {float(np.max(np.abs(a.astype(np.float64) - b))) if a.shape == b.shape else 'n/a'})"
             )
-
-
-def _write(data: bytes, f):
-    if hasattr(f, "write"):
-        f.write(data)
-        return
-    path = os.fspath(f)
-    tmp = f"{path}.tmp{os.getpid()}"
-    try:
-        with open(tmp, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)

@@ -25,26 +25,42 @@ needs_mpi = pytest.mark.skipif(
 )
 
 
+def environment(**more):
+    """The environment of a test job: the repository and workers importable, one thread
+    per process, Hypothesis' CI profile off."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(WORKERS)]), OMP_NUM_THREADS="1")
+    env.pop("CI", None)
+    env.update(NUMPYFLOW_NUM_THREADS="1", **more)
+    return env
+
+
+def finish(job, timeout):
+    """``(stdout, stderr)`` of the running ``job``; one that overruns ``timeout`` (a hang)
+    is stopped (mpiexec passes SIGTERM on, then a kill) and the timeout raised."""
+    try:
+        return job.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        job.terminate()
+        try:
+            job.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            job.kill()
+        raise
+
+
 def run(n, worker, *args, timeout=120, check=True, env=None):
     """Run ``workers/<worker>`` on ``n`` processes; the finished process (stdout and
-    stderr as text).  A job that overruns ``timeout`` is a failure (a hang)."""
-    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(WORKERS)]), OMP_NUM_THREADS="1")
-    environment.pop("CI", None)
-    environment.update(NUMPYFLOW_NUM_THREADS="1", **(env or {}))
+    stderr as text)."""
     command = [mpiexec(), "-n", str(n), sys.executable, str(WORKERS / worker), *map(str, args)]
     with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment, stdin=subprocess.DEVNULL
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment(**(env or {})),
+        stdin=subprocess.DEVNULL,
     ) as job:
-        try:
-            stdout, stderr = job.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:  # a hang: stop the job (mpiexec passes SIGTERM on), then fail
-            job.terminate()
-            try:
-                job.communicate(timeout=30)
-            except subprocess.TimeoutExpired:
-                job.kill()
-            raise
-    proc = subprocess.CompletedProcess(command, job.returncode, stdout, stderr)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(command)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    return proc
+        stdout, stderr = finish(job, timeout)
+    if check and job.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} exited {job.returncode}\n{stdout}\n{stderr}")
+    return subprocess.CompletedProcess(command, job.returncode, stdout, stderr)

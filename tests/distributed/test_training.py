@@ -3,6 +3,7 @@ faults that end the job instead of hanging it, and resumes on the same or anothe
 number of processes."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -11,40 +12,32 @@ import time
 
 import numpy as np
 import pytest
-from mpi import ROOT, WORKERS, mpiexec, needs_mpi
+from mpi import WORKERS, environment, finish, mpiexec, needs_mpi
 
 import numpyflow as nf
 
 pytestmark = needs_mpi
-# 1,438 training images: 12 batches of 2 x 64 per epoch, a few seconds each
-TRAIN = ["--model", "resnet20", "--dataset", "digits", "--epochs", "2", "--batch-size", "64", "--lr", "0.1"]
-
-
-def _env(**more):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(WORKERS)]), NUMPYFLOW_NUM_THREADS="1")
-    env.pop("CI", None)
-    env.update(more)
-    return env
+# 1,438 training images: 12 batches of 2 x 64 per epoch (under a second each on a quiet
+# machine): enough epochs that a signal sent after the first lands during training
+EPOCHS = 6
+TRAIN = ["--model", "resnet20", "--dataset", "digits", "--epochs", str(EPOCHS), "--batch-size", "64", "--lr", "0.1"]
 
 
 def _launch(n, out, *args, script=None, **env):
     program = [sys.executable, str(script)] if script else [sys.executable, "-m", "numpyflow", "train"]
     command = ([mpiexec(), "-n", str(n)] if n else []) + program + [*TRAIN, "--out", str(out), *args]
     return subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env(**env), stdin=subprocess.DEVNULL
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=environment(**env),
+        stdin=subprocess.DEVNULL,
     )
 
 
 def _finish(proc, timeout=180):
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:  # a hang: stop the job (mpiexec passes SIGTERM on), then fail
-        proc.terminate()
-        try:
-            proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        raise
+    out, _ = finish(proc, timeout)
     return proc.returncode, out
 
 
@@ -72,7 +65,7 @@ def uninterrupted(tmp_path_factory):
     code, log = _finish(_launch(2, out))
     assert code == 0, log
     assert "batch 64 per process x 2 processes = 128" in log
-    assert log.count("epoch 2/2: train loss") == 1  # rank 0 alone reports
+    assert log.count(f"epoch {EPOCHS}/{EPOCHS}: train loss") == 1  # rank 0 alone reports
     return out, log
 
 
@@ -80,17 +73,16 @@ def test_two_processes_train_and_rank_0_alone_writes(uninterrupted):
     out, log = uninterrupted
     assert sorted(os.listdir(out)) == ["best.pt", "curves.png", "last.pt", "metrics.csv"]
     history = nf.load(out / "last.pt")["history"]
-    assert len(history) == 2 and history[-1]["test_acc"] > 0.8, history
+    assert len(history) == EPOCHS and history[-1]["test_acc"] > 0.8, history
 
 
 def test_sigterm_stops_every_rank_after_the_same_batch_and_resume_is_exact(uninterrupted, tmp_path):
     reference, _ = uninterrupted
     proc = _launch(2, tmp_path)
     _wait_for(tmp_path / "best.pt", proc)  # into the second epoch
-    time.sleep(1.0)
     proc.send_signal(signal.SIGTERM)  # to mpiexec, which passes it on
     code, log = _finish(proc, 60)
-    assert code != 0 and "stopped at epoch 2, batch" in log, log
+    assert code != 0 and re.search(r"stopped at epoch \d, batch", log), log
     stopped = tmp_path / "stopped"
     shutil.copytree(tmp_path, stopped, ignore=shutil.ignore_patterns("stopped"))
 
@@ -105,7 +97,7 @@ def test_sigterm_stops_every_rank_after_the_same_batch_and_resume_is_exact(unint
         code, log = _finish(_launch(n, again, "--resume"))
         assert code == 0, log
         history = nf.load(again / "last.pt")["history"]
-        assert len(history) == 2 and history[-1]["test_acc"] > 0.8, history
+        assert len(history) == EPOCHS and history[-1]["test_acc"] > 0.8, history
 
 
 def test_sigint_to_one_rank_stops_them_all_cleanly(tmp_path):
@@ -113,7 +105,7 @@ def test_sigint_to_one_rank_stops_them_all_cleanly(tmp_path):
     _wait_for(tmp_path / "best.pt", proc)
     os.kill(_ranks(tmp_path)[-1], signal.SIGINT)
     code, log = _finish(proc, 60)
-    assert code != 0 and "stopped at epoch 2, batch" in log, log
+    assert code != 0 and re.search(r"stopped at epoch \d, batch", log), log
     assert nf.load(tmp_path / "last.pt")["batch"] > 0
 
 
@@ -138,4 +130,4 @@ def test_a_rank_killed_with_sigkill_ends_the_job_in_bounded_time(tmp_path):
     start = time.monotonic()
     code, log = _finish(proc, 60)
     assert code != 0 and time.monotonic() - start < 60, log
-    assert nf.load(tmp_path / "last.pt")["epoch"] == 1
+    assert nf.load(tmp_path / "last.pt")["epoch"] >= 1  # a finished epoch's checkpoint, whole
