@@ -1,0 +1,250 @@
+"""The time loop of a recurrent layer (RNN, LSTM, GRU) as one op.
+
+The input projection of every time step (``x W_ih^T + b_ih``) is one GEMM computed
+before this op; what is left is the recurrence.  Each step is one GEMM against the hidden
+state and one fused pass over the gates, in place in preallocated arrays, and the
+backward through time is written by hand: per step the gate gradients and one GEMM back
+to the previous hidden state; the weight gradient is one GEMM over all steps at the end.
+
+Sequences are laid out as packed sequences are: step ``t`` holds the first
+``batch_sizes[t]`` rows of the batch (non-increasing), stacked in time order, so a padded
+batch ``(T, B, *)`` is the same layout with every size ``B``.  A reverse direction walks
+the steps from the last, so a shorter sequence starts late from its initial state.
+
+Gates are stacked in PyTorch's order: LSTM ``i, f, g, o``, GRU ``r, z, n``.  The double
+backward differentiates the same recurrence written with differentiable ops.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..autograd.composed import backward_of_backward
+from ..autograd.function import Function
+from ..backend import array_module
+from .elementwise import relu, sigmoid, tanh
+from .linalg import matmul
+from .shape import cat
+
+__all__: list[str] = []
+
+MODES = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
+GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+class Scan(NamedTuple):
+    """What a scan runs: the cell (one of ``MODES``), the rows of each time step, and
+    whether it walks the steps from the last."""
+
+    mode: str
+    batch_sizes: tuple
+    reverse: bool = False
+
+    def steps(self):
+        """``(t, rows)`` in the order the forward walks them."""
+        offsets = np.concatenate([[0], np.cumsum(self.batch_sizes)]).tolist()
+        order = range(len(self.batch_sizes) - 1, -1, -1) if self.reverse else range(len(self.batch_sizes))
+        return [(t, slice(offsets[t], offsets[t + 1])) for t in order]
+
+
+def _sigmoid_(a):
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    a += 1
+    np.reciprocal(a, out=a)
+
+
+def _forward(scan, gi, h0, c0, w, b, w_r):
+    """``(out, h_n, c_n, saved)``: every step's output ``(N, P)``, the final states and
+    what the backward needs."""
+    xp = array_module(gi)
+    mode = scan.mode
+    n, hidden = gi.shape[0], w.shape[0] // GATES[mode]
+    h = h0.copy()
+    out = xp.empty((n, h0.shape[1]), dtype=gi.dtype)
+    acts = xp.empty((n, w.shape[0]), dtype=gi.dtype)  # the gates after their activation
+    h_prev = xp.empty_like(out)
+    c = c_prev = tanh_c = h_n_gate = None
+    if mode == "LSTM":
+        c = c0.copy()
+        c_prev = xp.empty((n, hidden), dtype=gi.dtype)
+        tanh_c = xp.empty_like(c_prev)
+    elif mode == "GRU":
+        h_n_gate = xp.empty((n, hidden), dtype=gi.dtype)
+    wt = w.T
+    with np.errstate(over="ignore"):  # exp overflows to inf where sigmoid is 0: exact
+        for _t, rows in scan.steps():
+            size = rows.stop - rows.start
+            hp = h[:size]
+            h_prev[rows] = hp
+            a = acts[rows]
+            xp.matmul(hp, wt, out=a)
+            if b is not None:
+                a += b
+            if mode == "GRU":
+                h_n_gate[rows] = a[:, 2 * hidden :]
+                a[:, : 2 * hidden] += gi[rows, : 2 * hidden]
+                _sigmoid_(a[:, : 2 * hidden])
+                n_gate = a[:, 2 * hidden :]
+                n_gate *= a[:, :hidden]
+                n_gate += gi[rows, 2 * hidden :]
+                xp.tanh(n_gate, out=n_gate)
+                new = out[rows]
+                xp.subtract(hp, n_gate, out=new)
+                new *= a[:, hidden : 2 * hidden]
+                new += n_gate
+                h[:size] = new
+                continue
+            a += gi[rows]
+            if mode == "LSTM":
+                _sigmoid_(a[:, : 2 * hidden])
+                xp.tanh(a[:, 2 * hidden : 3 * hidden], out=a[:, 2 * hidden : 3 * hidden])
+                _sigmoid_(a[:, 3 * hidden :])
+                cp = c[:size]
+                c_prev[rows] = cp
+                cp *= a[:, hidden : 2 * hidden]
+                cp += a[:, :hidden] * a[:, 2 * hidden : 3 * hidden]
+                tc = tanh_c[rows]
+                xp.tanh(cp, out=tc)
+                if w_r is None:
+                    xp.multiply(a[:, 3 * hidden :], tc, out=out[rows])
+                else:
+                    xp.matmul(a[:, 3 * hidden :] * tc, w_r.T, out=out[rows])
+            elif mode == "RNN_TANH":
+                xp.tanh(a, out=out[rows])
+            else:
+                xp.maximum(a, 0, out=out[rows])
+            h[:size] = out[rows]
+    saved = (acts, h_prev, c_prev, tanh_c, h_n_gate, out)
+    return out, h, c, saved
+
+
+def _backward(scan, saved, d_out, d_hn, d_cn, w, w_r, needs):
+    """``(d_gi, d_h0, d_c0, d_w, d_b, d_w_r)``, each None where ``needs`` says no."""
+    xp = array_module(d_out)
+    mode = scan.mode
+    acts, h_prev, c_prev, tanh_c, h_n_gate, out = saved
+    hidden = w.shape[0] // GATES[mode]
+    d_gates = xp.empty_like(acts)  # the pre-activation gradient of h W_hh^T + b_hh
+    d_gi = d_gates if mode != "GRU" else xp.empty_like(acts)
+    dh = d_hn.copy()
+    dc = d_cn.copy() if mode == "LSTM" else None
+    d_h_all = xp.empty_like(out) if w_r is not None else None
+    for _t, rows in reversed(scan.steps()):
+        size = rows.stop - rows.start
+        g = dh[:size] + d_out[rows]
+        a = acts[rows]
+        dg = d_gates[rows]
+        if mode == "LSTM":
+            if w_r is not None:
+                d_h_all[rows] = g
+                g = g @ w_r
+            i, f, gg, o = (a[:, k * hidden : (k + 1) * hidden] for k in range(4))
+            tc = tanh_c[rows]
+            dct = dc[:size]
+            dct += g * o * (1 - tc * tc)
+            xp.multiply(g * tc, o * (1 - o), out=dg[:, 3 * hidden :])
+            xp.multiply(dct * gg, i * (1 - i), out=dg[:, :hidden])
+            xp.multiply(dct * c_prev[rows], f * (1 - f), out=dg[:, hidden : 2 * hidden])
+            xp.multiply(dct * i, 1 - gg * gg, out=dg[:, 2 * hidden : 3 * hidden])
+            dct *= f
+        elif mode == "GRU":
+            r, z, n = (a[:, k * hidden : (k + 1) * hidden] for k in range(3))
+            di = d_gi[rows]
+            dn = xp.multiply(g * (1 - z), 1 - n * n, out=di[:, 2 * hidden :])
+            xp.multiply(g * (h_prev[rows] - n), z * (1 - z), out=di[:, hidden : 2 * hidden])
+            xp.multiply(dn * h_n_gate[rows], r * (1 - r), out=di[:, :hidden])
+            dg[:, : 2 * hidden] = di[:, : 2 * hidden]
+            xp.multiply(dn, r, out=dg[:, 2 * hidden :])
+            g = g * z
+        elif mode == "RNN_TANH":
+            o = out[rows]
+            xp.multiply(g, 1 - o * o, out=dg)
+        else:
+            xp.multiply(g, out[rows] > 0, out=dg)
+        back = dg @ w
+        if mode == "GRU":
+            back += g
+        dh[:size] = back
+    d_w = d_gates.T @ h_prev if needs[3] else None
+    d_b = d_gates.sum(0) if needs[4] else None
+    d_w_r = None
+    if w_r is not None and needs[5]:
+        d_w_r = d_h_all.T @ (acts[:, 3 * hidden :] * tanh_c)
+    return (d_gi if needs[0] else None, dh if needs[1] else None, dc if needs[2] else None, d_w, d_b, d_w_r)
+
+
+def composed_scan(scan, gi, h0, c0, w, b, w_r):
+    """The scan written with differentiable ops, one step at a time: ``(out, h_n, c_n)``.
+    The double backward differentiates it; the tests hold the fused op to it."""
+    h, c = h0, c0
+    outs = [None] * len(scan.batch_sizes)
+    hidden = w.shape[0] // GATES[scan.mode]
+    for t, rows in scan.steps():
+        size = rows.stop - rows.start
+        x, hp = gi[rows], h[:size]
+        gh = matmul(hp, w.t())
+        if b is not None:
+            gh = gh + b
+        if scan.mode == "LSTM":
+            i, f, g, o = (x + gh).chunk(4, 1)
+            cn = sigmoid(f) * c[:size] + sigmoid(i) * tanh(g)
+            new = sigmoid(o) * tanh(cn)
+            if w_r is not None:
+                new = matmul(new, w_r.t())
+            c = cn if size == c.shape[0] else cat([cn, c[size:]])
+        elif scan.mode == "GRU":
+            r = sigmoid(x[:, :hidden] + gh[:, :hidden])
+            z = sigmoid(x[:, hidden : 2 * hidden] + gh[:, hidden : 2 * hidden])
+            n = tanh(x[:, 2 * hidden :] + r * gh[:, 2 * hidden :])
+            new = n + z * (hp - n)
+        else:
+            new = tanh(x + gh) if scan.mode == "RNN_TANH" else relu(x + gh)
+        h = new if size == h.shape[0] else cat([new, h[size:]])
+        outs[t] = new
+    return cat(outs), h, c
+
+
+class RecurrentScan(Function):
+    """``(out, h_n, c_n) = scan(gi, h0, c0, W_hh, b_hh, W_hr)``: see the module docstring;
+    ``c0``/``c_n`` are None except for LSTM, ``W_hr`` except for a projected LSTM."""
+
+    @staticmethod
+    def forward(ctx, gi, h0, c0, w, b, w_r, scan):
+        out, h_n, c_n, saved = _forward(scan, gi, h0, c0, w, b, w_r)
+        ctx.scan = scan
+        ctx.save_for_backward(gi, h0, c0, w, b, w_r, saved)
+        return out, h_n, c_n
+
+    @staticmethod
+    def backward(ctx, d_out, d_hn, d_cn):
+        gi, h0, c0, w, b, w_r, saved = ctx.saved_tensors
+        needs = ctx.needs_input_grad[:6]
+        grads = RecurrentScanBackward.apply(d_out, d_hn, d_cn, gi, h0, c0, w, b, w_r, ctx.scan, saved, needs)
+        return (*grads, None)
+
+
+class RecurrentScanBackward(Function):
+    """The gradients of :class:`RecurrentScan` for its outputs' gradients; its own
+    gradient differentiates :func:`composed_scan`."""
+
+    @staticmethod
+    def forward(ctx, d_out, d_hn, d_cn, gi, h0, c0, w, b, w_r, scan, saved, needs):
+        ctx.scan = scan
+        ctx.save_for_backward(d_out, d_hn, d_cn, gi, h0, c0, w, b, w_r)
+        xp = array_module(d_out)
+        if d_cn is None and c0 is not None:
+            d_cn = xp.zeros_like(c0)
+        return _backward(scan, saved, d_out, d_hn, d_cn, w, w_r, needs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        d_out, d_hn, d_cn, gi, h0, c0, w, b, w_r = ctx.saved_tensors
+        scan = ctx.scan
+        result = backward_of_backward(
+            lambda *p: composed_scan(scan, *p), (gi, h0, c0, w, b, w_r), (d_out, d_hn, d_cn), grads
+        )
+        primal, cotangent = result[:6], result[6:]
+        return (*cotangent, *primal, None, None, None)
