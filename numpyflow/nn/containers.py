@@ -124,6 +124,23 @@ class ModuleList(Module):
     def __add__(self, other):
         return ModuleList(list(self) + list(other))
 
+    def __repr__(self):
+        """PyTorch's form: a run of equal entries printed once, as ``(0-5): 6 x Linear(...)``."""
+        texts = [repr(m) for m in self]
+        if not texts:
+            return f"{self._get_name()}()"
+        runs = []  # [first index, last index, text]
+        for k, text in enumerate(texts):
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = k
+            else:
+                runs.append([k, k, text])
+        lines = []
+        for first, last, text in runs:
+            head = f"({first})" if first == last else f"({first}-{last}): {last - first + 1} x"
+            lines.append((f"{head}: {text}" if first == last else f"{head} {text}").replace("\n", "\n  "))
+        return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
+
     def append(self, module: Module) -> "ModuleList":
         self.add_module(str(len(self)), module)
         return self

@@ -43,6 +43,7 @@ from . import (
     lp_pool,
     margin_loss,
     margin_multi,
+    multihead_attention,
     normalization,
     padding,
     pdist,
@@ -89,6 +90,7 @@ TENSOR_OP_MODULES = (
 NN_OP_MODULES = (
     activation,
     attention,
+    multihead_attention,
     conv,
     conv_nd,
     ctc_loss,

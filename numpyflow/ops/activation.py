@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..autograd.function import Function
 from ..backend import array_module
 from ..backend import erf as _erf
@@ -212,6 +214,53 @@ class EluBackward(_PointwiseBackward):
         return where(x > 0, 0.0, exp(clamp(x, max=0.0) * input_scale) * (alpha * input_scale * input_scale * scale))
 
 
+# erf(x) = x P(x^2) / Q(x^2) on [-4, 4] (+-1 beyond): the rational minimax approximation
+# Eigen and XLA use for float32 erf, highest power first.  Its own error is 7e-8; evaluated in
+# float64 it is as accurate as float32 holds (1e-7), at an eighth of the double-precision erf's cost.
+_ERF32_P = (
+    -2.72614225801306e-10,
+    2.77068142495902e-08,
+    -2.10102402082508e-06,
+    -5.69250639462346e-05,
+    -7.34990630326855e-04,
+    -2.95459980854025e-03,
+    -1.60960333262415e-02,
+)
+_ERF32_Q = (
+    -1.45660718464996e-05,
+    -2.13374055278905e-04,
+    -1.68282697438203e-03,
+    -7.37332916720468e-03,
+    -1.42647390514189e-02,
+)
+_ERF32_BLOCK = 1 << 14  # elements per pass: the float64 temporaries stay in cache
+
+
+def _erf_float32(x, scale):
+    """``erf(x * scale)`` for a float32 numpy array, as float32."""
+    flat = x.reshape(-1)
+    out = np.empty_like(flat)
+    for i in range(0, flat.size, _ERF32_BLOCK):
+        v = flat[i : i + _ERF32_BLOCK].astype(np.float64)
+        v *= scale
+        np.clip(v, -4.0, 4.0, out=v)
+        v2 = v * v
+        p = v2 * _ERF32_P[0]
+        p += _ERF32_P[1]
+        for c in _ERF32_P[2:]:
+            p *= v2
+            p += c
+        q = v2 * _ERF32_Q[0]
+        q += _ERF32_Q[1]
+        for c in _ERF32_Q[2:]:
+            q *= v2
+            q += c
+        p *= v
+        p /= q
+        out[i : i + _ERF32_BLOCK] = p
+    return out.reshape(x.shape)
+
+
 class Gelu(Function):
     @staticmethod
     def forward(ctx, a, approximate):
@@ -219,6 +268,8 @@ class Gelu(Function):
         t = a.dtype.type
         if approximate == "tanh":
             inner = xp.tanh((a + a * a * a * t(_GELU_TANH_C)) * t(_SQRT_2_OVER_PI))
+        elif xp is np and a.dtype == np.float32:
+            inner = _erf_float32(a, _INV_SQRT_2)
         else:
             inner = _erf(xp, a * t(_INV_SQRT_2))
         inner = xp.asarray(inner)

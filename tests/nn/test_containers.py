@@ -3,6 +3,7 @@
 from collections import OrderedDict
 
 import pytest
+from reference import needs_torch, torch
 
 import numpyflow as nf
 from numpyflow import nn
@@ -70,3 +71,13 @@ def test_module_dict_takes_pairs_or_a_mapping():
     md.update({"act": nn.ReLU()})
     assert list(md) == ["fc", "act"] and [n for n, _ in md.named_children()] == ["fc", "act"]
     assert md.pop("act").__class__ is nn.ReLU and list(md.keys()) == ["fc"]
+
+
+@needs_torch
+def test_module_list_repr_folds_runs_of_equal_entries_as_pytorch():
+    def build(lib):
+        inner = lib.nn.Sequential(lib.nn.Linear(1, 1), lib.nn.Tanh())
+        return lib.nn.ModuleList([lib.nn.Linear(2, 2), lib.nn.Linear(2, 2), lib.nn.ReLU(), inner, lib.nn.ReLU()])
+
+    assert repr(build(nf)) == repr(build(torch))
+    assert repr(nf.nn.ModuleList()) == repr(torch.nn.ModuleList())

@@ -147,3 +147,23 @@ def test_composed_activation_mistakes_raise_pytorchs_exception_type(call):
         call(torch)
     with pytest.raises(type(theirs.value)):
         call(nf)
+
+
+@needs_torch
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_float32_gelu_and_its_gradient_are_as_accurate_as_pytorchs(approximate):
+    """float32 gelu (the erf form runs its own float32 erf) judged against the float64
+    result over [-8, 8]: within float32 rounding of it, as PyTorch's float32 is."""
+    x = np.linspace(-8, 8, 40001)
+    exact = nf.tensor(x, requires_grad=True)
+    nf.nn.functional.gelu(exact, approximate=approximate).sum().backward()
+    exact_value = nf.nn.functional.gelu(nf.tensor(x), approximate=approximate).numpy()
+    ours = nf.tensor(x.astype(np.float32), requires_grad=True)
+    value = nf.nn.functional.gelu(ours, approximate=approximate)
+    value.sum().backward()
+    theirs = torch.tensor(x.astype(np.float32), requires_grad=True)
+    torch.nn.functional.gelu(theirs, approximate=approximate).sum().backward()
+    torch_err = np.abs(torch.nn.functional.gelu(theirs.detach(), approximate=approximate).numpy() - exact_value).max()
+    assert np.abs(value.detach().numpy() - exact_value).max() <= torch_err + 2e-7
+    torch_grad_err = np.abs(theirs.grad.numpy() - exact.grad.numpy()).max()
+    assert np.abs(ours.grad.numpy() - exact.grad.numpy()).max() <= torch_grad_err + 2e-7
