@@ -24,6 +24,8 @@ import numpy as np
 from ..autograd.composed import backward_of_backward
 from ..autograd.function import Function
 from ..backend import array_module
+from ..parallel import get_num_threads, parallel_for
+from ..parallel import matmul as _matmul
 from .elementwise import relu, sigmoid, tanh
 from .linalg import matmul
 from .shape import cat
@@ -49,11 +51,60 @@ class Scan(NamedTuple):
         return [(t, slice(offsets[t], offsets[t + 1])) for t in order]
 
 
-def _sigmoid_(a):
-    np.negative(a, out=a)
-    np.exp(a, out=a)
-    a += 1
-    np.reciprocal(a, out=a)
+# The gates of a step activated together, in their order: s sigmoid, t tanh (a GRU's
+# candidate gate n comes later, from the reset gate).
+_ACTIVATED = {"LSTM": "ssts", "GRU": "ss"}
+
+
+def _gate_affine(mode, hidden, dtype):
+    """``(scale, offset)`` with ``scale * tanh(scale * x) + offset`` every gate's
+    activation: ``sigmoid(x) = tanh(x / 2) / 2 + 1 / 2`` and ``tanh(x) = 1 tanh(x) + 0``, so
+    that the gates of a step take one pass of each kind over contiguous memory."""
+    kinds = _ACTIVATED[mode]
+    scale = np.repeat([0.5 if k == "s" else 1.0 for k in kinds], hidden).astype(dtype)
+    offset = np.repeat([0.5 if k == "s" else 0.0 for k in kinds], hidden).astype(dtype)
+    return scale, offset
+
+
+def _activation_slope(a, scale, offset):
+    """The derivative of each gate's activation from its value ``a``: ``scale^2 - (a -
+    offset)^2`` (``s (1 - s)`` for a sigmoid, ``1 - t^2`` for tanh)."""
+    slope = a - offset
+    slope *= slope
+    np.subtract(scale * scale, slope, out=slope)
+    return slope
+
+
+def _activate(a, scale, offset):
+    a *= scale
+    np.tanh(a, out=a)
+    a *= scale
+    a += offset
+
+
+def _row_steps(scan, r0, r1):
+    """``(rows, state)`` for each step the batch rows ``[r0, r1)`` take part in, in the
+    order the forward walks them: their rows in the flat layout and in the state."""
+    out = []
+    for _t, rows in scan.steps():
+        size = min(rows.stop - rows.start, r1) - r0
+        if size > 0:
+            out.append((slice(rows.start + r0, rows.start + r0 + size), slice(r0, r0 + size)))
+    return out
+
+
+def _by_batch_rows(scan, flops, body):
+    """``body(r0, r1)`` over groups of batch rows: the recurrences of different rows are
+    independent, so the groups run on the threads without meeting between time steps."""
+    batch = scan.batch_sizes[0] if scan.batch_sizes else 0
+    if flops < _MIN_PARALLEL_FLOPS or get_num_threads() == 1 or batch < 2 * get_num_threads():
+        body(0, batch)
+    else:
+        parallel_for(range(batch), lambda r: body(r.start, r.stop))
+
+
+# Below this many multiply-adds in a scan's step GEMMs, one thread runs it all.
+_MIN_PARALLEL_FLOPS = 1 << 23
 
 
 def _forward(scan, gi, h0, c0, w, b, w_r):
@@ -73,11 +124,14 @@ def _forward(scan, gi, h0, c0, w, b, w_r):
         tanh_c = xp.empty_like(c_prev)
     elif mode == "GRU":
         h_n_gate = xp.empty((n, hidden), dtype=gi.dtype)
-    wt = w.T
-    with np.errstate(over="ignore"):  # exp overflows to inf where sigmoid is 0: exact
-        for _t, rows in scan.steps():
-            size = rows.stop - rows.start
-            hp = h[:size]
+    wt = xp.ascontiguousarray(w.T)  # numpy copies a transposed operand on every product
+    if mode in _ACTIVATED:
+        scale, offset = (xp.asarray(v) for v in _gate_affine(mode, hidden, gi.dtype))
+    w_rt = None if w_r is None else xp.ascontiguousarray(w_r.T)
+
+    def rows_forward(r0, r1):
+        for rows, state in _row_steps(scan, r0, r1):
+            hp = h[state]
             h_prev[rows] = hp
             a = acts[rows]
             xp.matmul(hp, wt, out=a)
@@ -86,7 +140,7 @@ def _forward(scan, gi, h0, c0, w, b, w_r):
             if mode == "GRU":
                 h_n_gate[rows] = a[:, 2 * hidden :]
                 a[:, : 2 * hidden] += gi[rows, : 2 * hidden]
-                _sigmoid_(a[:, : 2 * hidden])
+                _activate(a[:, : 2 * hidden], scale, offset)
                 n_gate = a[:, 2 * hidden :]
                 n_gate *= a[:, :hidden]
                 n_gate += gi[rows, 2 * hidden :]
@@ -95,14 +149,12 @@ def _forward(scan, gi, h0, c0, w, b, w_r):
                 xp.subtract(hp, n_gate, out=new)
                 new *= a[:, hidden : 2 * hidden]
                 new += n_gate
-                h[:size] = new
+                h[state] = new
                 continue
             a += gi[rows]
             if mode == "LSTM":
-                _sigmoid_(a[:, : 2 * hidden])
-                xp.tanh(a[:, 2 * hidden : 3 * hidden], out=a[:, 2 * hidden : 3 * hidden])
-                _sigmoid_(a[:, 3 * hidden :])
-                cp = c[:size]
+                _activate(a, scale, offset)
+                cp = c[state]
                 c_prev[rows] = cp
                 cp *= a[:, hidden : 2 * hidden]
                 cp += a[:, :hidden] * a[:, 2 * hidden : 3 * hidden]
@@ -111,12 +163,14 @@ def _forward(scan, gi, h0, c0, w, b, w_r):
                 if w_r is None:
                     xp.multiply(a[:, 3 * hidden :], tc, out=out[rows])
                 else:
-                    xp.matmul(a[:, 3 * hidden :] * tc, w_r.T, out=out[rows])
+                    xp.matmul(a[:, 3 * hidden :] * tc, w_rt, out=out[rows])
             elif mode == "RNN_TANH":
                 xp.tanh(a, out=out[rows])
             else:
                 xp.maximum(a, 0, out=out[rows])
-            h[:size] = out[rows]
+            h[state] = out[rows]
+
+    _by_batch_rows(scan, n * w.size, rows_forward)
     saved = (acts, h_prev, c_prev, tanh_c, h_n_gate, out)
     return out, h, c, saved
 
@@ -132,47 +186,53 @@ def _backward(scan, saved, d_out, d_hn, d_cn, w, w_r, needs):
     dh = d_hn.copy()
     dc = d_cn.copy() if mode == "LSTM" else None
     d_h_all = xp.empty_like(out) if w_r is not None else None
-    for _t, rows in reversed(scan.steps()):
-        size = rows.stop - rows.start
-        g = dh[:size] + d_out[rows]
-        a = acts[rows]
-        dg = d_gates[rows]
-        if mode == "LSTM":
-            if w_r is not None:
-                d_h_all[rows] = g
-                g = g @ w_r
-            i, f, gg, o = (a[:, k * hidden : (k + 1) * hidden] for k in range(4))
-            tc = tanh_c[rows]
-            dct = dc[:size]
-            dct += g * o * (1 - tc * tc)
-            xp.multiply(g * tc, o * (1 - o), out=dg[:, 3 * hidden :])
-            xp.multiply(dct * gg, i * (1 - i), out=dg[:, :hidden])
-            xp.multiply(dct * c_prev[rows], f * (1 - f), out=dg[:, hidden : 2 * hidden])
-            xp.multiply(dct * i, 1 - gg * gg, out=dg[:, 2 * hidden : 3 * hidden])
-            dct *= f
-        elif mode == "GRU":
-            r, z, n = (a[:, k * hidden : (k + 1) * hidden] for k in range(3))
-            di = d_gi[rows]
-            dn = xp.multiply(g * (1 - z), 1 - n * n, out=di[:, 2 * hidden :])
-            xp.multiply(g * (h_prev[rows] - n), z * (1 - z), out=di[:, hidden : 2 * hidden])
-            xp.multiply(dn * h_n_gate[rows], r * (1 - r), out=di[:, :hidden])
-            dg[:, : 2 * hidden] = di[:, : 2 * hidden]
-            xp.multiply(dn, r, out=dg[:, 2 * hidden :])
-            g = g * z
-        elif mode == "RNN_TANH":
-            o = out[rows]
-            xp.multiply(g, 1 - o * o, out=dg)
-        else:
-            xp.multiply(g, out[rows] > 0, out=dg)
-        back = dg @ w
-        if mode == "GRU":
-            back += g
-        dh[:size] = back
-    d_w = d_gates.T @ h_prev if needs[3] else None
+    if mode == "LSTM":
+        scale, offset = (xp.asarray(v) for v in _gate_affine(mode, hidden, acts.dtype))
+
+    def rows_backward(r0, r1):
+        for rows, state in reversed(_row_steps(scan, r0, r1)):
+            g = dh[state] + d_out[rows]
+            a = acts[rows]
+            dg = d_gates[rows]
+            if mode == "LSTM":
+                if w_r is not None:
+                    d_h_all[rows] = g
+                    g = g @ w_r
+                i, f, gg, o = (a[:, k * hidden : (k + 1) * hidden] for k in range(4))
+                tc = tanh_c[rows]
+                dct = dc[state]
+                dct += g * o * (1 - tc * tc)
+                xp.multiply(dct, gg, out=dg[:, :hidden])
+                xp.multiply(dct, c_prev[rows], out=dg[:, hidden : 2 * hidden])
+                xp.multiply(dct, i, out=dg[:, 2 * hidden : 3 * hidden])
+                xp.multiply(g, tc, out=dg[:, 3 * hidden :])
+                dg *= _activation_slope(a, scale, offset)
+                dct *= f
+            elif mode == "GRU":
+                r, z, n = (a[:, k * hidden : (k + 1) * hidden] for k in range(3))
+                di = d_gi[rows]
+                dn = xp.multiply(g * (1 - z), 1 - n * n, out=di[:, 2 * hidden :])
+                xp.multiply(g * (h_prev[rows] - n), z * (1 - z), out=di[:, hidden : 2 * hidden])
+                xp.multiply(dn * h_n_gate[rows], r * (1 - r), out=di[:, :hidden])
+                dg[:, : 2 * hidden] = di[:, : 2 * hidden]
+                xp.multiply(dn, r, out=dg[:, 2 * hidden :])
+                g = g * z
+            elif mode == "RNN_TANH":
+                o = out[rows]
+                xp.multiply(g, 1 - o * o, out=dg)
+            else:
+                xp.multiply(g, out[rows] > 0, out=dg)
+            back = dg @ w
+            if mode == "GRU":
+                back += g
+            dh[state] = back
+
+    _by_batch_rows(scan, out.shape[0] * w.size, rows_backward)
+    d_w = _matmul(d_gates.T, h_prev) if needs[3] else None
     d_b = d_gates.sum(0) if needs[4] else None
     d_w_r = None
     if w_r is not None and needs[5]:
-        d_w_r = d_h_all.T @ (acts[:, 3 * hidden :] * tanh_c)
+        d_w_r = _matmul(d_h_all.T, acts[:, 3 * hidden :] * tanh_c)
     return (d_gi if needs[0] else None, dh if needs[1] else None, dc if needs[2] else None, d_w, d_b, d_w_r)
 
 

@@ -320,3 +320,34 @@ def test_layer_gradcheck_and_gradgradcheck(name):
     x = nf.tensor(np.random.default_rng(2).standard_normal((3, 2, 2)), requires_grad=True)
     assert nf.autograd.gradcheck(lambda x: layer(x)[0], [x])
     assert nf.autograd.gradgradcheck(lambda x: layer(x)[0], [x])
+
+
+@pytest.mark.parametrize("mode,reverse", [("LSTM", False), ("GRU", True), ("RNN_TANH", False)])
+def test_batch_rows_on_threads_equal_one_thread(mode, reverse, monkeypatch):
+    """The recurrences of batch rows split over two threads (packed sizes, so the groups
+    end at different steps) give what one thread gives."""
+    from numpyflow.ops import recurrent
+
+    rng = np.random.default_rng(14)
+    scan = Scan(mode, (7, 7, 6, 4, 4, 1), reverse)
+    inputs = _scan_inputs(mode, scan.batch_sizes, 0, rng)
+    seeds = None
+
+    def run():
+        nonlocal seeds
+        outs = [o for o in RecurrentScan.apply(*inputs, scan) if o is not None]
+        seeds = seeds or [nf.tensor(rng.standard_normal(tuple(o.shape))) for o in outs]
+        live = [t for t in inputs if t is not None]
+        return [o.detach().numpy() for o in outs] + [g.numpy() for g in nf.autograd.grad(outs, live, seeds)]
+
+    previous = nf.get_num_threads()
+    try:
+        nf.set_num_threads(1)
+        single = run()
+        nf.set_num_threads(2)
+        monkeypatch.setattr(recurrent, "_MIN_PARALLEL_FLOPS", 0)
+        split = run()
+    finally:
+        nf.set_num_threads(previous)
+    for a, b in zip(single, split):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-14)
