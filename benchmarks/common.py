@@ -59,11 +59,16 @@ def train_step_fn(lib, model, batch: int, image, classes, seed: int = 0):
     y = lib.tensor(rng.integers(0, classes, batch))
     opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     model.train()
+    return optimizer_step(opt, lambda: lib.nn.functional.cross_entropy(model(x), y))
+
+
+def optimizer_step(opt, loss_fn):
+    """A closure running one training step: zero the gradients, backward from
+    ``loss_fn()``, step ``opt``."""
 
     def step():
         opt.zero_grad()
-        loss = lib.nn.functional.cross_entropy(model(x), y)
-        loss.backward()
+        loss_fn().backward()
         opt.step()
 
     return step

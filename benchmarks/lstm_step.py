@@ -1,6 +1,6 @@
 """Recurrent training steps, NumpyFlow and PyTorch interleaved in the same run.
 
-    python -m benchmarks.lstm_step [--repeats 10] [--threads 2] [--config lstm:2:256:64:32]
+    python -m benchmarks.lstm_step [--repeats 10] [--threads 1,2] [--config lstm:2:256:64:32]
 
 A step: a sequence of ``seq`` random float32 vectors of size ``hidden`` through
 ``nn.LSTM`` (or ``nn.GRU``) with ``layers`` layers, a linear head to 128 classes,
@@ -15,7 +15,7 @@ import argparse
 
 import numpy as np
 
-from benchmarks.common import interleaved, machine_line, set_threads
+from benchmarks.common import interleaved, machine_line, optimizer_step, set_threads
 
 CONFIGS = ["lstm:2:256:64:32", "gru:2:256:64:32"]
 CLASSES = 128
@@ -32,29 +32,25 @@ def step_fn(lib, cell: str, layers: int, hidden: int, seq: int, batch: int, seed
     x = lib.tensor(rng.standard_normal((seq, batch, hidden)).astype(np.float32))
     y = lib.tensor(rng.integers(0, CLASSES, seq * batch))
 
-    def step():
-        opt.zero_grad()
+    def loss():
         out, _ = rnn(x)
-        loss = lib.nn.functional.cross_entropy(head(out.reshape(seq * batch, hidden)), y)
-        loss.backward()
-        opt.step()
+        return lib.nn.functional.cross_entropy(head(out.reshape(seq * batch, hidden)), y)
 
-    return step
+    return optimizer_step(opt, loss)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     parser.add_argument("--config", action="append", help="cell:layers:hidden:seq:batch (repeatable)")
     args = parser.parse_args(argv)
-    set_threads(args.threads)
     import torch
 
     import numpyflow as nf
 
-    print(f"recurrent training step, float32, {args.threads} threads, median of {args.repeats}; {machine_line()}")
-    print(f"{'config':18s} {'numpyflow ms':>13s} {'pytorch ms':>11s} {'ratio':>6s}")
+    print(f"recurrent training step, float32, Adam, median of {args.repeats}; {machine_line()}")
+    print(f"{'config':18s} {'threads':>7s} {'numpyflow ms':>13s} {'pytorch ms':>11s} {'ratio':>6s}")
     for config in args.config or CONFIGS:
         cell, *sizes = config.split(":")
         layers, hidden, seq, batch = map(int, sizes)
@@ -62,9 +58,11 @@ def main(argv=None):
             name: step_fn(lib, cell, layers, hidden, seq, batch)
             for name, lib in (("numpyflow", nf), ("pytorch", torch))
         }
-        med = interleaved(fns, args.repeats)
-        nf_ms, pt_ms = 1e3 * med["numpyflow"], 1e3 * med["pytorch"]
-        print(f"{config:18s} {nf_ms:13.1f} {pt_ms:11.1f} {nf_ms / pt_ms:6.2f}", flush=True)
+        for threads in (int(t) for t in args.threads.split(",")):
+            set_threads(threads)
+            med = interleaved(fns, args.repeats)
+            nf_ms, pt_ms = 1e3 * med["numpyflow"], 1e3 * med["pytorch"]
+            print(f"{config:18s} {threads:7d} {nf_ms:13.1f} {pt_ms:11.1f} {nf_ms / pt_ms:6.2f}", flush=True)
 
 
 if __name__ == "__main__":

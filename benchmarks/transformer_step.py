@@ -15,7 +15,7 @@ import argparse
 
 import numpy as np
 
-from benchmarks.common import interleaved, machine_line, set_threads
+from benchmarks.common import interleaved, machine_line, optimizer_step, set_threads
 
 
 def build(lib, args):
@@ -45,14 +45,7 @@ def train_step_fn(lib, model, args, seed=0):
     y = lib.tensor(rng.standard_normal((args.batch, args.seq, args.d_model)).astype(np.float32))
     opt = lib.optim.Adam(model.parameters(), lr=1e-4)
     model.train()
-
-    def step():
-        opt.zero_grad()
-        loss = lib.nn.functional.mse_loss(model(x), y)
-        loss.backward()
-        opt.step()
-
-    return step
+    return optimizer_step(opt, lambda: lib.nn.functional.mse_loss(model(x), y))
 
 
 def main(argv=None):
