@@ -214,14 +214,14 @@ class RNNBase(Module):
             for direction in range(directions):
                 k = layer * directions + direction
                 get = {name.split("_l")[0]: getattr(self, name) for name in self._all_weights[k]}.get
-                gi = F.linear(x, get("weight_ih"), get("bias_ih"))
                 out, h, c = RecurrentScan.apply(
-                    gi,
+                    F.linear(x, get("weight_ih")),
                     h0[k],
                     c0[k] if lstm else None,
                     get("weight_hh"),
                     get("bias_hh"),
                     get("weight_hr"),
+                    get("bias_ih"),
                     Scan(self.mode, sizes, direction == 1),
                 )
                 outs.append(out)

@@ -107,7 +107,23 @@ def _by_batch_rows(scan, flops, body):
 _MIN_PARALLEL_FLOPS = 1 << 23
 
 
-def _forward(scan, gi, h0, c0, w, b, w_r):
+def _step_biases(mode, hidden, b, b_i):
+    """``(bias, n_bias)``: what each step adds to ``h W_hh^T`` (``b_hh``, and ``b_ih``
+    too where it adds to the same gates: all but a GRU's candidate gate, whose input bias is
+    ``n_bias``)."""
+    if b_i is None:
+        return b, None
+    if mode != "GRU":
+        return (b_i if b is None else b + b_i), None
+    bias = b_i.copy() if b is None else b.copy()
+    if b is not None:
+        bias[: 2 * hidden] += b_i[: 2 * hidden]
+    else:
+        bias[2 * hidden :] = 0
+    return bias, b_i[2 * hidden :]
+
+
+def _forward(scan, gi, h0, c0, w, b, w_r, b_i):
     """``(out, h_n, c_n, saved)``: every step's output ``(N, P)``, the final states and
     what the backward needs."""
     xp = array_module(gi)
@@ -128,6 +144,7 @@ def _forward(scan, gi, h0, c0, w, b, w_r):
     if mode in _ACTIVATED:
         scale, offset = (xp.asarray(v) for v in _gate_affine(mode, hidden, gi.dtype))
     w_rt = None if w_r is None else xp.ascontiguousarray(w_r.T)
+    b, n_bias = _step_biases(mode, hidden, b, b_i)
 
     def rows_forward(r0, r1):
         for rows, state in _row_steps(scan, r0, r1):
@@ -144,6 +161,8 @@ def _forward(scan, gi, h0, c0, w, b, w_r):
                 n_gate = a[:, 2 * hidden :]
                 n_gate *= a[:, :hidden]
                 n_gate += gi[rows, 2 * hidden :]
+                if n_bias is not None:
+                    n_gate += n_bias
                 xp.tanh(n_gate, out=n_gate)
                 new = out[rows]
                 xp.subtract(hp, n_gate, out=new)
@@ -176,7 +195,7 @@ def _forward(scan, gi, h0, c0, w, b, w_r):
 
 
 def _backward(scan, saved, d_out, d_hn, d_cn, w, w_r, needs):
-    """``(d_gi, d_h0, d_c0, d_w, d_b, d_w_r)``, each None where ``needs`` says no."""
+    """``(d_gi, d_h0, d_c0, d_w, d_b, d_w_r, d_b_i)``, each None where ``needs`` says no."""
     xp = array_module(d_out)
     mode = scan.mode
     acts, h_prev, c_prev, tanh_c, h_n_gate, out = saved
@@ -233,12 +252,17 @@ def _backward(scan, saved, d_out, d_hn, d_cn, w, w_r, needs):
     d_w_r = None
     if w_r is not None and needs[5]:
         d_w_r = _matmul(d_h_all.T, acts[:, 3 * hidden :] * tanh_c)
-    return (d_gi if needs[0] else None, dh if needs[1] else None, dc if needs[2] else None, d_w, d_b, d_w_r)
+    d_b_i = None
+    if needs[6]:
+        d_b_i = d_b if d_b is not None and mode != "GRU" else d_gi.sum(0)
+    return (d_gi if needs[0] else None, dh if needs[1] else None, dc if needs[2] else None, d_w, d_b, d_w_r, d_b_i)
 
 
-def composed_scan(scan, gi, h0, c0, w, b, w_r):
+def composed_scan(scan, gi, h0, c0, w, b, w_r, b_i):
     """The scan written with differentiable ops, one step at a time: ``(out, h_n, c_n)``.
     The double backward differentiates it; the tests hold the fused op to it."""
+    if b_i is not None:
+        gi = gi + b_i
     h, c = h0, c0
     outs = [None] * len(scan.batch_sizes)
     hidden = w.shape[0] // GATES[scan.mode]
@@ -268,21 +292,23 @@ def composed_scan(scan, gi, h0, c0, w, b, w_r):
 
 
 class RecurrentScan(Function):
-    """``(out, h_n, c_n) = scan(gi, h0, c0, W_hh, b_hh, W_hr)``: see the module docstring;
-    ``c0``/``c_n`` are None except for LSTM, ``W_hr`` except for a projected LSTM."""
+    """``(out, h_n, c_n) = scan(gi, h0, c0, W_hh, b_hh, W_hr, b_ih)``: see the module
+    docstring; ``gi`` is ``x W_ih^T`` of every step, ``b_ih`` added here (where a step adds
+    ``b_hh`` anyway, so it costs nothing); ``c0``/``c_n`` are None except for LSTM,
+    ``W_hr`` except for a projected LSTM."""
 
     @staticmethod
-    def forward(ctx, gi, h0, c0, w, b, w_r, scan):
-        out, h_n, c_n, saved = _forward(scan, gi, h0, c0, w, b, w_r)
+    def forward(ctx, gi, h0, c0, w, b, w_r, b_i, scan):
+        out, h_n, c_n, saved = _forward(scan, gi, h0, c0, w, b, w_r, b_i)
         ctx.scan = scan
-        ctx.save_for_backward(gi, h0, c0, w, b, w_r, saved)
+        ctx.save_for_backward(gi, h0, c0, w, b, w_r, b_i, saved)
         return out, h_n, c_n
 
     @staticmethod
     def backward(ctx, d_out, d_hn, d_cn):
-        gi, h0, c0, w, b, w_r, saved = ctx.saved_tensors
-        needs = ctx.needs_input_grad[:6]
-        grads = RecurrentScanBackward.apply(d_out, d_hn, d_cn, gi, h0, c0, w, b, w_r, ctx.scan, saved, needs)
+        *inputs, saved = ctx.saved_tensors
+        needs = ctx.needs_input_grad[:7]
+        grads = RecurrentScanBackward.apply(d_out, d_hn, d_cn, *inputs, ctx.scan, saved, needs)
         return (*grads, None)
 
 
@@ -291,9 +317,9 @@ class RecurrentScanBackward(Function):
     gradient differentiates :func:`composed_scan`."""
 
     @staticmethod
-    def forward(ctx, d_out, d_hn, d_cn, gi, h0, c0, w, b, w_r, scan, saved, needs):
+    def forward(ctx, d_out, d_hn, d_cn, gi, h0, c0, w, b, w_r, b_i, scan, saved, needs):
         ctx.scan = scan
-        ctx.save_for_backward(d_out, d_hn, d_cn, gi, h0, c0, w, b, w_r)
+        ctx.save_for_backward(d_out, d_hn, d_cn, gi, h0, c0, w, b, w_r, b_i)
         xp = array_module(d_out)
         if d_cn is None and c0 is not None:
             d_cn = xp.zeros_like(c0)
@@ -301,10 +327,8 @@ class RecurrentScanBackward(Function):
 
     @staticmethod
     def backward(ctx, *grads):
-        d_out, d_hn, d_cn, gi, h0, c0, w, b, w_r = ctx.saved_tensors
+        d_out, d_hn, d_cn, *primals = ctx.saved_tensors
         scan = ctx.scan
-        result = backward_of_backward(
-            lambda *p: composed_scan(scan, *p), (gi, h0, c0, w, b, w_r), (d_out, d_hn, d_cn), grads
-        )
-        primal, cotangent = result[:6], result[6:]
+        result = backward_of_backward(lambda *p: composed_scan(scan, *p), primals, (d_out, d_hn, d_cn), grads)
+        primal, cotangent = result[:7], result[7:]
         return (*cotangent, *primal, None, None, None)

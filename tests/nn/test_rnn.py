@@ -230,7 +230,8 @@ def test_trains_on_a_copy_task():
 # -- the fused time loop against its composition ----------------------------------------
 
 
-def _scan_inputs(mode, sizes, proj, rng):
+def _scan_inputs(mode, sizes, proj, rng, biases="hh ih"):
+    """``(gi, h0, c0, W_hh, b_hh, W_hr, b_ih)``, the biases named in ``biases`` present."""
     hidden, features = 3, proj or 3
     gates = {"LSTM": 4, "GRU": 3}.get(mode, 1) * hidden
     n, batch = sum(sizes), sizes[0]
@@ -239,25 +240,26 @@ def _scan_inputs(mode, sizes, proj, rng):
         rng.standard_normal((batch, features)),
         rng.standard_normal((batch, hidden)) if mode == "LSTM" else None,
         rng.standard_normal((gates, features)) * 0.7,
-        rng.standard_normal(gates),
+        rng.standard_normal(gates) if "hh" in biases else None,
         rng.standard_normal((proj, hidden)) if proj else None,
+        rng.standard_normal(gates) if "ih" in biases else None,
     ]
     return [None if a is None else nf.tensor(a, requires_grad=True) for a in arrays]
 
 
 SCANS = [
-    (mode, reverse, proj)
+    (mode, reverse, proj, "hh ih")
     for mode in ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
     for reverse in (False, True)
     for proj in ((0, 2) if mode == "LSTM" else (0,))
-]
+] + [(mode, False, 0, biases) for mode in ("LSTM", "GRU") for biases in ("hh", "ih", "")]
 
 
-@pytest.mark.parametrize("mode,reverse,proj", SCANS)
-def test_fused_scan_equals_its_composition_with_gradients(mode, reverse, proj):
+@pytest.mark.parametrize("mode,reverse,proj,biases", SCANS)
+def test_fused_scan_equals_its_composition_with_gradients(mode, reverse, proj, biases):
     rng = np.random.default_rng(11)
     scan = Scan(mode, (4, 4, 3, 1, 1), reverse)
-    inputs = _scan_inputs(mode, scan.batch_sizes, proj, rng)
+    inputs = _scan_inputs(mode, scan.batch_sizes, proj, rng, biases)
     fused = RecurrentScan.apply(*inputs, scan)
     composed = composed_scan(scan, *inputs)
     live = [t for t in inputs if t is not None]
