@@ -1,15 +1,17 @@
-"""``python -m numpyflow train ...``, ``python -m numpyflow evaluate ...`` and
-``python -m numpyflow export ...``."""
+"""``python -m numpyflow train ...``, ``evaluate``, ``export``, ``train-text`` and
+``sample``."""
 
 from __future__ import annotations
 
 import sys
 
-USAGE = """usage: python -m numpyflow {train,evaluate,export} [options]
+USAGE = """usage: python -m numpyflow {train,evaluate,export,train-text,sample} [options]
 
-  train      train a model on an image data set (python -m numpyflow train --help)
-  evaluate   accuracy, per-class accuracy and confusion matrix of a checkpoint
-  export     a checkpoint as an ONNX model (python -m numpyflow export --help)
+  train        train a model on an image data set (python -m numpyflow train --help)
+  evaluate     accuracy, per-class accuracy and confusion matrix of a checkpoint
+  export       a checkpoint as an ONNX model (python -m numpyflow export --help)
+  train-text   train a character-level language model (python -m numpyflow train-text --help)
+  sample       generate text from a train-text checkpoint (python -m numpyflow sample --help)
 """
 
 
@@ -31,6 +33,14 @@ def main(argv=None) -> int:
         from .cli.export import main as export
 
         return export(rest)
+    if command == "train-text":
+        from .cli.train_text import main as train_text
+
+        return train_text(rest)
+    if command == "sample":
+        from .cli.sample import main as sample
+
+        return sample(rest)
     print(f"unknown command '{command}'\n\n{USAGE}", file=sys.stderr)
     return 2
 

@@ -8,20 +8,28 @@ import warnings
 
 FIELDS = ["epoch", "train_loss", "train_acc", "test_loss", "test_acc", "lr", "epoch_seconds", "images_per_second"]
 
+# What curves.png shows of an image classifier's run: one panel per (y label, curves), each
+# curve a (metrics key, legend, scale).
+PANELS = (
+    ("cross-entropy loss", (("train_loss", "train", 1), ("test_loss", "test", 1))),
+    ("accuracy (%)", (("train_acc", "train", 100), ("test_acc", "test", 100))),
+)
 
-def write_metrics(path: str, history: list[dict]) -> None:
-    """Rewrite ``metrics.csv`` with one row per finished epoch (atomically)."""
+
+def write_metrics(path: str, history: list[dict], fields=FIELDS) -> None:
+    """Rewrite ``metrics.csv`` with one row per evaluation, the columns ``fields`` (atomically)."""
     tmp = path + ".part"
     with open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS)
+        writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         for row in history:
-            writer.writerow({k: row.get(k, "") for k in FIELDS})
+            writer.writerow({k: row.get(k, "") for k in fields})
     os.replace(tmp, path)
 
 
-def plot_curves(path: str, history: list[dict], title: str = "") -> bool:
-    """Loss and accuracy per epoch as ``curves.png``; False when matplotlib is missing."""
+def plot_curves(path: str, history: list[dict], title: str = "", x: str = "epoch", panels=PANELS) -> bool:
+    """The ``panels`` of ``history`` against its ``x`` column as ``curves.png`` (by default
+    loss and accuracy per epoch); False when matplotlib is missing."""
     try:
         import matplotlib
 
@@ -30,20 +38,15 @@ def plot_curves(path: str, history: list[dict], title: str = "") -> bool:
     except ImportError:
         warnings.warn("matplotlib is not installed: no curves.png (pip install matplotlib)", stacklevel=2)
         return False
-    epochs = [r["epoch"] for r in history]
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
-    ax_loss.plot(epochs, [r["train_loss"] for r in history], marker="o", label="train")
-    ax_loss.plot(epochs, [r["test_loss"] for r in history], marker="o", label="test")
-    ax_loss.set_xlabel("epoch")
-    ax_loss.set_ylabel("cross-entropy loss")
-    ax_loss.legend()
-    ax_loss.grid(alpha=0.3)
-    ax_acc.plot(epochs, [100 * r["train_acc"] for r in history], marker="o", label="train")
-    ax_acc.plot(epochs, [100 * r["test_acc"] for r in history], marker="o", label="test")
-    ax_acc.set_xlabel("epoch")
-    ax_acc.set_ylabel("accuracy (%)")
-    ax_acc.legend()
-    ax_acc.grid(alpha=0.3)
+    xs = [r[x] for r in history]
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4))
+    for ax, (ylabel, curves) in zip(axes, panels):
+        for key, label, scale in curves:
+            ax.plot(xs, [scale * r[key] for r in history], marker="o", label=label)
+        ax.set_xlabel(x)
+        ax.set_ylabel(ylabel)
+        ax.legend()
+        ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
     fig.tight_layout()

@@ -28,20 +28,16 @@ import numpy as np
 from .. import nn, optim
 from ..autograd.grad_mode import no_grad
 from ..random import get_rng_state, manual_seed, set_rng_state
-from ..serialization import load, save
+from ..serialization import save
 from ..utils.data import DataLoader, Dataset, Subset
 from ..vision import models, transforms
 from . import data as cli_data
 from .progress import ProgressBar
 from .report import plot_curves, write_metrics
+from .runs import StopRequest, UsageError, exit_status, read_checkpoint, resume_arguments, resume_path
 from .world import World, join
 
 CHECKPOINT_FORMAT = "numpyflow-checkpoint-1"
-
-
-class UsageError(ValueError):
-    """A command line that cannot work as given: ``main`` prints it on one line and exits
-    with status 2, as argparse does for its own usage errors."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,38 +69,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="continue from --out/last.pt (or from the checkpoint path given)",
     )
     parser.add_argument("--eval-batch-size", type=int, default=512)
-
-
-class _StopRequest:
-    """Turns Ctrl-C / SIGTERM into a flag checked between batches (a second Ctrl-C aborts)."""
-
-    def __init__(self, quiet=False):
-        self.signal = None
-        self.quiet = quiet
-        self._previous = {}
-
-    def __enter__(self):
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self._previous[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def _handle(self, signum, frame):
-        if self.signal is not None and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        self.signal = signum
-        if self.quiet:
-            return
-        name = "Ctrl-C" if signum == signal.SIGINT else "SIGTERM"
-        print(
-            f"\n{name}: finishing this batch, then saving a checkpoint (Ctrl-C again to abort)",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    def __exit__(self, *exc):
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-        return False
 
 
 def build_model(args, spec):
@@ -244,11 +208,7 @@ def load_trained(path, who, data_dir=None):
     """``(checkpoint, run arguments, data spec, model with its weights)`` of a checkpoint
     written by this command (``data_dir`` overrides the run's data folder); ``who`` names
     the command in errors."""
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{who}: no checkpoint at {path}")
-    checkpoint = load(path)
-    if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
-        raise RuntimeError(f"{who}: {path} is not a checkpoint written by 'python -m numpyflow train'")
+    checkpoint = read_checkpoint(path, CHECKPOINT_FORMAT, who, "a checkpoint written by 'python -m numpyflow train'")
     run_args = argparse.Namespace(**checkpoint["args"])
     if data_dir is not None:
         run_args.data_dir = data_dir
@@ -261,31 +221,16 @@ def load_trained(path, who, data_dir=None):
 # -- resume ------------------------------------------------------------------------------
 
 
-def _resume_path(args):
-    if args.resume in (None, "last"):
-        return os.path.join(args.out, "last.pt")
-    return args.resume
-
-
 def load_resume_checkpoint(args, explicit):
     """(checkpoint, args): the checkpoint ``--resume`` names and the run's arguments from
     it (``--workers``, ``--out`` and ``--resume`` as given now); (None, args) otherwise."""
     if args.resume is None:
         return None, args
-    path = _resume_path(args)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"--resume: no checkpoint at {path}")
-    checkpoint = load(path)
-    if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
-        raise RuntimeError(f"--resume: {path} is not a training checkpoint of this program")
-    saved = checkpoint["args"]
-    for key in ("model", "dataset"):
-        if key in explicit and getattr(args, key) != saved[key]:
-            raise ValueError(
-                f"--resume: the checkpoint at {path} is for --{key} {saved[key]}, not {getattr(args, key)}"
-            )
-    keep = {"workers": args.workers, "out": args.out, "resume": args.resume}
-    return checkpoint, argparse.Namespace(**{**saved, **keep})
+    path = resume_path(args)
+    checkpoint = read_checkpoint(path, CHECKPOINT_FORMAT, "--resume", "a training checkpoint of this program")
+    return checkpoint, resume_arguments(
+        args, checkpoint, path, explicit, fixed=("model", "dataset"), keep=("workers", "out", "resume")
+    )
 
 
 def restore(training: Training, checkpoint) -> Progress:
@@ -458,7 +403,7 @@ def save_stopped(training: Training, progress: Progress, signum) -> None:
         f"stopped at epoch {progress.epoch + 1}, batch {progress.batch}; checkpoint saved to {path}; "
         "continue with --resume",
     )
-    raise SystemExit(130 if signum == signal.SIGINT else 143)
+    raise SystemExit(exit_status(signum))
 
 
 def finish_epoch(training: Training, progress: Progress, row: dict) -> None:
@@ -497,7 +442,7 @@ def run(args, explicit=frozenset()) -> dict:
     batch = f"batch {args.batch_size}"
     if world.size > 1:
         batch += f" per process x {world.size} processes = {args.batch_size * world.size}"
-    with _StopRequest(quiet=not world.main) as stop:
+    with StopRequest(quiet=not world.main) as stop:
         say(
             world,
             f"{args.model} ({n_params:,} parameters) on {args.dataset}: {len(training.train_set)} train / "
