@@ -10,6 +10,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import array_module
 from ..backend import erf as _erf
+from ..parallel import map_ranges
 from ..random import resolve
 from ..tensor import Tensor
 from ._util import floating, normalize_dim
@@ -215,8 +216,8 @@ class EluBackward(_PointwiseBackward):
 
 
 # erf(x) = x P(x^2) / Q(x^2) on [-4, 4] (+-1 beyond): the rational minimax approximation
-# Eigen and XLA use for float32 erf, highest power first.  Its own error is 7e-8; evaluated in
-# float64 it is as accurate as float32 holds (1e-7), at an eighth of the double-precision erf's cost.
+# Eigen and XLA use for float32 erf, highest power first.  Its own error is 7e-8, evaluated
+# in float32 as they do: as accurate as float32 holds (1e-7).
 _ERF32_P = (
     -2.72614225801306e-10,
     2.77068142495902e-08,
@@ -233,32 +234,91 @@ _ERF32_Q = (
     -7.37332916720468e-03,
     -1.42647390514189e-02,
 )
-_ERF32_BLOCK = 1 << 14  # elements per pass: the float64 temporaries stay in cache
+
+
+def _blockwise(body, out, *arrays):
+    """``body(out_block, *blocks)`` over cache-sized blocks of C-contiguous numpy arrays
+    (on the threads when large); one call on the whole arrays otherwise."""
+    if all(type(x) is np.ndarray and x.flags.c_contiguous for x in (out, *arrays)):
+        flat_out, flat = out.reshape(-1), [x.reshape(-1) for x in arrays]
+        # blocks a quarter of map_ranges' usual size: the body's few temporaries and its
+        # operands then stay in the L2 cache together (erf: 5.3 vs 10 ms on 2M floats)
+        map_ranges(flat_out.size, 4 * out.itemsize, lambda i0, i1: body(flat_out[i0:i1], *(x[i0:i1] for x in flat)))
+    else:
+        body(out, *arrays)
+    return out
+
+
+def _erf_float32_block(out, x, scale):
+    """``out = erf(x * scale)`` on one block, in float32 (the approximation's own error,
+    7e-8, is below float32's rounding)."""
+    t = np.float32
+    np.multiply(x, t(scale), out=out)
+    np.clip(out, t(-4.0), t(4.0), out=out)
+    v2 = out * out
+    p = v2 * t(_ERF32_P[0])
+    p += t(_ERF32_P[1])
+    for c in _ERF32_P[2:]:
+        p *= v2
+        p += t(c)
+    q = v2 * t(_ERF32_Q[0])
+    q += t(_ERF32_Q[1])
+    for c in _ERF32_Q[2:]:
+        q *= v2
+        q += t(c)
+    out *= p
+    out /= q
 
 
 def _erf_float32(x, scale):
     """``erf(x * scale)`` for a float32 numpy array, as float32."""
-    flat = x.reshape(-1)
-    out = np.empty_like(flat)
-    for i in range(0, flat.size, _ERF32_BLOCK):
-        v = flat[i : i + _ERF32_BLOCK].astype(np.float64)
-        v *= scale
-        np.clip(v, -4.0, 4.0, out=v)
-        v2 = v * v
-        p = v2 * _ERF32_P[0]
-        p += _ERF32_P[1]
-        for c in _ERF32_P[2:]:
-            p *= v2
-            p += c
-        q = v2 * _ERF32_Q[0]
-        q += _ERF32_Q[1]
-        for c in _ERF32_Q[2:]:
-            q *= v2
-            q += c
-        p *= v
-        p /= q
-        out[i : i + _ERF32_BLOCK] = p
-    return out.reshape(x.shape)
+    return _blockwise(lambda out, v: _erf_float32_block(out, v, scale), np.empty_like(x), x)
+
+
+def _gelu_tanh_inner(u, x):
+    """``u = tanh(sqrt(2/pi) (x + c x^3))``, in place."""
+    t = x.dtype.type
+    np.multiply(x, x, out=u)
+    u *= t(_GELU_TANH_C)
+    u += t(1)
+    u *= x
+    u *= t(_SQRT_2_OVER_PI)
+    np.tanh(u, out=u)
+
+
+def _gelu_tanh_out(out, x, inner):
+    """``out = (tanh(u) + 1) x / 2``, in place."""
+    np.add(inner, x.dtype.type(1), out=out)
+    out *= x
+    out *= x.dtype.type(0.5)
+
+
+def _gelu_tanh_slope(d, x, inner):
+    """``d = (1 + th) / 2 + x (1 - th^2) u' / 2``, ``u' = sqrt(2/pi) (1 + 3 c x^2)``, in place."""
+    t = x.dtype.type
+    np.multiply(x, x, out=d)
+    d *= t(3 * _GELU_TANH_C * _SQRT_2_OVER_PI)
+    d += t(_SQRT_2_OVER_PI)
+    d *= x
+    squared = inner * inner
+    np.subtract(t(1), squared, out=squared)
+    d *= squared
+    d += inner
+    d += t(1)
+    d *= t(0.5)
+
+
+def _gelu_erf_slope(d, x, inner):
+    """``d = (1 + erf(x / sqrt 2)) / 2 + x phi(x)``, in place."""
+    t = x.dtype.type
+    np.multiply(x, x, out=d)
+    d *= t(-0.5)
+    np.exp(d, out=d)
+    d *= x
+    d *= t(_INV_SQRT_2PI)
+    cdf = inner + t(1)  # Phi(x) whole before x phi(x) joins it: tiny results keep their digits
+    cdf *= t(0.5)
+    d += cdf
 
 
 class Gelu(Function):
@@ -266,6 +326,11 @@ class Gelu(Function):
     def forward(ctx, a, approximate):
         xp = array_module(a)
         t = a.dtype.type
+        if approximate == "tanh" and xp is np:
+            inner = _blockwise(_gelu_tanh_inner, np.empty_like(a), a)
+            ctx.save_for_backward(a, inner)
+            ctx.approximate = approximate
+            return _blockwise(_gelu_tanh_out, np.empty_like(a), a, inner)
         if approximate == "tanh":
             inner = xp.tanh((a + a * a * a * t(_GELU_TANH_C)) * t(_SQRT_2_OVER_PI))
         elif xp is np and a.dtype == np.float32:
@@ -292,9 +357,13 @@ class GeluBackward(_PointwiseBackward):
     @staticmethod
     def derivative(x, inner, approximate):
         t = x.dtype.type
+        if approximate == "tanh" and type(x) is np.ndarray:
+            return _blockwise(_gelu_tanh_slope, np.empty_like(x), x, inner)
         if approximate == "tanh":
             du = (x * x * t(3 * _GELU_TANH_C) + t(1)) * t(_SQRT_2_OVER_PI)
             return (inner + 1) * t(0.5) + x * t(0.5) * (1 - inner * inner) * du
+        if type(x) is np.ndarray:
+            return _blockwise(_gelu_erf_slope, np.empty_like(x), x, inner)
         return (inner + 1) * t(0.5) + x * array_module(x).exp(x * x * t(-0.5)) * t(_INV_SQRT_2PI)
 
     @staticmethod
