@@ -49,6 +49,8 @@ bench: $(VENV)/.test
 	$(PY) -m benchmarks.conv_gemm
 	$(PY) -m benchmarks.ops
 	$(PY) -m benchmarks.autograd_overhead
+	$(PY) -m benchmarks.lstm_step
+	$(PY) -m benchmarks.transformer_step
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info
