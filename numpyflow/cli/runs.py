@@ -48,6 +48,17 @@ class StopRequest:
         return False
 
 
+def add_resume_argument(parser: argparse.ArgumentParser) -> None:
+    """``--resume [CHECKPOINT]``: continue from ``--out/last.pt`` or the checkpoint given."""
+    parser.add_argument(
+        "--resume",
+        nargs="?",
+        const="last",
+        default=None,
+        help="continue from --out/last.pt (or from the checkpoint path given)",
+    )
+
+
 def exit_status(signum) -> int:
     """The status a run stopped by ``signum`` exits with, as a shell reports a process
     killed by it: 130 for Ctrl-C, 143 for SIGTERM."""

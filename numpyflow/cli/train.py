@@ -34,7 +34,15 @@ from ..vision import models, transforms
 from . import data as cli_data
 from .progress import ProgressBar
 from .report import plot_curves, write_metrics
-from .runs import StopRequest, UsageError, exit_status, read_checkpoint, resume_arguments, resume_path
+from .runs import (
+    StopRequest,
+    UsageError,
+    add_resume_argument,
+    exit_status,
+    read_checkpoint,
+    resume_arguments,
+    resume_path,
+)
 from .world import World, join
 
 CHECKPOINT_FORMAT = "numpyflow-checkpoint-1"
@@ -61,13 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
     parser.add_argument("--out", default=None, help="run folder (default runs/<dataset>-<model>)")
-    parser.add_argument(
-        "--resume",
-        nargs="?",
-        const="last",
-        default=None,
-        help="continue from --out/last.pt (or from the checkpoint path given)",
-    )
+    add_resume_argument(parser)
     parser.add_argument("--eval-batch-size", type=int, default=512)
 
 

@@ -40,7 +40,15 @@ from ..serialization import save
 from . import text_data
 from .progress import ProgressBar
 from .report import plot_curves, write_metrics
-from .runs import StopRequest, UsageError, exit_status, read_checkpoint, resume_arguments, resume_path
+from .runs import (
+    StopRequest,
+    UsageError,
+    add_resume_argument,
+    exit_status,
+    read_checkpoint,
+    resume_arguments,
+    resume_path,
+)
 from .text_models import MODELS, build_model
 
 CHECKPOINT_FORMAT = "numpyflow-text-checkpoint-1"
@@ -101,13 +109,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--eval-batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=None, help="run folder (default runs/text-<corpus>-<model>)")
-    parser.add_argument(
-        "--resume",
-        nargs="?",
-        const="last",
-        default=None,
-        help="continue from --out/last.pt (or from the checkpoint path given)",
-    )
+    add_resume_argument(parser)
 
 
 def model_from_args(args, vocab_size: int) -> nn.Module:

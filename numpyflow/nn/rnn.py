@@ -9,7 +9,6 @@ hand-written backward through time)."""
 
 from __future__ import annotations
 
-import math
 import numbers
 import warnings
 
@@ -18,9 +17,9 @@ from ..ops.recurrent import RecurrentScan, Scan
 from ..ops.shape import cat, stack
 from ..tensor import Tensor
 from . import functional as F
-from . import init
 from .module import Module
 from .parameter import Parameter
+from .rnn_cells import uniform_by_hidden_size
 from .utils.rnn import PackedSequence
 
 __all__ = ["GRU", "LSTM", "RNN", "RNNBase"]
@@ -115,9 +114,7 @@ class RNNBase(Module):
         """Nothing to do: the weights are never copied into one buffer here."""
 
     def reset_parameters(self):
-        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -bound, bound)
+        uniform_by_hidden_size(self)
 
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"

@@ -16,6 +16,14 @@ from .parameter import Parameter
 __all__ = ["GRUCell", "LSTMCell", "RNNCell"]
 
 
+def uniform_by_hidden_size(module):
+    """PyTorch's initialisation of recurrent layers and cells: every parameter uniform in
+    ``+-1/sqrt(hidden_size)``."""
+    bound = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0
+    for weight in module.parameters():
+        init.uniform_(weight, -bound, bound)
+
+
 class _CellBase(Module):
     _gates = 1
 
@@ -36,9 +44,7 @@ class _CellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -bound, bound)
+        uniform_by_hidden_size(self)
 
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"
