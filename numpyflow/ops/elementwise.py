@@ -871,7 +871,7 @@ def _unary_float(fn):
     def op(input):
         return fn.apply(floating(tensor_arg(input, fn.__name__.lower())))
 
-    op.__name__ = fn.__name__.lower()
+    op.__name__ = op.__qualname__ = fn.__name__.lower()
     op.__doc__ = f"Elementwise ``{op.__name__}``, differentiable."
     return op
 
@@ -925,7 +925,7 @@ def _rounding(fn):
             return input.clone()
         return fn.apply(input)
 
-    op.__name__ = fn.__name__.lower()
+    op.__name__ = op.__qualname__ = fn.__name__.lower()
     op.__doc__ = f"Elementwise ``{op.__name__}`` (zero gradient)."
     return op
 
@@ -1039,7 +1039,7 @@ def _compare(name, ufunc):
             raise broadcast_error(name, (np.shape(xa), np.shape(xb))) from None
         return Tensor._make(array_module(out).asarray(out))
 
-    op.__name__ = name
+    op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{name}`` as a bool tensor (no gradient)."
     return op
 
@@ -1067,7 +1067,7 @@ def _bitwise(name, ufunc):
             )
         return Tensor._make(array_module(ref).asarray(ufunc(xa, xb)))
 
-    op.__name__ = name
+    op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{name}`` of integer or bool tensors (no gradient)."
     return op
 

@@ -178,6 +178,7 @@ class _ExtremeDim(Function):
         idx = (xp.argmax if is_max else xp.argmin)(a, axis=dim, keepdims=True)
         values = xp.take_along_axis(a, idx, axis=dim)
         ctx.meta = (a.shape, dim, keepdim)
+        ctx.is_max = is_max
         if not keepdim:
             values = values.squeeze(dim)
             idx = idx.squeeze(dim)
@@ -185,6 +186,10 @@ class _ExtremeDim(Function):
         ctx.save_for_backward(idx)
         ctx.mark_non_differentiable(idx)
         return values, idx
+
+    def name(self) -> str:
+        """``MaxBackward0`` / ``MinBackward0``, as PyTorch names this node."""
+        return "MaxBackward0" if self.is_max else "MinBackward0"
 
     @staticmethod
     def backward(ctx, grad, _grad_indices):
