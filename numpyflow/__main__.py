@@ -1,17 +1,19 @@
-"""``python -m numpyflow train ...``, ``evaluate``, ``export``, ``train-text`` and
-``sample``."""
+"""``python -m numpyflow train ...``, ``evaluate``, ``export``, ``train-text``, ``sample``
+and ``graph``."""
 
 from __future__ import annotations
 
 import sys
 
-USAGE = """usage: python -m numpyflow {train,evaluate,export,train-text,sample} [options]
+USAGE = """usage: python -m numpyflow {train,evaluate,export,train-text,sample,graph} [options]
 
   train        train a model on an image data set (python -m numpyflow train --help)
-  evaluate     accuracy, per-class accuracy and confusion matrix of a checkpoint
+  evaluate     accuracy, per-class accuracy and confusion matrix of a checkpoint; writes
+               confusion.png and mistakes.png beside it
   export       a checkpoint as an ONNX model (python -m numpyflow export --help)
   train-text   train a character-level language model (python -m numpyflow train-text --help)
   sample       generate text from a train-text checkpoint (python -m numpyflow sample --help)
+  graph        draw a model's backward graph as SVG/PNG (python -m numpyflow graph --help)
 """
 
 
@@ -41,6 +43,10 @@ def main(argv=None) -> int:
         from .cli.sample import main as sample
 
         return sample(rest)
+    if command == "graph":
+        from .cli.graph import main as graph
+
+        return graph(rest)
     print(f"unknown command '{command}'\n\n{USAGE}", file=sys.stderr)
     return 2
 

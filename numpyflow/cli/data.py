@@ -19,6 +19,21 @@ from ..random import Generator
 from ..utils.data import DataLoader, RandomSampler, default_collate
 from ..vision import transforms
 
+DIGITS = tuple("0123456789")
+FASHION_MNIST = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+CIFAR10 = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+
 
 @dataclass(frozen=True)
 class DataSpec:
@@ -30,6 +45,7 @@ class DataSpec:
     crop_padding: int  # random-crop padding used by --augment
     flip: bool  # horizontal flips are label-preserving
     data_dir: str | None = None  # what --data-dir must hold, where the data set has no default folder
+    class_names: tuple = DIGITS  # the name of each label, in order
 
 
 DATASETS = {
@@ -44,6 +60,7 @@ DATASETS = {
         image_size=28,
         crop_padding=2,
         flip=True,
+        class_names=FASHION_MNIST,
     ),
     "mnist": DataSpec(
         name="mnist",
@@ -65,6 +82,7 @@ DATASETS = {
         crop_padding=4,
         flip=True,
         data_dir="cifar-10-batches-py, extracted from https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+        class_names=CIFAR10,
     ),
 }
 

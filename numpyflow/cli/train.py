@@ -1,8 +1,10 @@
 """``python -m numpyflow train``: train a model on an image data set.
 
 Writes to ``--out``: ``last.pt`` (every epoch, and on Ctrl-C or SIGTERM), ``best.pt`` (best
-test accuracy), ``metrics.csv`` and ``curves.png``.  ``--resume`` continues a stopped run
-exactly where it stopped (same weights as an uninterrupted run).
+test accuracy), ``metrics.csv`` (a row per epoch), ``steps.csv`` (a row per step) and
+``curves.png``; with ``--tensorboard DIR``, a TensorBoard log in DIR
+(``tensorboard --logdir DIR``).  ``--resume`` continues a stopped run exactly where it
+stopped (same weights as an uninterrupted run).
 
 Under ``mpiexec -n N`` the run is data-parallel over the N processes
 (``DistributedDataParallel``; ``--batch-size`` is per process, as in PyTorch): each takes
@@ -32,8 +34,9 @@ from ..serialization import save
 from ..utils.data import DataLoader, Dataset, Subset
 from ..vision import models, transforms
 from . import data as cli_data
+from .board import Board, summary_writer_class
 from .progress import ProgressBar
-from .report import plot_curves, write_metrics
+from .report import StepLog, plot_curves, write_metrics
 from .runs import (
     StopRequest,
     UsageError,
@@ -71,6 +74,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, help="run folder (default runs/<dataset>-<model>)")
     add_resume_argument(parser)
     parser.add_argument("--eval-batch-size", type=int, default=512)
+    parser.add_argument(
+        "--tensorboard",
+        default=None,
+        metavar="DIR",
+        help="also log to TensorBoard in DIR (view with 'tensorboard --logdir DIR'; needs the tensorboard package)",
+    )
 
 
 def build_model(args, spec):
@@ -104,7 +113,7 @@ def build_scheduler(args, optimizer, total_steps):
     return None
 
 
-def _open(spec, data_dir, train, transform=None):
+def open_split(spec, data_dir, train, transform=None):
     """The data set's split, its missing-file errors worded for this command (``--data-dir``
     where the library says ``root``)."""
     try:
@@ -119,10 +128,10 @@ def load_data(args, spec):
     and the value of a black pixel after normalisation."""
     if args.data_dir is None and spec.data_dir is not None:
         raise UsageError(f"--dataset {spec.name} needs --data-dir, the folder that holds {spec.data_dir}")
-    mean, std = cli_data.channel_stats(_open(spec, args.data_dir, train=True))
+    mean, std = cli_data.channel_stats(open_split(spec, args.data_dir, train=True))
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize(mean, std)])
-    train_set = _open(spec, args.data_dir, train=True, transform=tf)
-    test_set = _open(spec, args.data_dir, train=False, transform=tf)
+    train_set = open_split(spec, args.data_dir, train=True, transform=tf)
+    test_set = open_split(spec, args.data_dir, train=False, transform=tf)
     black = tuple((0.0 - m) / s for m, s in zip(mean, std))
     return train_set, test_set, black
 
@@ -165,6 +174,8 @@ class Training:
     steps_per_epoch: int
     world: World = field(default_factory=World)
     net: nn.Module | None = None  # what trains: the model, or DistributedDataParallel over it
+    steps: StepLog | None = None  # steps.csv, on the main process
+    board: Board | None = None  # --tensorboard, on the main process
 
 
 @dataclass
@@ -177,6 +188,7 @@ class Progress:
     history: list = field(default_factory=list)
     best_acc: float = -1.0
     start: int = 0  # the image of the epoch's order this pass began at (0 unless resumed on another world)
+    step: int = 0  # training steps done in the whole run
 
 
 def build_training(args, world=None) -> Training:
@@ -225,13 +237,13 @@ def load_trained(path, who, data_dir=None):
 
 def load_resume_checkpoint(args, explicit):
     """(checkpoint, args): the checkpoint ``--resume`` names and the run's arguments from
-    it (``--workers``, ``--out`` and ``--resume`` as given now); (None, args) otherwise."""
+    it (``--workers``, ``--out``, ``--resume`` and ``--tensorboard`` as given now); (None, args) otherwise."""
     if args.resume is None:
         return None, args
     path = resume_path(args)
     checkpoint = read_checkpoint(path, CHECKPOINT_FORMAT, "--resume", "a training checkpoint of this program")
     return checkpoint, resume_arguments(
-        args, checkpoint, path, explicit, fixed=("model", "dataset"), keep=("workers", "out", "resume")
+        args, checkpoint, path, explicit, fixed=("model", "dataset"), keep=("workers", "out", "resume", "tensorboard")
     )
 
 
@@ -249,6 +261,7 @@ def restore(training: Training, checkpoint) -> Progress:
         history=checkpoint["history"],
         best_acc=checkpoint["best_acc"],
         start=checkpoint.get("start", 0),
+        step=checkpoint.get("step", checkpoint["epoch"] * training.steps_per_epoch + checkpoint["batch"]),
     )
     saved_world, world = checkpoint.get("world_size", 1), training.world.size
     if saved_world == world:
@@ -282,16 +295,42 @@ def train_step(training: Training, x, y):
     return out, loss
 
 
-def _record_batch(world, stats, out, loss, y, stop) -> bool:
+def _record_batch(world, stats, out, loss, y, stop) -> tuple[bool, float, float, int]:
     """Add the batch to the epoch's statistics (summed over the processes); whether any
-    process was asked to stop."""
+    process was asked to stop, and the batch's loss, accuracy and images over them all."""
     n = y.shape[0]
     mine = [loss.item() * n, int((out.argmax(1) == y).sum().item()), n, stop.signal is not None]
     total_loss, correct, seen, stopping = world.sum(mine) if world.size > 1 else mine
     stats["loss"] += float(total_loss)
     stats["correct"] += int(correct)
     stats["seen"] += int(seen)
-    return bool(stopping)
+    return bool(stopping), float(total_loss) / max(seen, 1), float(correct) / max(seen, 1), int(seen)
+
+
+def grad_norm(model) -> float:
+    """The L2 norm of all of ``model``'s gradients together."""
+    squares = [(p.grad.detach() ** 2).sum() for p in model.parameters() if p.grad is not None]
+    return sum(squares).item() ** 0.5 if squares else 0.0
+
+
+def _log_step(training: Training, progress: Progress, lr, loss, acc, seen, seconds) -> None:
+    """steps.csv's row of the step just done (and its TensorBoard figures)."""
+    n = len(training.train_set)
+    done = progress.start + progress.batch * training.args.batch_size * training.world.size
+    row = {
+        "step": progress.step,
+        "epoch": round(progress.epoch + min(done / max(n, 1), 1.0), 6),
+        "loss": loss,
+        "acc": acc,
+        "lr": lr,
+        "grad_norm": grad_norm(training.model),
+        "seconds": round(seconds, 6),
+        "images_per_second": round(seen / max(seconds, 1e-9), 1),
+    }
+    if training.steps is not None:
+        training.steps.add(row)
+    if training.board is not None:
+        training.board.step(progress.step, row)
 
 
 def train_epoch(training: Training, progress: Progress, stop) -> bool:
@@ -320,11 +359,17 @@ def train_epoch(training: Training, progress: Progress, stop) -> bool:
     tick = time.perf_counter()
     stopping = False
     for x, y in loader:
+        if training.board is not None and not training.board.images_logged:
+            training.board.images(x, progress.step)
+        lr = training.optimizer.param_groups[0]["lr"]
         out, loss = train_step(training, x, y)
         progress.batch += 1
-        stopping = _record_batch(world, stats, out, loss, y, stop)
+        progress.step += 1
+        stopping, batch_loss, batch_acc, seen = _record_batch(world, stats, out, loss, y, stop)
         now = time.perf_counter()
         stats["seconds"] += now - tick
+        if world.main:
+            _log_step(training, progress, lr, batch_loss, batch_acc, seen, now - tick)
         tick = now
         if bar is not None:
             bar.update(
@@ -389,6 +434,7 @@ def _checkpoint(training: Training, progress: Progress) -> dict:
         "rng": get_rng_state(),
         "start": progress.start,
         "world_size": training.world.size,
+        "step": progress.step,
     }
 
 
@@ -398,6 +444,8 @@ def save_stopped(training: Training, progress: Progress, signum) -> None:
     path = os.path.join(training.args.out, "last.pt")
     checkpoint = _checkpoint(training, progress)
     if training.world.main:
+        if training.steps is not None:
+            training.steps.flush()
         save(checkpoint, path)
     training.world.barrier()
     say(
@@ -409,8 +457,8 @@ def save_stopped(training: Training, progress: Progress, signum) -> None:
 
 
 def finish_epoch(training: Training, progress: Progress, row: dict) -> None:
-    """Record the finished epoch's ``row``, then write last.pt (and best.pt when the test
-    accuracy improved), metrics.csv and curves.png."""
+    """Record the finished epoch's ``row``, then write steps.csv, last.pt (and best.pt when
+    the test accuracy improved), metrics.csv and curves.png (and log to TensorBoard)."""
     args = training.args
     improved = row["test_acc"] > progress.best_acc
     progress.history.append(row)
@@ -419,14 +467,47 @@ def finish_epoch(training: Training, progress: Progress, row: dict) -> None:
     checkpoint = _checkpoint(training, progress)
     if not training.world.main:
         return
+    steps = training.steps.rows if training.steps is not None else []
+    if training.steps is not None:
+        training.steps.flush()  # before the checkpoint: a resume drops rows past its step
     if improved:
         save(checkpoint, os.path.join(args.out, "best.pt"))
     save(checkpoint, os.path.join(args.out, "last.pt"))
     write_metrics(os.path.join(args.out, "metrics.csv"), progress.history)
-    plot_curves(os.path.join(args.out, "curves.png"), progress.history, f"{args.model} on {args.dataset}")
+    plot_curves(os.path.join(args.out, "curves.png"), progress.history, f"{args.model} on {args.dataset}", steps=steps)
+    if training.board is not None:
+        training.board.epoch(progress.step, row, training.model)
 
 
 # -- the command -------------------------------------------------------------------------
+
+
+def model_summary(training: Training, depth: int = 1) -> str | None:
+    """``nf.utils.summary``'s table of the model to ``depth``, on one input of the data
+    set's size (None where it is not available).  It runs in eval mode on inputs of its
+    own generator, so the run trains exactly as without it."""
+    try:
+        from ..utils.summary import summary
+    except ImportError:
+        return None
+    spec = training.spec
+    size = (1, spec.channels, spec.image_size, spec.image_size)
+    return str(summary(training.model, input_size=size, depth=depth, verbose=0))
+
+
+def open_board(training: Training, progress: Progress) -> Board:
+    """The ``--tensorboard`` log, with the model's graph traced on the first test image (in
+    eval mode, without touching the random stream)."""
+    board = Board(training.args.tensorboard, purge_step=progress.step or None)
+    model, was_training, rng = training.model, training.model.training, get_rng_state()
+    try:
+        model.eval()
+        with no_grad():
+            board.graph(model, training.test_set[0][0].unsqueeze(0))
+    finally:
+        model.train(was_training)
+        set_rng_state(rng)
+    return board
 
 
 def run(args, explicit=frozenset()) -> dict:
@@ -434,12 +515,17 @@ def run(args, explicit=frozenset()) -> dict:
     options given on the command line (a resume refuses a different model or data set)."""
     world = join()
     checkpoint, args = load_resume_checkpoint(args, explicit)
+    if args.tensorboard is not None:
+        summary_writer_class()  # a usage error, before anything is written, where it is missing
     training = build_training(args, world)
     if world.main:
         os.makedirs(args.out, exist_ok=True)
     progress = Progress() if checkpoint is None else restore(training, checkpoint)
     if checkpoint is not None:
         say(world, f"resuming {args.out}: epoch {progress.epoch + 1}, batch {progress.batch}")
+    if world.main:
+        resume_step = progress.step if checkpoint is not None else None
+        training.steps = StepLog(os.path.join(args.out, "steps.csv"), resume_step=resume_step)
     n_params = sum(p.numel() for p in training.model.parameters())
     batch = f"batch {args.batch_size}"
     if world.size > 1:
@@ -451,15 +537,25 @@ def run(args, explicit=frozenset()) -> dict:
             f"{len(training.test_set)} test images, {args.epochs} epochs, {batch}, "
             f"{args.optimizer} lr {args.lr}, {args.scheduler} schedule, out {args.out}",
         )
-        while progress.epoch < args.epochs:
-            if train_epoch(training, progress, stop):
-                save_stopped(training, progress, stop.signal or signal.SIGTERM)
-            finish_epoch(training, progress, evaluate_epoch(training, progress))
-    say(
-        world,
-        f"done: best test accuracy {100 * progress.best_acc:.2f}%; {args.out}/best.pt, last.pt, metrics.csv, "
-        "curves.png",
-    )
+        table = model_summary(training) if world.main else None
+        if table is not None:
+            say(world, table)
+        if world.main and args.tensorboard is not None:
+            training.board = open_board(training, progress)
+        try:
+            while progress.epoch < args.epochs:
+                if train_epoch(training, progress, stop):
+                    save_stopped(training, progress, stop.signal or signal.SIGTERM)
+                finish_epoch(training, progress, evaluate_epoch(training, progress))
+            if training.board is not None and progress.history:
+                training.board.hparams(args, world.size, progress.history[-1], progress.best_acc)
+        finally:
+            if training.board is not None:
+                training.board.close()
+    files = "best.pt, last.pt, metrics.csv, steps.csv, curves.png"
+    say(world, f"done: best test accuracy {100 * progress.best_acc:.2f}%; {args.out}/{files}")
+    if args.tensorboard is not None:
+        say(world, f"TensorBoard: tensorboard --logdir {args.tensorboard}")
     return progress.history[-1] if progress.history else {}
 
 

@@ -16,7 +16,8 @@ of --lr over the run (over its steps, or its time when the time limit ends it fi
 gradient clipping at --clip.
 
 Writes to --out: last.pt (every evaluation, and on Ctrl-C or SIGTERM), best.pt (best
-held-out bpc), metrics.csv and curves.png.  --resume continues a stopped run exactly (the
+held-out bpc), metrics.csv (a row per evaluation), steps.csv (a row per step) and
+curves.png.  --resume continues a stopped run exactly (the
 same weights as an uninterrupted run; under a time limit the schedule follows the clock,
 so there only as closely as the clock repeats).  Sample from a checkpoint with
 'python -m numpyflow sample --checkpoint RUN/best.pt'.
@@ -39,7 +40,7 @@ from ..random import get_rng_state, manual_seed, set_rng_state
 from ..serialization import save
 from . import text_data
 from .progress import ProgressBar
-from .report import plot_curves, write_metrics
+from .report import StepLog, plot_curves, write_metrics
 from .runs import (
     StopRequest,
     UsageError,
@@ -63,9 +64,11 @@ FIELDS = [
     "elapsed_seconds",
     "chars_per_second",
 ]
+STEP_FIELDS = ["step", "epoch", "loss", "lr", "seconds", "chars_per_second"]
 PANELS = (
-    ("cross-entropy loss (nats per character)", (("train_loss", "train", 1), ("held_out_loss", "held out", 1))),
-    ("bits per character", (("train_bpc", "train", 1), ("held_out_bpc", "held out", 1))),
+    ("cross-entropy loss (nats per character)", ("loss", "train", 1, True), (("held_out_loss", "held out", 1),)),
+    ("bits per character", ("loss", "train", 1 / math.log(2), True), (("held_out_bpc", "held out", 1),)),
+    ("learning rate", ("lr", None, 1, False), ()),
 )
 DEFAULT_STEPS = 2000
 DEFAULT_LR = {"lstm": 6e-3, "gru": 6e-3, "transformer": 1e-3}
@@ -163,6 +166,7 @@ class TextRun:
     optimizer: optim.Optimizer
     steps_per_epoch: int
     total_steps: int | None  # None: the time limit alone ends the run
+    steps: StepLog | None = None  # steps.csv
 
 
 @dataclass
@@ -314,8 +318,8 @@ def evaluation_row(run: TextRun, progress: Progress, clock) -> dict:
 
 
 def finish_interval(run: TextRun, progress: Progress, row: dict, clock) -> None:
-    """Record ``row``, then write last.pt (and best.pt when the held-out bpc improved),
-    metrics.csv and curves.png."""
+    """Record ``row``, then write steps.csv, last.pt (and best.pt when the held-out bpc
+    improved), metrics.csv and curves.png."""
     out = run.args.out
     improved = row["held_out_bpc"] < progress.best_bpc
     progress.history.append(row)
@@ -323,18 +327,23 @@ def finish_interval(run: TextRun, progress: Progress, row: dict, clock) -> None:
     progress.interval = {"loss": 0.0, "steps": 0, "seconds": 0.0}
     progress.elapsed = clock()
     checkpoint = _checkpoint(run, progress)
+    if run.steps is not None:
+        run.steps.flush()  # before the checkpoint: a resume drops rows past its step
     if improved:
         save(checkpoint, os.path.join(out, "best.pt"))
     save(checkpoint, os.path.join(out, "last.pt"))
     write_metrics(os.path.join(out, "metrics.csv"), progress.history, FIELDS)
     title = f"{run.args.model} on {run.corpus.name}"
-    plot_curves(os.path.join(out, "curves.png"), progress.history, title, x="step", panels=PANELS)
+    steps = run.steps.rows if run.steps is not None else []
+    plot_curves(os.path.join(out, "curves.png"), progress.history, title, x="step", panels=PANELS, steps=steps)
 
 
 def save_stopped(run: TextRun, progress: Progress, signum, clock) -> None:
     """Save the run stopped between evaluations to last.pt and exit as the signal asks."""
     path = os.path.join(run.args.out, "last.pt")
     progress.elapsed = clock()
+    if run.steps is not None:
+        run.steps.flush()
     save(_checkpoint(run, progress), path)
     say(f"stopped at step {progress.step}; checkpoint saved to {path}; continue with --resume")
     raise SystemExit(exit_status(signum))
@@ -354,10 +363,23 @@ def train_interval(run: TextRun, progress: Progress, stop, clock) -> str | None:
             reason = "time"
             break
         tick = time.perf_counter()
-        interval["loss"] += train_step(run, progress, clock())
+        loss = train_step(run, progress, clock())
+        seconds = time.perf_counter() - tick
+        interval["loss"] += loss
         interval["steps"] += 1
-        interval["seconds"] += time.perf_counter() - tick
+        interval["seconds"] += seconds
         progress.step += 1
+        if run.steps is not None:
+            run.steps.add(
+                {
+                    "step": progress.step,
+                    "epoch": round(progress.step / run.steps_per_epoch, 6),
+                    "loss": loss,
+                    "lr": run.optimizer.param_groups[0]["lr"],
+                    "seconds": round(seconds, 6),
+                    "chars_per_second": round(args.batch_size * args.seq_len / max(seconds, 1e-9)),
+                }
+            )
         chars = interval["steps"] * args.batch_size * args.seq_len
         bar.update(
             progress.step - first,
@@ -397,6 +419,8 @@ def run(args, explicit=frozenset()) -> dict:
     progress = Progress() if checkpoint is None else restore(text_run, checkpoint)
     if checkpoint is not None:
         say(f"resuming {args.out}: step {progress.step}")
+    resume_step = progress.step if checkpoint is not None else None
+    text_run.steps = StepLog(os.path.join(args.out, "steps.csv"), STEP_FIELDS, resume_step=resume_step)
     clock = _Clock(progress.elapsed)
     n_params = sum(p.numel() for p in text_run.model.parameters())
     corpus = text_run.corpus
@@ -418,7 +442,8 @@ def run(args, explicit=frozenset()) -> dict:
             if reason == "time":
                 say(f"time limit of {args.time_limit:g} min reached")
                 break
-    say(f"done: best held-out {progress.best_bpc:.3f} bpc; {args.out}/best.pt, last.pt, metrics.csv, curves.png")
+    files = "best.pt, last.pt, metrics.csv, steps.csv, curves.png"
+    say(f"done: best held-out {progress.best_bpc:.3f} bpc; {args.out}/{files}")
     return progress.history[-1] if progress.history else {}
 
 

@@ -65,6 +65,11 @@ def _metrics(out):
         return list(csv.DictReader(f))
 
 
+def _steps(out):
+    with open(out / "steps.csv") as f:
+        return list(csv.DictReader(f))
+
+
 def _weights(path):
     return {k: v.numpy() for k, v in nf.load(path)["model"].items()}
 
@@ -75,9 +80,14 @@ def test_train_text_writes_checkpoints_metrics_and_curves_then_samples(tmp_path,
     res = _train("--data", str(corpus), "--model", model, "--steps", "6", "--out", str(out), *TINY)
     assert res.returncode == 0, res.stderr
     assert f"{model} (" in res.stderr and "held-out characters" in res.stderr and "done: best held-out" in res.stderr
-    assert sorted(os.listdir(out)) == ["best.pt", "curves.png", "last.pt", "metrics.csv"]
+    assert sorted(os.listdir(out)) == ["best.pt", "curves.png", "last.pt", "metrics.csv", "steps.csv"]
     rows = _metrics(out)
     assert [int(r["step"]) for r in rows] == [3, 6]
+    steps = _steps(out)
+    assert [int(r["step"]) for r in steps] == [1, 2, 3, 4, 5, 6]
+    # an evaluation's training loss is the mean of its steps' losses
+    assert float(rows[0]["train_loss"]) == pytest.approx(sum(float(r["loss"]) for r in steps[:3]) / 3)
+    assert float(steps[2]["lr"]) == pytest.approx(float(rows[0]["lr"]))
     for r in rows:
         assert float(r["held_out_bpc"]) == pytest.approx(float(r["held_out_loss"]) / math.log(2))
         assert float(r["train_bpc"]) == pytest.approx(float(r["train_loss"]) / math.log(2))
@@ -121,6 +131,9 @@ def test_stopped_run_saves_and_resume_continues_exactly(tmp_path, corpus, stop_s
     assert [[r[k] for k in timeless] for r in _metrics(straight)] == [
         [r[k] for k in timeless] for r in _metrics(stopped)
     ]
+    timeless = ["step", "epoch", "loss", "lr"]  # steps.csv: every step once, the same figures
+    assert [[r[k] for k in timeless] for r in _steps(straight)] == [[r[k] for k in timeless] for r in _steps(stopped)]
+    assert [int(r["step"]) for r in _steps(stopped)] == list(range(1, 10))
 
 
 def test_time_limit_ends_the_run_with_an_evaluation(tmp_path, corpus):

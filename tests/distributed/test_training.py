@@ -2,6 +2,7 @@
 faults that end the job instead of hanging it, and resumes on the same or another
 number of processes."""
 
+import csv
 import os
 import re
 import shutil
@@ -41,6 +42,11 @@ def _finish(proc, timeout=180):
     return proc.returncode, out
 
 
+def _steps(out, timeless=("step", "epoch", "loss", "acc", "lr")):
+    with open(out / "steps.csv") as f:
+        return [{k: float(r[k]) if k != "step" else int(r[k]) for k in timeless} for r in csv.DictReader(f)]
+
+
 def _weights(path):
     return {k: v.numpy() for k, v in nf.load(path)["model"].items()}
 
@@ -71,9 +77,10 @@ def uninterrupted(tmp_path_factory):
 
 def test_two_processes_train_and_rank_0_alone_writes(uninterrupted):
     out, log = uninterrupted
-    assert sorted(os.listdir(out)) == ["best.pt", "curves.png", "last.pt", "metrics.csv"]
+    assert sorted(os.listdir(out)) == ["best.pt", "curves.png", "last.pt", "metrics.csv", "steps.csv"]
     history = nf.load(out / "last.pt")["history"]
     assert len(history) == EPOCHS and history[-1]["test_acc"] > 0.8, history
+    assert [r["step"] for r in _steps(out)] == list(range(1, 12 * EPOCHS + 1))  # each step once
 
 
 def test_sigterm_stops_every_rank_after_the_same_batch_and_resume_is_exact(uninterrupted, tmp_path):
@@ -90,6 +97,7 @@ def test_sigterm_stops_every_rank_after_the_same_batch_and_resume_is_exact(unint
     assert code == 0, log
     ours, theirs = _weights(tmp_path / "last.pt"), _weights(reference / "last.pt")
     assert all(np.array_equal(ours[k], theirs[k]) for k in theirs)
+    assert _steps(tmp_path) == _steps(reference)
 
     for n in (3, None):  # on another number of processes: from the first image not yet trained on
         again = tmp_path / f"on-{n}"
