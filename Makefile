@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: test lint demo demo-text bench clean
+.PHONY: test lint demo demo-text bench docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,13 +19,18 @@ $(VENV)/.test: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test,train]'
 	touch $@
 
+# What `make docs` needs: MkDocs with the Material theme and mkdocstrings.
+$(VENV)/.docs: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[docs]'
+	touch $@
+
 test: $(VENV)/.test lint
 	$(PY) -m pytest
 
 # Style: the rules in pyproject.toml ([tool.ruff]); `ruff format` fixes the formatting.
 lint: $(VENV)/.test
-	$(VENV)/bin/ruff check numpyflow tests benchmarks examples
-	$(VENV)/bin/ruff format --check numpyflow tests benchmarks examples
+	$(VENV)/bin/ruff check numpyflow tests benchmarks examples $(wildcard docs/*.py)
+	$(VENV)/bin/ruff format --check numpyflow tests benchmarks examples $(wildcard docs/*.py)
 
 # The main job: a CIFAR ResNet-20 trained on the embedded 8x8 digits (a few minutes on 2 cores),
 # then its evaluation. Writes runs/digits-demo/{best.pt,last.pt,metrics.csv,curves.png}.
@@ -52,5 +57,11 @@ bench: $(VENV)/.test
 	$(PY) -m benchmarks.lstm_step
 	$(PY) -m benchmarks.transformer_step
 
+# The documentation site (mkdocs.yml, docs/): tutorials and the API reference from the
+# docstrings, into site/ (open site/index.html). The graph pictures are committed SVGs;
+# `python docs/make_pictures.py` redraws them (needs graphviz).
+docs: $(VENV)/.docs
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info
+	rm -rf $(VENV) site .pytest_cache .hypothesis *.egg-info
