@@ -199,7 +199,30 @@ class _Conv2dChecks:
 
 
 class Conv2d(_Conv2dChecks, _ConvForward):
-    """2-D convolution over an (N, C, H, W) input."""
+    """2-D convolution over an (N, C, H, W) input (or an unbatched (C, H, W) one), as
+    ``torch.nn.Conv2d``.
+
+    ``Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+    groups=1, bias=True, padding_mode="zeros", device=None, dtype=None)``: ``kernel_size``,
+    ``stride``, ``padding`` and ``dilation`` are an int or an (h, w) pair; ``padding`` may
+    also be ``"valid"`` or ``"same"`` (stride 1); ``padding_mode`` is ``"zeros"``,
+    ``"reflect"``, ``"replicate"`` or ``"circular"``; ``groups`` splits the channels into
+    independent groups (``groups == in_channels`` is a depthwise convolution).
+
+    Parameters: ``weight`` of shape (out_channels, in_channels / groups, kh, kw) and
+    ``bias`` of shape (out_channels,), both uniform in ``+-1/sqrt(fan_in)`` as PyTorch
+    initialises them. The output is (N, out_channels, H_out, W_out) with
+    ``H_out = (H + 2 padding - dilation (kh - 1) - 1) // stride + 1`` (and the same for W).
+
+    On the CPU the convolution runs as BLAS GEMMs chosen by the layer's shape (tap sums
+    over a padded layout, im2col, or per-image products for few channels), split over
+    ``nf.get_num_threads()`` threads.
+
+    Example::
+
+        conv = nf.nn.Conv2d(3, 16, 3, padding=1)
+        y = conv(nf.randn(8, 3, 32, 32))   # (8, 16, 32, 32)
+    """
 
     _dims = 2
     _function = "conv2d"
