@@ -66,12 +66,12 @@ def _gate_affine(mode, hidden, dtype):
     return scale, offset
 
 
-def _activation_slope(a, scale, offset):
+def _activation_slope(a, squared_scale, offset):
     """The derivative of each gate's activation from its value ``a``: ``scale^2 - (a -
     offset)^2`` (``s (1 - s)`` for a sigmoid, ``1 - t^2`` for tanh)."""
     slope = a - offset
     slope *= slope
-    np.subtract(scale * scale, slope, out=slope)
+    np.subtract(squared_scale, slope, out=slope)
     return slope
 
 
@@ -207,6 +207,7 @@ def _backward(scan, saved, d_out, d_hn, d_cn, w, w_r, needs):
     d_h_all = xp.empty_like(out) if w_r is not None else None
     if mode == "LSTM":
         scale, offset = (xp.asarray(v) for v in _gate_affine(mode, hidden, acts.dtype))
+        squared_scale = scale * scale
 
     def rows_backward(r0, r1):
         for rows, state in reversed(_row_steps(scan, r0, r1)):
@@ -225,7 +226,7 @@ def _backward(scan, saved, d_out, d_hn, d_cn, w, w_r, needs):
                 xp.multiply(dct, c_prev[rows], out=dg[:, hidden : 2 * hidden])
                 xp.multiply(dct, i, out=dg[:, 2 * hidden : 3 * hidden])
                 xp.multiply(g, tc, out=dg[:, 3 * hidden :])
-                dg *= _activation_slope(a, scale, offset)
+                dg *= _activation_slope(a, squared_scale, offset)
                 dct *= f
             elif mode == "GRU":
                 r, z, n = (a[:, k * hidden : (k + 1) * hidden] for k in range(3))
